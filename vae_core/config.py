@@ -1,0 +1,144 @@
+"""Typed, frozen configuration for models and training; unknown keys are rejected by name."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+from .errors import InputError
+
+Kind = Literal["ae", "vae"]
+Likelihood = Literal["bernoulli", "gaussian"]
+Activation = Literal["relu", "tanh"]
+
+# Limits that keep a config (from a user or a checkpoint header) from allocating absurd models.
+MAX_INPUT_DIM = 100_000
+MAX_LATENT_DIM = 256
+MAX_HIDDEN_WIDTH = 8192
+MAX_HIDDEN_LAYERS = 8
+MAX_PARAMETERS = 50_000_000
+
+
+def _check_choice(name: str, value: Any, literal: Any) -> None:
+    allowed = get_args(literal)
+    if value not in allowed:
+        raise InputError(f"{name}={value!r} is not supported; choose one of {', '.join(map(repr, allowed))}.")
+
+
+def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{name} must be an integer between {lo} and {hi}, got {value!r}.")
+    if not lo <= value <= hi:
+        raise InputError(f"{name}={value} is out of range; it must be between {lo} and {hi}.")
+    return value
+
+
+def _check_float(name: str, value: Any, lo: float, hi: float, lo_open: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(f"{name} must be a finite number, got {value!r}.")
+    if value < lo or value > hi or (lo_open and value == lo):
+        lo_txt = f"> {lo}" if lo_open else f">= {lo}"
+        raise InputError(f"{name}={value} is out of range; it must be {lo_txt} and <= {hi}.")
+    return float(value)
+
+
+def _from_dict(cls, d: Any):
+    if not isinstance(d, dict):
+        raise InputError(f"{cls.__name__} must be a mapping of settings, got {type(d).__name__}.")
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(d) - names)
+    if unknown:
+        raise InputError(f"{cls.__name__} has no setting(s) {', '.join(map(repr, unknown))}; "
+                         f"known settings are {', '.join(sorted(names))}.")
+    return cls(**d)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of an autoencoder.
+
+    kind: "ae" (deterministic code z = e(x)) or "vae" (diagonal Gaussian q(z|x)).
+    hidden: widths of the hidden layers of the encoder; the decoder mirrors them. () means linear maps.
+    likelihood: "bernoulli" (decoder outputs logits; data in [0, 1]) or "gaussian" with fixed variance
+        obs_var, the tutorial's p(x|z) = N(f(z), c I) with c = obs_var.
+    """
+
+    kind: Kind = "vae"
+    input_dim: int = 64
+    latent_dim: int = 2
+    hidden: tuple[int, ...] = (256,)
+    likelihood: Likelihood = "bernoulli"
+    obs_var: float = 1.0
+    activation: Activation = "relu"
+
+    def __post_init__(self) -> None:
+        _check_choice("kind", self.kind, Kind)
+        _check_choice("likelihood", self.likelihood, Likelihood)
+        _check_choice("activation", self.activation, Activation)
+        _check_int("input_dim", self.input_dim, 1, MAX_INPUT_DIM)
+        _check_int("latent_dim", self.latent_dim, 1, MAX_LATENT_DIM)
+        if isinstance(self.hidden, list):
+            object.__setattr__(self, "hidden", tuple(self.hidden))
+        if not isinstance(self.hidden, tuple) or len(self.hidden) > MAX_HIDDEN_LAYERS:
+            raise InputError(f"hidden must be a list of at most {MAX_HIDDEN_LAYERS} layer widths, got {self.hidden!r}.")
+        for i, w in enumerate(self.hidden):
+            _check_int(f"hidden[{i}]", w, 1, MAX_HIDDEN_WIDTH)
+        _check_float("obs_var", self.obs_var, 0.0, 1e6, lo_open=True)
+        n = self.n_parameters()
+        if n > MAX_PARAMETERS:
+            raise InputError(f"this model would have {n:,} parameters; the limit is {MAX_PARAMETERS:,}. "
+                             "Use fewer or narrower hidden layers.")
+
+    def layer_sizes(self) -> tuple[list[int], list[int]]:
+        """Widths of the encoder and decoder layer stacks, input to output."""
+        out = self.latent_dim * (2 if self.kind == "vae" else 1)
+        enc = [self.input_dim, *self.hidden, out]
+        dec = [self.latent_dim, *reversed(self.hidden), self.input_dim]
+        return enc, dec
+
+    def n_parameters(self) -> int:
+        """Parameter count, computed from the sizes alone (before anything is allocated)."""
+        enc, dec = self.layer_sizes()
+        return sum((a + 1) * b for sizes in (enc, dec) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        return _from_dict(cls, d)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings. beta weighs the KL term (beta = 0: KL off, 1: the true ELBO)."""
+
+    beta: float = 1.0
+    epochs: int = 60
+    batch_size: int = 128
+    lr: float = 2e-3
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check_float("beta", self.beta, 0.0, 1000.0)
+        _check_int("epochs", self.epochs, 1, 100_000)
+        _check_int("batch_size", self.batch_size, 1, 1_000_000)
+        _check_float("lr", self.lr, 0.0, 100.0, lo_open=True)
+        _check_int("seed", self.seed, 0, 2**63 - 1)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        return _from_dict(cls, d)
+
+    def replace(self, **changes) -> "TrainConfig":
+        return dataclasses.replace(self, **changes)
+
+
+__all__ = ["ModelConfig", "TrainConfig"]
