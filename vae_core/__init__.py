@@ -1,0 +1,12 @@
+"""vae_core: a small library for training, inspecting and explaining (variational) autoencoders.
+
+Submodules: data, model, objectives, train, metrics, checkpoints, align, theory. Importing the package
+loads only the light pieces (configs, datasets, errors); torch-based modules load when first imported.
+"""
+
+from .config import ModelConfig, TrainConfig
+from .data import Dataset
+from .errors import InputError, TrainingDiverged
+
+__all__ = ["Dataset", "InputError", "ModelConfig", "TrainConfig", "TrainingDiverged"]
+__version__ = "0.1.0"

@@ -1,0 +1,123 @@
+"""The autoencoder: an MLP encoder e(x) (or Gaussian q(z|x)) and an MLP decoder f(z), built from ModelConfig."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+from .errors import InputError
+
+# log-variance is clamped so that a KL-free model (beta = 0) cannot drive sigma to exactly 0 (log 0 = -inf).
+LOGVAR_MIN, LOGVAR_MAX = -18.0, 12.0
+_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
+
+
+def mlp(sizes: list[int], activation: str) -> nn.Sequential:
+    """Linear layers with `activation` between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(_ACTIVATIONS[activation]())
+    return nn.Sequential(*layers)
+
+
+class VAE(nn.Module):
+    """Autoencoder (kind "ae") or variational autoencoder (kind "vae").
+
+    encode(x) -> (mu, logvar): mu (n, latent_dim); logvar (n, latent_dim), or None for an "ae".
+    decode(z) -> the mean of p(x|z), (n, input_dim): sigmoid(logits) for Bernoulli, f(z) for Gaussian.
+    """
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        enc, dec = config.layer_sizes()
+        self.encoder = mlp(enc, config.activation)
+        self.decoder = mlp(dec, config.activation)
+        # What the model was trained on and how; filled by train.fit, stored by checkpoints.save.
+        self.info: dict = {}
+
+    @property
+    def is_vae(self) -> bool:
+        return self.config.kind == "vae"
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def _as_input(self, x, width: int, what: str) -> torch.Tensor:
+        t = torch.as_tensor(x, dtype=torch.float32, device=self.device)
+        if t.ndim == 1:
+            t = t.unsqueeze(0)
+        if t.ndim < 2 or t.shape[-1] != width:
+            raise InputError(f"{what} must have shape (n, {width}); got {tuple(t.shape)}.")
+        return t
+
+    def encode(self, x) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """x: (n, input_dim) -> mu (n, latent_dim), logvar (n, latent_dim) or None for an AE."""
+        h = self.encoder(self._as_input(x, self.config.input_dim, "x"))
+        if not self.is_vae:
+            return h, None
+        mu, logvar = h.chunk(2, dim=-1)
+        return mu, logvar.clamp(LOGVAR_MIN, LOGVAR_MAX)
+
+    @staticmethod
+    def reparameterize(mu: torch.Tensor, logvar: torch.Tensor | None,
+                       generator: torch.Generator | None = None) -> torch.Tensor:
+        """z = mu + sigma * eps with eps ~ N(0, I) (Kingma & Welling 2014, sec. 2.4); the noise is an input,
+        so gradients reach mu and sigma. An AE (logvar None) returns mu."""
+        if logvar is None:
+            return mu
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        return mu + torch.exp(0.5 * logvar) * eps
+
+    def decode_raw(self, z) -> torch.Tensor:
+        """Decoder output before the link: logits (Bernoulli) or the mean f(z) (Gaussian), (n, input_dim)."""
+        return self.decoder(self._as_input(z, self.config.latent_dim, "z"))
+
+    def decode(self, z) -> torch.Tensor:
+        """Mean of p(x|z), shape (n, input_dim)."""
+        out = self.decode_raw(z)
+        return torch.sigmoid(out) if self.config.likelihood == "bernoulli" else out
+
+    def forward(self, x, generator: torch.Generator | None = None):
+        """One stochastic pass: returns (decoder raw output, mu, logvar, z)."""
+        mu, logvar = self.encode(x)
+        z = self.reparameterize(mu, logvar, generator)
+        return self.decode_raw(z), mu, logvar, z
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n draws of the decoded mean from z ~ N(0, I): (n, input_dim)."""
+        z = torch.randn(n, self.config.latent_dim, generator=generator, device=self.device)
+        return self.decode(z)
+
+    def log_px_given_z(self, x: torch.Tensor, raw: torch.Tensor) -> torch.Tensor:
+        """log p(x|z) summed over features with all constants, in nats: (..., n) from x (n, d), raw (..., n, d).
+
+        Bernoulli: sum x log s + (1-x) log(1-s) with s = sigmoid(raw); Gaussian N(raw, c I):
+        -||x - raw||^2 / (2c) - d/2 log(2 pi c)  (the tutorial's p(x|z) = N(f(z), cI)).
+        """
+        return log_likelihood(x, raw, self.config.likelihood, self.config.obs_var)
+
+
+def log_likelihood(x: torch.Tensor, raw: torch.Tensor, likelihood: str, obs_var: float) -> torch.Tensor:
+    """log p(x|z) in nats summed over the last axis; raw is the decoder output (logits or mean)."""
+    if likelihood == "bernoulli":
+        return -nn.functional.binary_cross_entropy_with_logits(raw, x.expand_as(raw), reduction="none").sum(-1)
+    d = x.shape[-1]
+    return -0.5 * ((x - raw) ** 2).sum(-1) / obs_var - 0.5 * d * math.log(2 * math.pi * obs_var)
+
+
+def init_parameters(model: nn.Module, generator: torch.Generator) -> None:
+    """PyTorch's default Linear initialisation, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from `generator`
+    so that a seed alone decides the start (no global RNG: sessions run as threads in one process)."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Linear):
+                bound = 1.0 / math.sqrt(m.in_features)
+                m.weight.uniform_(-bound, bound, generator=generator)
+                m.bias.uniform_(-bound, bound, generator=generator)

@@ -1,0 +1,230 @@
+"""Training: `fit` for one model and `fit_many` for a grid of KL weights trained together in one batched run.
+
+Both share one loop over stacked parameters (a leading "model" axis, batched matrix products), so
+`fit(beta=b)` and the b-th model of `fit_many` see the same initialization, data order and noise and
+end up with the same weights. Randomness comes only from per-call torch.Generators: the app runs
+browser sessions as threads of one process, so nothing here touches the global RNG.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Sequence
+
+import torch
+
+from .config import ModelConfig, TrainConfig
+from .data import Dataset
+from .errors import InputError, TrainingDiverged
+from .model import LOGVAR_MAX, LOGVAR_MIN, VAE, init_parameters, log_likelihood
+from .objectives import kl_per_dim
+
+
+class History(list):
+    """Per-epoch records (dicts with "epoch", "recon", "kl", "kl_per_dim", "elbo", "loss", "seconds"), all in
+    nats per sample on the training data, averaged over the epoch's minibatches. `diverged` holds the
+    reason when training stopped on a non-finite loss, `stopped` is True when should_stop ended it early."""
+
+    diverged: str | None = None
+    stopped: bool = False
+
+
+def available_devices() -> list[str]:
+    """Devices this machine can train and decode on, best first."""
+    out = []
+    if torch.cuda.is_available():
+        out.append("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        out.append("mps")
+    return out + ["cpu"]
+
+
+def pick_device(device: str | torch.device = "auto") -> torch.device:
+    """"auto" picks CUDA, then MPS, then CPU; an explicit device must exist here."""
+    name = str(device)
+    if name == "auto":
+        return torch.device(available_devices()[0])
+    base = name.split(":")[0]
+    if base not in ("cpu", "cuda", "mps"):
+        raise InputError(f"unknown device {name!r}; use 'auto', 'cpu', 'cuda' or 'mps'.")
+    if base not in available_devices():
+        raise InputError(f"device {name!r} is not available on this machine; available: "
+                         f"{', '.join(available_devices())}.")
+    return torch.device(name)
+
+
+def _check_fit_args(ds: Dataset, cfg: ModelConfig, betas: Sequence[float]) -> None:
+    if not isinstance(ds, Dataset):
+        raise InputError("fit expects a vae_core Dataset; build one with data.load, data.from_array or data.load_file.")
+    if ds.dim != cfg.input_dim:
+        raise InputError(f"the model expects input_dim={cfg.input_dim} but the data has {ds.dim} features; "
+                         f"set ModelConfig(input_dim={ds.dim}).")
+    if cfg.likelihood == "bernoulli" and not ds.in_unit_interval:
+        raise InputError("the Bernoulli likelihood needs data in [0, 1]; this data is standardized or outside "
+                         "[0, 1]. Use likelihood='gaussian'.")
+    if len(betas) == 0:
+        raise InputError("give at least one beta.")
+    for b in betas:
+        TrainConfig(beta=b)  # validates the value with the usual message
+
+
+class _Stack:
+    """B copies of one architecture as stacked tensors: weights (B, in, out), biases (B, 1, out)."""
+
+    def __init__(self, models: list[VAE]):
+        self.cfg = models[0].config
+        self.enc = self._stack([m.encoder for m in models])
+        self.dec = self._stack([m.decoder for m in models])
+        self.act = torch.relu if self.cfg.activation == "relu" else torch.tanh
+
+    @staticmethod
+    def _stack(seqs):
+        layers = []
+        linears = [[m for m in s if isinstance(m, torch.nn.Linear)] for s in seqs]
+        for per_model in zip(*linears):
+            w = torch.stack([lin.weight.detach().t() for lin in per_model]).clone().requires_grad_(True)
+            b = torch.stack([lin.bias.detach()[None, :] for lin in per_model]).clone().requires_grad_(True)
+            layers.append((w, b))
+        return layers
+
+    def parameters(self):
+        return [t for layer in self.enc + self.dec for t in layer]
+
+    def _mlp(self, layers, h):
+        for i, (w, b) in enumerate(layers):
+            h = torch.matmul(h, w) + b  # (n, in) or (B, n, in) @ (B, in, out) -> (B, n, out)
+            if i < len(layers) - 1:
+                h = self.act(h)
+        return h
+
+    def losses(self, x, eps, betas):
+        """Per-model minibatch means: loss (B,), recon (B,), kl per dim (B, latent)."""
+        h = self._mlp(self.enc, x)
+        if self.cfg.kind == "vae":
+            mu, logvar = h.chunk(2, dim=-1)
+            logvar = logvar.clamp(LOGVAR_MIN, LOGVAR_MAX)
+            z = mu + torch.exp(0.5 * logvar) * eps
+            kl = kl_per_dim(mu, logvar).mean(1)
+        else:
+            z = h
+            kl = torch.zeros(h.shape[0], h.shape[-1], device=h.device)
+        recon = -log_likelihood(x, self._mlp(self.dec, z), self.cfg.likelihood, self.cfg.obs_var).mean(1)
+        return recon + betas * kl.sum(-1), recon, kl
+
+    def export(self, i: int, model: VAE) -> VAE:
+        with torch.no_grad():
+            for seq, layers in ((model.encoder, self.enc), (model.decoder, self.dec)):
+                for lin, (w, b) in zip([m for m in seq if isinstance(m, torch.nn.Linear)], layers):
+                    lin.weight.copy_(w[i].t())
+                    lin.bias.copy_(b[i, 0])
+        return model
+
+
+def fit_many(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, betas: Sequence[float], device="auto",
+             on_epoch: Callable[[int, list[dict]], None] | None = None,
+             should_stop: Callable[[], bool] | None = None) -> list[tuple[VAE | None, History]]:
+    """Train one model per beta in a single vectorized run; returns [(model, history)] in the order of betas.
+
+    Every model starts from the initialization `fit` gives for tcfg.seed and sees the same minibatches and
+    the same noise eps, so model i equals fit(ds, cfg, tcfg.replace(beta=betas[i])) up to float rounding.
+    A model whose loss turns NaN/Inf is dropped (model None, history.diverged says why); the others finish.
+    on_epoch(epoch, records) gets one record per beta (None for a diverged one); should_stop() is polled
+    every step and ends training early (history.stopped).
+    """
+    _check_fit_args(ds, cfg, betas)
+    dev = pick_device(device)
+    gen = torch.Generator().manual_seed(tcfg.seed)
+    base = VAE(cfg)
+    init_parameters(base, gen)
+    B = len(betas)
+    stack = _Stack([base] * B)
+    for t in stack.parameters():
+        t.data = t.data.to(dev)
+    beta_t = torch.tensor([float(b) for b in betas], device=dev)
+    opt = torch.optim.Adam(stack.parameters(), lr=tcfg.lr)
+    x_all = torch.tensor(ds.x, dtype=torch.float32, device=dev)
+    n, bs = x_all.shape[0], min(tcfg.batch_size, x_all.shape[0])
+    noise_gen = gen if dev.type == "cpu" else torch.Generator(device=dev).manual_seed(tcfg.seed + 1)
+    alive = torch.ones(B, dtype=torch.bool, device=dev)
+    histories = [History() for _ in betas]
+    t0 = time.perf_counter()
+    stopped = False
+    for epoch in range(1, tcfg.epochs + 1):
+        perm = torch.randperm(n, generator=gen).to(dev)
+        sums = torch.zeros(B, 2 + cfg.latent_dim, device=dev)  # loss, recon, kl per dim
+        steps = 0
+        for start in range(0, n, bs):
+            if should_stop is not None and should_stop():
+                stopped = True
+                break
+            xb = x_all[perm[start:start + bs]]
+            eps = torch.randn(xb.shape[0], cfg.latent_dim, generator=noise_gen, device=dev)
+            loss, recon, kl = stack.losses(xb, eps, beta_t)
+            finite = torch.isfinite(loss) & torch.isfinite(kl).all(-1)
+            if not bool(finite[alive].all()):
+                for i in torch.nonzero(alive & ~finite).flatten().tolist():
+                    histories[i].diverged = (
+                        f"training at beta={betas[i]:g} diverged in epoch {epoch} (the loss became NaN or "
+                        f"infinite); no weights were kept. Try a smaller learning rate (was {tcfg.lr:g}) or "
+                        "check the data for extreme values.")
+                alive &= finite
+                if not bool(alive.any()):
+                    break
+            opt.zero_grad(set_to_none=True)
+            # Diverged models get zero weight; their own slices may hold NaN but slices never mix.
+            torch.where(alive, loss, torch.zeros_like(loss)).sum().backward()
+            opt.step()
+            with torch.no_grad():
+                sums += torch.cat([loss[:, None], recon[:, None], kl], 1).nan_to_num() * xb.shape[0]
+                steps += xb.shape[0]
+        if steps == 0 or not bool(alive.any()):
+            break
+        means = (sums / steps).cpu()
+        records: list[dict | None] = []
+        for i in range(B):
+            if not bool(alive[i]):
+                records.append(None)
+                continue
+            kl_d = means[i, 2:]
+            rec = {"epoch": epoch, "loss": float(means[i, 0]), "recon": float(means[i, 1]),
+                   "kl": float(kl_d.sum()), "kl_per_dim": [float(v) for v in kl_d],
+                   "elbo": -float(means[i, 1] + kl_d.sum()), "seconds": time.perf_counter() - t0}
+            histories[i].append(rec)
+            records.append(rec)
+        if on_epoch is not None:
+            on_epoch(epoch, records)
+        if stopped:
+            break
+    results = []
+    for i, b in enumerate(betas):
+        histories[i].stopped = stopped
+        if not bool(alive[i]) or not histories[i]:
+            if histories[i].diverged is None:
+                histories[i].diverged = "training stopped before the first epoch finished; no model was kept."
+            results.append((None, histories[i]))
+            continue
+        model = stack.export(i, VAE(cfg)).to(dev).eval()
+        if not all(torch.isfinite(p).all() for p in model.parameters()):
+            histories[i].diverged = f"training at beta={b:g} produced non-finite weights; no weights were kept."
+            results.append((None, histories[i]))
+            continue
+        model.info = {"train": tcfg.replace(beta=float(b)).to_dict(), "dataset": ds.describe(),
+                      "metrics": {k: histories[i][-1][k] for k in ("elbo", "recon", "kl", "kl_per_dim")},
+                      "epochs_done": len(histories[i])}
+        results.append((model, histories[i]))
+    return results
+
+
+def fit(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, device="auto",
+        on_epoch: Callable[[int, dict], None] | None = None,
+        should_stop: Callable[[], bool] | None = None) -> tuple[VAE, History]:
+    """Train one model with Adam on the beta-weighted negative ELBO (recon + beta * KL, nats per sample).
+
+    on_epoch(epoch, record) is called after each epoch; should_stop() is polled each step. Raises
+    TrainingDiverged (an InputError) when the loss turns NaN/Inf, and never returns NaN weights.
+    """
+    cb = None if on_epoch is None else (lambda e, recs: on_epoch(e, recs[0]) if recs[0] is not None else None)
+    [(model, history)] = fit_many(ds, cfg, tcfg, [tcfg.beta], device=device, on_epoch=cb, should_stop=should_stop)
+    if model is None:
+        raise TrainingDiverged(history.diverged)
+    return model, history
