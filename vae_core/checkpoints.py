@@ -51,6 +51,7 @@ def save(model: VAE, path, meta: dict | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)  # mkstemp creates 0600; checkpoints are meant to be shared and shipped
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
             f.flush()

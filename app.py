@@ -1,0 +1,21 @@
+"""Streamlit entry point: page routing and the shared sidebar (dataset, model, device). No math here."""
+
+import streamlit as st
+
+from ui import state
+
+st.set_page_config(page_title="VAE latent-space explorer", page_icon=":material/scatter_plot:", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/pca.py", title="PCA vs autoencoder", icon=":material/compare_arrows:"),
+    st.Page("pages/explorer.py", title="Latent explorer", icon=":material/scatter_plot:"),
+    st.Page("pages/information.py", title="Information and KL", icon=":material/functions:"),
+    st.Page("pages/elbo.py", title="ELBO", icon=":material/stacked_line_chart:"),
+    st.Page("pages/reparam.py", title="Reparameterization", icon=":material/shuffle:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+]
+
+page = st.navigation(PAGES)
+st.session_state["_selection"] = state.sidebar()
+page.run()

@@ -1,0 +1,65 @@
+"""Home: what a VAE is, the shipped models as a gallery of decoded manifolds, and a way into every page."""
+
+import streamlit as st
+
+from ui import state
+from ui.figures import show_grid
+from ui.manifold import decoded_grid
+
+st.title("Variational autoencoders, by touching them")
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.markdown(
+        """
+An **autoencoder** squeezes each input through a small code and rebuilds it: an encoder maps x to a
+latent point z, a decoder maps z back. With linear maps and a squared error it finds the same subspace as PCA.
+
+A **variational autoencoder** makes the code uncertain on purpose. The encoder returns a Gaussian
+q(z|x) instead of a point, the decoder is a probability model p(x|z), and training maximizes the
+**evidence lower bound**:
+"""
+    )
+    st.latex(r"\mathcal{L}(x) = \underbrace{\mathbb{E}_{q(z|x)}[\log p(x|z)]}_{\text{reconstruct}}"
+             r" - \beta\,\underbrace{\mathrm{KL}(q(z|x)\,\|\,\mathcal{N}(0, I))}_{\text{stay near the prior}}")
+    st.markdown(
+        """
+The KL term pulls every code toward the same standard Gaussian. Codes then overlap, so nearby points decode
+to similar images (**continuity**) and random draws from the prior decode to plausible images
+(**completeness**). Turn it off (beta = 0) and you are back to an autoencoder with holes in its latent space;
+turn it up and the codes stop carrying information. Every page below lets you see this on a trained model.
+"""
+    )
+with right:
+    st.markdown("#### Pages")
+    for path, label, blurb in [
+        ("pages/explorer.py", "Latent explorer", "hover to decode, drag the KL weight, see holes appear"),
+        ("pages/pca.py", "PCA vs autoencoder", "linear AE = PCA, and where non-linear wins"),
+        ("pages/information.py", "Information and KL", "bits, entropy, KL both ways, Bayes"),
+        ("pages/elbo.py", "ELBO", "ELBO + KL(q || posterior) = log p(x), live"),
+        ("pages/reparam.py", "Reparameterization", "why gradients flow through z = mu + sigma eps"),
+        ("pages/train.py", "Train", "your data, your settings, live curves"),
+    ]:
+        st.page_link(path, label=f"**{label}**: {blurb}")
+
+st.subheader("Shipped models")
+st.caption("Each tile decodes a 12 x 12 grid of latent points over [-2.5, 2.5]^2. With beta = 0 the prior region "
+           "is full of blurry or meaningless decodes; around beta = 1 it is covered by digits; at large beta the "
+           "codes collapse and everything decodes to the same average digit.")
+rows = [r for r in state.shipped_index() if r["latent_dim"] == 2]
+image_rows = [r for r in rows if state.dataset(r["dataset"]).image_shape is not None] if rows else []
+if not image_rows:
+    st.info("No shipped image models found in models/. Rebuild them with `python -m vae_core pretrain`.")
+cols = st.columns(4)
+for i, row in enumerate(image_rows):
+    ds = state.dataset(row["dataset"])
+    model = state.shipped_model(row["path"], "cpu")
+    images, _ = decoded_grid(model, n=12)
+    m = row["metrics"]
+    kind = "autoencoder" if row["kind"] == "ae" else f"VAE, beta={row['beta']:g}"
+    title = f"{row['dataset']} {kind}"
+    with cols[i % 4]:
+        st.plotly_chart(show_grid(images, ds.image_shape, 12, height=230, title=title), key=f"home_{row['name']}",
+                        config={"displayModeBar": False})
+        if m:
+            st.caption(f"ELBO {m.get('elbo', float('nan')):.1f} nats, KL {m.get('kl', 0):.2f} nats")

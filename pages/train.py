@@ -1,0 +1,166 @@
+"""Train page: pick data and settings, train with live progress and curves, stop, keep, download, upload."""
+
+import streamlit as st
+
+from ui import jobs, state
+from ui.figures import training_curves
+from vae_core import InputError, ModelConfig, TrainConfig, checkpoints, data, train
+
+sel = state.current()
+st.title("Train a model")
+st.caption("Train an autoencoder or a VAE on the selected data, watch the loss terms move, and use the result on "
+           "every other page. Training runs in the background: you can stop it at any time.")
+
+# ---- data ----
+with st.expander("Use your own data", expanded=False):
+    st.markdown("CSV (numbers, optional header and `label` column), NPY (rows or a stack of images), NPZ (`x`, "
+                "optional `y`), MNIST IDX (plain or .gz), or a ZIP of same-sized PNG/JPEG images. The file is "
+                "checked before use; nothing in it is executed.")
+    up = st.file_uploader("Data file", key="train_data_upload")
+    if up is not None and st.session_state.get("train_data_loaded") != (up.name, up.size):
+        try:
+            ds_new = data.load_file(up, filename=up.name)
+        except InputError as e:
+            st.error(f"Could not use {up.name}: {e}")
+        else:
+            name = f"{up.name.rsplit('.', 1)[0]}"
+            state.session_datasets()[name] = ds_new
+            st.session_state["train_data_loaded"] = (up.name, up.size)
+            st.session_state["pending_dataset"] = name
+            st.success(f"Loaded {ds_new.n:,} samples with {ds_new.dim} features as dataset '{name}'.")
+            st.rerun()
+
+ds = sel.dataset
+shape = f"{ds.image_shape[0]}x{ds.image_shape[1]} images" if ds.image_shape else f"{ds.dim}-D points"
+st.markdown(f"**Data:** {sel.dataset_name}: {ds.n:,} samples, {shape}"
+            + (", standardized per feature" if ds.mean is not None else ", values in [0, 1]")
+            + ". Change it in the sidebar.")
+
+# ---- settings ----
+left, mid, right = st.columns(3)
+with left:
+    kind = st.radio("Model", ["vae", "ae"], horizontal=True, key="tr_kind",
+                    format_func=lambda k: {"vae": "VAE", "ae": "autoencoder"}[k])
+    latent = st.number_input("Latent dimensions", 1, 64, 2, key="tr_latent")
+    hidden_txt = st.text_input("Hidden layer widths", "256", key="tr_hidden",
+                               help="Comma-separated, e.g. 512,256. Leave empty for linear maps (PCA-like).")
+with mid:
+    lik_options = ["bernoulli", "gaussian"] if ds.in_unit_interval else ["gaussian"]
+    likelihood = st.radio("Likelihood p(x|z)", lik_options, horizontal=True, key="tr_lik",
+                          help="Bernoulli for data in [0, 1]; Gaussian N(f(z), cI) for any data.")
+    obs_var = st.number_input("Observation variance c", 1e-4, 100.0, 0.1 if ds.mean is not None else 1.0,
+                              format="%.4f", key="tr_c", disabled=likelihood != "gaussian")
+    beta = st.number_input("KL weight beta", 0.0, 100.0, 1.0, step=0.1, key="tr_beta", disabled=kind == "ae")
+    grid_txt = st.text_input("...or a whole beta grid (trained together)", "", key="tr_grid",
+                             placeholder="e.g. 0, 0.5, 1, 2, 4", disabled=kind == "ae")
+with right:
+    epochs = st.number_input("Epochs", 1, 2000, 60, key="tr_epochs")
+    lr = st.number_input("Learning rate", 1e-5, 1.0, 2e-3, format="%.4f", key="tr_lr")
+    batch = st.number_input("Batch size", 8, 4096, 64, key="tr_batch")
+    seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="tr_seed")
+
+
+def parse_list(text: str, cast, what: str) -> list:
+    items = [t.strip() for t in text.replace(";", ",").split(",") if t.strip()]
+    try:
+        return [cast(t) for t in items]
+    except ValueError:
+        raise InputError(f"{what} must be a comma-separated list of numbers, got {text!r}.") from None
+
+
+try:
+    hidden = tuple(parse_list(hidden_txt, int, "hidden layer widths"))
+    betas = parse_list(grid_txt, float, "the beta grid") if kind == "vae" else []
+    cfg = ModelConfig(kind=kind, input_dim=ds.dim, latent_dim=int(latent), hidden=hidden, likelihood=likelihood,
+                      obs_var=float(obs_var))
+    tcfg = TrainConfig(beta=float(beta) if kind == "vae" else 0.0, epochs=int(epochs), batch_size=int(batch),
+                       lr=float(lr), seed=int(seed))
+    if len(betas) > 16:
+        raise InputError(f"a beta grid holds at most 16 values; got {len(betas)}.")
+    for b in betas:
+        TrainConfig(beta=b)
+except InputError as e:
+    st.error(str(e))
+    st.stop()
+
+st.caption(f"{cfg.n_parameters():,} parameters per model, training on **{sel.device}**.")
+job: jobs.Job | None = st.session_state.get("train_job")
+c1, c2, _ = st.columns([1, 1, 4])
+if c1.button("Train", type="primary", key="tr_start", disabled=bool(job and job.active)):
+    grid = betas or [tcfg.beta]
+    ds_name, device = sel.dataset_name, str(sel.device)
+
+    def work(on_epoch, should_stop):
+        return train.fit_many(ds, cfg, tcfg, grid, device=device, on_epoch=on_epoch, should_stop=should_stop)
+
+    job = jobs.start(f"{ds_name}-{kind}", tcfg.epochs, work, meta={"betas": grid, "dataset": ds_name, "kind": kind})
+    st.session_state["train_job"] = job
+    st.session_state.pop("train_kept", None)
+if c2.button("Stop", key="tr_stop", disabled=not (job and job.active)):
+    job.stop()
+
+
+@st.fragment(run_every=0.5)
+def progress_panel():
+    job = st.session_state.get("train_job")
+    if job is None:
+        st.info("Choose settings and press **Train**. The digits VAE trains in a few seconds on a CPU.")
+        return
+    labels = [f"beta={b:g}" for b in job.meta["betas"]] if job.meta["kind"] == "vae" else ["autoencoder"]
+    if job.status == "waiting":
+        st.warning(f"Waiting for a free training slot: {jobs.MAX_CONCURRENT} trainings already run on this server.")
+    frac = job.epoch / job.epochs
+    st.progress(frac, text=f"{job.status}: epoch {job.epoch}/{job.epochs}")
+    if job.records:
+        st.plotly_chart(training_curves(job.records, labels), key="tr_curves")
+    if job.status == "failed":
+        st.error(job.error)
+    if job.active:
+        return
+    if st.session_state.get("train_kept") is not job and job.result is not None:
+        kept = []
+        for b, (model, hist) in zip(job.meta["betas"], job.result):
+            if model is None:
+                st.warning(hist.diverged)
+                continue
+            n = len(state.session_models()) + 1
+            suffix = f"-beta{b:g}" if job.meta["kind"] == "vae" else ""
+            kept.append(state.add_session_model(f"{job.meta['dataset']}-{job.meta['kind']}{suffix} #{n}", model,
+                                                job.meta["dataset"], "trained"))
+        st.session_state["train_kept"] = job
+        st.session_state["train_kept_names"] = kept
+        st.rerun(scope="app")
+    names = st.session_state.get("train_kept_names", [])
+    if names:
+        secs = (job.finished or 0) - job.started
+        st.success(f"{'Stopped early; kept' if job.status == 'stopped' else 'Done in'} {secs:.1f} s: "
+                   f"{', '.join(names)} now selectable in the sidebar on every page.")
+        for name in names:
+            model = state.session_models()[name]["model"]
+            st.download_button(f"Download {name}.safetensors", checkpoints.to_bytes(model),
+                               file_name=f"{name.replace(' #', '-')}.safetensors", key=f"dl_{name}",
+                               on_click="ignore")
+
+
+progress_panel()
+
+st.divider()
+st.subheader("Explore a checkpoint")
+ck = st.file_uploader("A .safetensors file saved by this app or `python -m vae_core`", key="ckpt_upload")
+if ck is not None and st.session_state.get("ckpt_loaded") != (ck.name, ck.size):
+    try:
+        model, meta = checkpoints.load(ck, device=str(sel.device))
+        ds_name = (meta.get("dataset") or {}).get("name")
+        known = data.names() + list(state.session_datasets())
+        if ds_name not in known:
+            raise InputError(f"this model was trained on '{ds_name}', which is not loaded here; upload that data "
+                             "first (above), then the checkpoint.")
+        if state.get_dataset(ds_name).dim != model.config.input_dim:
+            raise InputError(f"the model expects {model.config.input_dim} features but '{ds_name}' has "
+                             f"{state.get_dataset(ds_name).dim}.")
+    except InputError as e:
+        st.error(f"Could not use {ck.name}: {e}")
+    else:
+        state.add_session_model(ck.name.rsplit(".", 1)[0], model, ds_name, "uploaded")
+        st.session_state["ckpt_loaded"] = (ck.name, ck.size)
+        st.rerun()

@@ -1,0 +1,235 @@
+"""Broken and hostile files raise InputError, with a useful message: quickly, in bounded memory, never unpickling."""
+
+import gzip
+import io
+import struct
+import time
+import tracemalloc
+import zipfile
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from vae_core import files
+from vae_core.errors import InputError
+
+MAX_SECONDS = 2.0
+MAX_PEAK_BYTES = 64 * 2**20  # what the loader may allocate for any of these files (most are declared huge)
+
+
+def _npy(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=True)
+    return buf.getvalue()
+
+
+def _npz(**arrays) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, allow_pickle=True, **arrays)
+    return buf.getvalue()
+
+
+def _npy_header_only(shape, descr="<f4") -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False, "shape": shape})
+    return buf.getvalue() + b"\0" * 64
+
+
+def _idx(arr: np.ndarray, magic: int | None = None) -> bytes:
+    magic = 0x800 + arr.ndim if magic is None else magic
+    return struct.pack(">I", magic) + struct.pack(f">{arr.ndim}I", *arr.shape) + arr.astype(np.uint8).tobytes()
+
+
+def _png(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+    return buf.getvalue()
+
+
+def _bomb_png(width: int, height: int) -> bytes:
+    """A 1-bit PNG whose header declares width x height pixels; tiny on disk, as a decompression bomb is."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 4096)  # never decoded: the header alone must get the file refused
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def _forged_zip_size(archive: bytes, size: int) -> bytes:
+    """Rewrite every member's declared uncompressed size (local header and central directory)."""
+    out = bytearray(archive)
+    for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = out.find(sig)
+        while at >= 0:
+            out[at + offset:at + offset + 4] = struct.pack("<I", size)
+            at = out.find(sig, at + 4)
+    return bytes(out)
+
+
+class Payload:
+    """Unpickling this opens (so creates) the marker file: proof that the loader ran pickled code."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _evil(tmp_path) -> np.ndarray:
+    arr = np.empty((2, 2), dtype=object)
+    arr[:] = [[Payload(tmp_path / "PWNED"), 1], [2, 3]]
+    return arr
+
+
+RNG = np.random.default_rng(0)
+IMG = RNG.integers(0, 256, size=(8, 8), dtype=np.uint8)
+IMAGES = RNG.integers(0, 256, size=(4, 6, 6), dtype=np.uint8)
+
+# (id, filename, builder(tmp_path) -> bytes, regex the message must match)
+CASES = [
+    ("empty", "empty.csv", lambda t: b"", r"empty"),
+    ("blank csv", "blank.csv", lambda t: b"  \n\n", r"blank"),
+    ("header only csv", "h.csv", lambda t: b"a,b,label\n", r"header but no data rows"),
+    ("one row csv", "one.csv", lambda t: b"1,2\n", r"1 row\(s\).*at least 2 samples"),
+    ("ragged csv", "r.csv", lambda t: b"1,2,3\n4,5,6\n7,8\n", r"line 3: 2 values but the first row has 3"),
+    ("text cell", "t.csv", lambda t: b"a,b\n1,2\n3,oops\n", r"line 3, column 2 \('b'\): 'oops' is not a number"),
+    ("empty cell", "e.csv", lambda t: b"1,2\n3,\n", r"line 2, column 2: '' is not a number"),
+    ("nan", "nan.csv", lambda t: b"1,2\n3,nan\n5,6\n", r"line 2, column 2: nan is NaN, infinite"),
+    ("inf", "inf.csv", lambda t: b"x,y\n1,2\n-inf,4\n", r"line 3, column 1 \('x'\): -inf is NaN, infinite"),
+    ("1e400", "big.csv", lambda t: b"1,2\n1e400,3\n", r"line 2, column 1: inf .*beyond float32"),
+    ("beyond float32", "f32.csv", lambda t: b"1,2\n3,1e39\n", r"line 2, column 2: 1e\+39 .*beyond float32"),
+    ("fractional label", "l.csv", lambda t: b"a,label\n1,0\n2,0.5\n", r"line 3: label 0.5 is not a whole number"),
+    ("garbage named csv", "g.csv", lambda t: b"\xff\xfe" + RNG.bytes(500), r"not UTF-8 text.*Accepted formats"),
+    ("unknown format", "prog", lambda t: b"\x7fELF\x02\x01\x01\x00" + b"\0" * 64, r"unrecognized file format"),
+    ("single png", "one.png", lambda t: _png(IMG), r"single image"),
+    ("1-D npy", "a.npy", lambda t: _npy(np.arange(5.0)), r"1-D with shape \(5,\).*accepted: 2-D"),
+    ("4-D npy", "a.npy", lambda t: _npy(np.zeros((2, 2, 2, 2))), r"4-D .*accepted: 2-D"),
+    ("complex npy", "c.npy", lambda t: _npy(np.ones((3, 2), complex)), r"complex values; accepted: integer"),
+    ("text npy", "s.npy", lambda t: _npy(np.array([["a", "b"], ["c", "d"]])), r"text values"),
+    ("pickle npy", "p.npy", lambda t: _npy(_evil(t)), r"object .* refused"),
+    ("pickle npz", "p.npz", lambda t: _npz(x=_evil(t)), r"array 'x'.* object .* refused"),
+    ("pickle npz y", "p.npz", lambda t: _npz(x=np.ones((2, 2)), y=_evil(t)[:, 0]), r"array 'y'.* object"),
+    ("huge npy shape", "h.npy", lambda t: _npy_header_only((10**9, 10**9)), r"too large: 1,000,000,000 samples"),
+    ("huge npy image", "h.npy", lambda t: _npy_header_only((10, 10**5, 10**5)), r"too large"),
+    ("truncated npy", "t.npy", lambda t: _npy(np.ones((100, 10)))[:300], r"truncated: .*shape \(100, 10\)"),
+    ("bad npy version", "v.npy", lambda t: b"\x93NUMPY\x09\x00" + b"\0" * 64, r"NPY.*damaged|not supported"),
+    ("npz no arrays", "n.npz", lambda t: _npz(), r"empty ZIP/NPZ.*accepted keys: 'x'"),
+    ("npz without x", "n.npz", lambda t: _npz(a=np.ones((2, 2)), b=np.ones(2)),
+     r"no array 'x' \(arrays found: 'a', 'b'\); accepted keys: 'x'"),
+    ("npz y length", "n.npz", lambda t: _npz(x=np.ones((3, 2)), y=np.arange(2)), r"one value per sample"),
+    ("npz 2-D y", "n.npz", lambda t: _npz(x=np.ones((3, 2)), y=np.ones((3, 2))), r"labels must be 1-D"),
+    ("zip bomb (declared)", "b.zip", lambda t: _forged_zip_size(_zip({"a.png": _png(IMG)}), 0xFFFFFF00),
+     r"would decompress to 4,096 MB; accepted: at most 200 MB"),
+    ("npz bomb (declared)", "b.npz", lambda t: _forged_zip_size(_npz(x=np.ones((4, 4))), 0xFFFFFF00),
+     r"would decompress to"),
+    ("zip lying size", "l.zip", lambda t: _forged_zip_size(_zip({"a.png": b"\0" * 2**20}), 100), r"Bad CRC"),
+    ("zip not an image", "z.zip", lambda t: _zip({"a.png": _png(IMG), "notes.txt": b"hello"}),
+     r"notes.txt is damaged .*cannot identify image.*PNG/JPEG"),
+    ("truncated png", "z.zip", lambda t: _zip({"a.png": _png(IMG), "b.png": _png(IMG)[:60]}), r"b.png.*truncated"),
+    ("bomb png", "z.zip", lambda t: _zip({"a.png": _bomb_png(20000, 20000)}),
+     r"a.png declares far too many pixels \(a decompression bomb\)"),
+    ("large png", "z.zip", lambda t: _zip({"a.png": _bomb_png(100, 100)}), r"100x100 = 10,000 pixels, too large"),
+    ("mixed sizes", "z.zip", lambda t: _zip({"a.png": _png(IMG), "b.png": _png(IMG[:7, :5])}),
+     r"images differ in size: a.png is 8x8 but b.png is 5x7"),
+    ("wrong idx magic", "i", lambda t: _idx(IMAGES, magic=0x802), r"IDX magic number 0x00000802 is not supported"),
+    ("float idx", "i", lambda t: _idx(IMAGES, magic=0xD03), r"0x00000D03 is not supported"),
+    ("truncated idx", "i", lambda t: _idx(IMAGES)[:-10], r"truncated: dimensions \(4, 6, 6\) need 160"),
+    ("idx trailing bytes", "i", lambda t: _idx(IMAGES) + b"\0", r"longer than its header says"),
+    ("idx header cut", "i", lambda t: _idx(IMAGES)[:9], r"truncated: the IDX header"),
+    ("huge idx dims", "i", lambda t: struct.pack(">IIII", 0x803, 10**9, 10**4, 10**4), r"too large"),
+    ("idx labels only", "l", lambda t: _idx(np.arange(5)), r"labels file \(no images\)"),
+    ("truncated idx gz", "i.gz", lambda t: gzip.compress(_idx(IMAGES))[:-12], r"truncated gzip"),
+    ("corrupt gz", "i.gz", lambda t: b"\x1f\x8b\x08\x00" + b"\xff" * 40, r"gzip.*damaged"),
+    ("idx zip label count", "m.zip", lambda t: _zip({"i": _idx(IMAGES), "l": _idx(np.arange(3))}),
+     r"3 labels for 4 images"),
+    ("idx zip two image files", "m.zip", lambda t: _zip({"i": _idx(IMAGES), "j.gz": gzip.compress(_idx(IMAGES))}),
+     r"2 IDX image file\(s\).*exactly one images file"),
+]
+
+
+@pytest.mark.parametrize("filename, build, match", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_file_raises_input_error(tmp_path, filename, build, match):
+    raw = build(tmp_path)
+    path = tmp_path / filename
+    path.write_bytes(raw)
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(InputError, match=match):
+            files.load_file(path)
+        elapsed = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert elapsed < MAX_SECONDS, f"took {elapsed:.2f}s"
+    assert peak < MAX_PEAK_BYTES, f"peak {peak / 2**20:.0f} MB"
+    assert not (tmp_path / "PWNED").exists(), "the loader unpickled the payload"
+    with pytest.raises(InputError, match=match):  # the same verdict for bytes as for a path
+        files.load_file(raw, filename=filename)
+
+
+def test_pickle_payload_is_live(tmp_path):
+    """Control: the payload used above really does create the marker when unpickled, so its absence means something."""
+    p = tmp_path / "p.npy"
+    p.write_bytes(_npy(_evil(tmp_path)))
+    loaded = np.load(p, allow_pickle=True)
+    loaded[0, 0].close()
+    assert (tmp_path / "PWNED").exists()
+
+
+def test_gzip_bomb_stops_at_the_cap(monkeypatch):
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 2**20)
+    bomb = gzip.compress(b"\0" * 4 * 2**20, compresslevel=1)
+    with pytest.raises(InputError, match=r"decompresses to more than 1 MB"):
+        files.load_file(bomb, filename="bomb.gz")
+    # inside a ZIP of IDX files the cap holds for all members together, not for each
+    half = gzip.compress(_idx(np.zeros((700, 30, 30))), compresslevel=1)
+    with pytest.raises(InputError, match=r"m.zip/b.gz decompresses to more than 0.\d+ MB"):
+        files.load_file(_zip({"a.gz": half, "b.gz": half}), filename="m.zip")
+
+
+def test_honest_zip_bomb_is_refused_by_declared_size(monkeypatch):
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 2**20)
+    bomb = _zip({"x.npy": b"\0" * 4 * 2**20})
+    assert len(bomb) < 2**20
+    with pytest.raises(InputError, match=r"would decompress to 4 MB; accepted: at most 1 MB"):
+        files.load_file(bomb)
+
+
+def test_oversized_upload_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1000)
+    p = tmp_path / "big.csv"
+    p.write_bytes(b"1,2\n" * 1000)
+    for src in (p, p.read_bytes(), io.BytesIO(p.read_bytes())):
+        with pytest.raises(InputError, match=r"is 0.0038 MB; accepted: at most 0.00095 MB"):
+            files.load_file(src)
+
+
+def test_bad_arguments():
+    with pytest.raises(InputError, match=r"cannot open"):
+        files.load_file("/nonexistent/data.csv")
+    with pytest.raises(InputError, match=r"expected a file path, bytes or an open binary file"):
+        files.load_file(12345)
+    with pytest.raises(InputError, match=r"binary mode"):
+        files.load_file(io.StringIO("1,2\n3,4\n"))
+
+    class TextPipe:  # not seekable, and yields str
+        def __init__(self):
+            self.parts = ["1,2\n", "3,4\n", ""]
+
+        def read(self, n=-1):
+            return self.parts.pop(0)
+
+    with pytest.raises(InputError, match=r"binary mode"):
+        files.load_file(TextPipe())

@@ -1,0 +1,179 @@
+"""The app's shared state: cached datasets and models (read-only, shared by all sessions), the models a
+browser session trained or uploaded (its own session state), and the sidebar selection every page reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+import torch
+
+from vae_core import Dataset, InputError, checkpoints, data
+from vae_core.model import VAE
+from vae_core.train import available_devices
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+DATASET_LABELS = {"digits": "digits (8x8, 1,797 images)", "mnist": "MNIST (28x28, 5,000 images)",
+                  "swiss_roll": "swiss roll (3-D points)", "s_curve": "S-curve (3-D points)",
+                  "moons": "two moons (2-D points)"}
+
+
+@st.cache_resource(show_spinner="Loading data...")
+def dataset(name: str) -> Dataset:
+    """A built-in dataset, loaded once per process."""
+    return data.load(name)
+
+
+@st.cache_data(show_spinner=False)
+def shipped_index(models_dir: str = str(MODELS_DIR)) -> list[dict]:
+    """One row per shipped checkpoint: name, path, dataset, kind, beta, latent size and final metrics."""
+    rows = []
+    for path in sorted(Path(models_dir).glob("*.safetensors")):
+        try:
+            _, rec = checkpoints.read_header(path.read_bytes()[: 8 + checkpoints.MAX_HEADER_BYTES])
+        except InputError:
+            continue  # a broken file in models/ should not take the app down; `vae_core info` explains it
+        train = rec.get("train") or {}
+        rows.append({"name": path.stem, "path": str(path), "dataset": (rec.get("dataset") or {}).get("name"),
+                     "kind": rec["model"]["kind"], "beta": train.get("beta"), "latent_dim": rec["model"]["latent_dim"],
+                     "metrics": rec.get("metrics") or {}})
+    return rows
+
+
+@st.cache_resource(show_spinner="Loading model...", max_entries=64)
+def shipped_model(path: str, device: str) -> VAE:
+    """A shipped model on a device. Shared by every session, so it is frozen: nobody may train it in place."""
+    model, _ = checkpoints.load(path, device=device)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def session_models() -> dict[str, dict]:
+    """This browser session's own models: name -> {"model", "dataset" (name), "beta", "source"}."""
+    return st.session_state.setdefault("my_models", {})
+
+
+def session_datasets() -> dict[str, Dataset]:
+    """Datasets this session uploaded: name -> Dataset."""
+    return st.session_state.setdefault("my_datasets", {})
+
+
+def add_session_model(name: str, model: VAE, dataset_name: str, source: str) -> str:
+    """Register a model trained or uploaded in this session and make it the selected one."""
+    for p in model.parameters():
+        p.requires_grad_(False)
+    models = session_models()
+    models[name] = {"model": model, "dataset": dataset_name, "beta": (model.info.get("train") or {}).get("beta"),
+                    "source": source}
+    st.session_state["pending_model"] = name
+    st.session_state["pending_dataset"] = dataset_name
+    return name
+
+
+def get_dataset(name: str) -> Dataset:
+    own = session_datasets()
+    return own[name] if name in own else dataset(name)
+
+
+@dataclass
+class Selection:
+    """What the sidebar selected; every page reads this."""
+
+    dataset: Dataset
+    dataset_name: str
+    model: VAE | None
+    model_name: str | None
+    device: torch.device
+
+    @property
+    def beta(self) -> float | None:
+        return (self.model.info.get("train") or {}).get("beta") if self.model is not None else None
+
+
+def model_choices(dataset_name: str) -> dict[str, str]:
+    """label -> key for every model that fits a dataset: shipped first, then this session's own."""
+    out = {}
+    for row in shipped_index():
+        if row["dataset"] == dataset_name:
+            out[_shipped_label(row)] = "shipped:" + row["path"]
+    for name, entry in session_models().items():
+        if entry["dataset"] == dataset_name:
+            out[f"{name} (this session)"] = "session:" + name
+    return out
+
+
+def _shipped_label(row: dict) -> str:
+    if row["kind"] == "ae":
+        return f"{row['name']} (autoencoder)"
+    return f"{row['name']} (VAE, beta={row['beta']:g})"
+
+
+def resolve_model(key: str, device: str) -> VAE:
+    """Turn a model_choices key into a model on `device` (cached for shipped ones)."""
+    kind, _, ref = key.partition(":")
+    if kind == "shipped":
+        return shipped_model(ref, device)
+    model = session_models()[ref]["model"]
+    return model if str(model.device) == device else _moved(model, device)
+
+
+def _moved(model: VAE, device: str) -> VAE:
+    import copy
+
+    m = copy.deepcopy(model).to(device)
+    m.info = model.info
+    return m
+
+
+def shipped_for(dataset_name: str, kind: str = "vae") -> list[dict]:
+    """Shipped models of one kind for a dataset, sorted by beta (the KL-weight slider's grid)."""
+    rows = [r for r in shipped_index() if r["dataset"] == dataset_name and r["kind"] == kind]
+    return sorted(rows, key=lambda r: r["beta"] if r["beta"] is not None else 0.0)
+
+
+def sidebar() -> Selection:
+    """Draw the shared sidebar (dataset, model, device) and return the selection."""
+    sb = st.sidebar
+    names = data.names() + [n for n in session_datasets() if n not in data.names()]
+    if st.session_state.get("pending_dataset") in names:
+        st.session_state["sel_dataset"] = st.session_state.pop("pending_dataset")
+    ds_name = sb.selectbox("Dataset", names, key="sel_dataset",
+                           format_func=lambda n: DATASET_LABELS.get(n, f"{n} (uploaded)"))
+    choices = model_choices(ds_name)
+    pending = st.session_state.pop("pending_model", None)
+    if pending is not None:
+        wanted = f"{pending} (this session)"
+        if wanted in choices:
+            st.session_state["sel_model"] = wanted
+    if st.session_state.get("sel_model") not in choices:
+        st.session_state["sel_model"] = _default_model(choices)
+    label = sb.selectbox("Model", list(choices) or ["(none yet: train one on the Train page)"], key="sel_model")
+    devices = ["auto"] + available_devices()
+    dev_choice = sb.radio("Device", devices, key="sel_device", horizontal=True,
+                          help="Where models decode and train. 'auto' picks CUDA, then Apple MPS, then CPU. "
+                               "Only devices this server has are listed.")
+    from vae_core.train import pick_device
+
+    device = pick_device(dev_choice)
+    model = resolve_model(choices[label], str(device)) if label in choices else None
+    sb.caption(f"Computing on **{device}**. Available here: {', '.join(available_devices())}.")
+    return Selection(dataset=get_dataset(ds_name), dataset_name=ds_name, model=model,
+                     model_name=label if label in choices else None, device=device)
+
+
+def _default_model(choices: dict[str, str]) -> str | None:
+    # The beta = 1 VAE is the textbook model: start there.
+    for label in choices:
+        if "beta=1)" in label:
+            return label
+    return next(iter(choices), None)
+
+
+def current() -> Selection:
+    """The selection made by the sidebar in app.py during this run."""
+    sel = st.session_state.get("_selection")
+    if sel is None:  # a page script run on its own (not through app.py) still gets the shared sidebar
+        sel = st.session_state["_selection"] = sidebar()
+    return sel
