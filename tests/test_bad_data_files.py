@@ -102,6 +102,7 @@ CASES = [
     ("blank csv", "blank.csv", lambda t: b"  \n\n", r"blank"),
     ("header only csv", "h.csv", lambda t: b"a,b,label\n", r"header but no data rows"),
     ("one row csv", "one.csv", lambda t: b"1,2\n", r"1 row\(s\).*at least 2 samples"),
+    ("too many columns", "w.csv", lambda t: b"1," * 5000 + b"1\n", r"5,001 columns; accepted: at most 4,096"),
     ("ragged csv", "r.csv", lambda t: b"1,2,3\n4,5,6\n7,8\n", r"line 3: 2 values but the first row has 3"),
     ("text cell", "t.csv", lambda t: b"a,b\n1,2\n3,oops\n", r"line 3, column 2 \('b'\): 'oops' is not a number"),
     ("empty cell", "e.csv", lambda t: b"1,2\n3,\n", r"line 2, column 2: '' is not a number"),

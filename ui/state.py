@@ -177,3 +177,38 @@ def current() -> Selection:
     if sel is None:  # a page script run on its own (not through app.py) still gets the shared sidebar
         sel = st.session_state["_selection"] = sidebar()
     return sel
+
+
+def beta_grid(sel: Selection) -> list[dict]:
+    """VAEs that differ from the selected one only in beta (shipped and this session's), sorted by beta.
+
+    This is the KL-weight slider's grid: one entry per beta, {"beta", "key", "label"}; the selected model's own
+    entry wins a tie, then this session's models (a fresh sweep), then shipped ones."""
+    if sel.model is None or not sel.model.is_vae:
+        return []
+    cfg = sel.model.config
+    entries: dict[float, dict] = {}
+    for row in shipped_for(sel.dataset_name):
+        if row["beta"] is not None and _same_config(row["path"], cfg):
+            entries[float(row["beta"])] = {"beta": float(row["beta"]), "key": "shipped:" + row["path"],
+                                           "label": row["name"]}
+    for name, entry in session_models().items():
+        model = entry["model"]
+        if entry["dataset"] == sel.dataset_name and model.config == cfg and entry["beta"] is not None:
+            entries[float(entry["beta"])] = {"beta": float(entry["beta"]), "key": "session:" + name, "label": name}
+    own = sel.beta
+    if own is not None and sel.model_name is not None:
+        key = model_choices(sel.dataset_name).get(sel.model_name)
+        if key is not None:
+            entries[float(own)] = {"beta": float(own), "key": key, "label": sel.model_name}
+    return [entries[b] for b in sorted(entries)]
+
+
+@st.cache_data(show_spinner=False)
+def _config_of(path: str) -> dict:
+    _, rec = checkpoints.read_header(Path(path).read_bytes()[: 8 + checkpoints.MAX_HEADER_BYTES])
+    return rec["model"]
+
+
+def _same_config(path: str, cfg) -> bool:
+    return _config_of(path) == cfg.to_dict()

@@ -350,7 +350,8 @@ def _load_csv(text: str, name: str, label: str) -> Dataset:
             if ncols is None:
                 ncols = len(row)
                 if ncols > data.MAX_FEATURES + 1:
-                    check_size(2, ncols, name)
+                    raise InputError(f"{name} has {ncols:,} columns; accepted: at most {data.MAX_FEATURES:,} "
+                                     "features (plus an optional 'label' column).")
                 try:
                     [float(c) for c in row]
                 except ValueError:

@@ -1,0 +1,308 @@
+"""The Latent explorer's panels: cached metrics, the side column, and the tabs under the canvas."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+from plotly.subplots import make_subplots
+
+from ui import jobs, state
+from ui.figures import show_grid, training_curves
+from ui.manifold import _model_key, decoded_grid, encode_all
+from vae_core import Dataset, InputError, TrainConfig, metrics, train
+from vae_core.model import VAE
+
+# The same palette as the canvas (plotly's default qualitative colours), so labels match across figures.
+PALETTE = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff",
+           "#fecb52"]
+Z_ABS_MAX = 50.0
+
+
+def summary(model: VAE, ds: Dataset) -> dict:
+    """metrics.summary, cached per model (shared by every session: the numbers depend only on the model)."""
+    return _summary(_model_key(model), model, ds.name, ds.x)
+
+
+@st.cache_data(show_spinner="Measuring continuity and completeness...", max_entries=128,
+               hash_funcs={VAE: lambda m: None, np.ndarray: lambda a: (a.shape, float(a[:50].sum()))})
+def _summary(key, model, ds_name, x):
+    return metrics.summary(model, x, seed=0)
+
+
+def view_limit(points: np.ndarray) -> float:
+    """Half-width of the visible square: the prior's 3 sigma, or wider to hold 99.5% of the codes."""
+    return float(max(3.0, np.quantile(np.abs(points), 0.995) * 1.1))
+
+
+def ellipses(mu, logvar, dims, n: int) -> np.ndarray | None:
+    """(n, 4) [mu_x, mu_y, sigma_x, sigma_y] for the first n inputs (a fixed, reproducible choice)."""
+    if logvar is None:
+        return None
+    idx = np.linspace(0, mu.shape[0] - 1, min(n, mu.shape[0])).astype(int)
+    sd = np.exp(0.5 * logvar[idx][:, list(dims)])
+    return np.concatenate([mu[idx][:, list(dims)], sd], 1).astype(np.float32)
+
+
+def density(model: VAE, ds: Dataset, dims, lim: float):
+    """The aggregate posterior q(z) on a grid over the visible square: (xs, ys, zz)."""
+    return _density(_model_key(model), model, ds.x, tuple(dims), round(lim, 2))
+
+
+@st.cache_data(show_spinner=False, max_entries=64,
+               hash_funcs={VAE: lambda m: None, np.ndarray: lambda a: (a.shape, float(a[:50].sum()))})
+def _density(key, model, x, dims, lim):
+    xs = np.linspace(-lim, lim, 90)
+    zz = metrics.aggregate_posterior_density(model, x, xs, xs, dims=dims)
+    return xs, xs, np.asarray(zz, np.float32)
+
+
+def prior_points(k: int, dims, n: int = 200) -> np.ndarray:
+    g = torch.Generator().manual_seed(1)
+    return torch.randn(n, k, generator=g).numpy()[:, list(dims)]
+
+
+def check_z(z, k: int) -> np.ndarray:
+    """A latent vector sent by the browser: k finite numbers of sane size, else InputError."""
+    try:
+        arr = np.asarray(z, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError(f"z must be a list of {k} numbers.") from None
+    if arr.shape[0] != k:
+        raise InputError(f"z must have {k} values for this model, got {arr.shape[0]}.")
+    if not np.isfinite(arr).all() or np.abs(arr).max() > Z_ABS_MAX:
+        raise InputError(f"z must be finite with every value within +-{Z_ABS_MAX:g}; got {arr.tolist()}.")
+    return arr.astype(np.float32)
+
+
+def metrics_column(s: dict, model: VAE, beta) -> None:
+    """The live numbers beside the canvas: KL per dim, active units, continuity, completeness."""
+    st.markdown("**This model**" + (f" (beta = {beta:g})" if beta is not None else ""))
+    k = s["latent_dim"]
+    a, b = st.columns(2)
+    a.metric("Active units", f"{s['active_units']} / {k}", help="Latent dimensions whose posterior mean varies "
+             "with the input: Var_x E[z_j|x] > 0.01 (Burda et al. 2016).")
+    b.metric("KL, nats", f"{s['kl']:.2f}", help="Mean KL(q(z|x) || N(0, I)) over the data: the 'rate'.")
+    cont, comp = s["continuity"], s["completeness"]
+    a.metric("Continuity", f"{cont['smoothness_ratio']:.2f}", help="Mean of (largest step / mean step) of the "
+             "decoded output along straight latent paths between data codes: 1 = perfectly even change, larger = "
+             "jumps. See vae_core.metrics.continuity.")
+    b.metric("Completeness", f"{comp['precision']:.0%}", help="Share of prior draws z ~ N(0, I) whose decoding "
+             f"lies as close to the data as {comp['quantile']:.0%} of held-out real inputs do. See "
+             "vae_core.metrics.completeness.")
+    if s["mutual_information"] is not None:
+        st.caption(f"I(x; z) = {s['mutual_information']:.2f} nats (at most log N = {s['mi_upper_bound']:.2f}); "
+                   f"KL(q(z) || p(z)) = {s['marginal_kl']:.2f} nats.")
+    fig = go.Figure(go.Bar(x=[f"z{j + 1}" for j in range(k)], y=s["kl_per_dim"], marker_color="#636efa"))
+    fig.update_layout(height=170, margin=dict(l=0, r=0, t=24, b=0), title=dict(text="KL per dimension (nats)",
+                      font=dict(size=13)), yaxis=dict(rangemode="tozero"))
+    st.plotly_chart(fig, key="ex_kl_bars", config={"displayModeBar": False})
+
+
+def manifold_tab(model: VAE, ds: Dataset, dims, lim: float) -> None:
+    n = st.slider("Grid size", 5, 25, 15, key="ex_grid_n")
+    span = st.slider("Latent range shown (+-)", 0.5, float(round(lim + 2)), min(3.0, float(round(lim))), 0.5,
+                     key="ex_grid_lim")
+    images, vals = decoded_grid(model, n=n, lim=span, dims=dims)
+    if ds.image_shape is not None:
+        st.caption(f"Decoded means on a {n} x {n} grid: x runs over z{dims[0] + 1}, y over z{dims[1] + 1} "
+                   f"from {-span:g} to {span:g}; other dimensions at 0.")
+        st.plotly_chart(show_grid(images, ds.image_shape, n, height=560), key="ex_manifold",
+                        config={"displayModeBar": False})
+    else:
+        pts = ds.to_data_units(images)
+        real = ds.to_data_units(ds.x)
+        fig = go.Figure()
+        fig.add_trace(_scatter_nd(real, ds.color if ds.color is not None else ds.y, "data", 2, 0.25))
+        fig.add_trace(_scatter_nd(pts, np.repeat(vals, n), "decoded grid", 4, 1.0, scale="Viridis"))
+        fig.update_layout(height=560, margin=dict(l=0, r=0, t=10, b=0))
+        st.caption("Grey-to-colour dots: the data; bright dots: decoded grid points (coloured by the z value). "
+                   "A good model lays the grid along the data's surface.")
+        st.plotly_chart(fig, key="ex_manifold3d")
+
+
+def _scatter_nd(p: np.ndarray, color, name: str, size: int, opacity: float, scale: str = "Turbo"):
+    marker = dict(size=size, opacity=opacity, color=color, colorscale=scale)
+    if p.shape[1] >= 3:
+        return go.Scatter3d(x=p[:, 0], y=p[:, 1], z=p[:, 2], mode="markers", name=name, marker=marker)
+    return go.Scattergl(x=p[:, 0], y=p[:, 1], mode="markers", name=name, marker=marker)
+
+
+def interpolation_tab(model: VAE, ds: Dataset, mu: np.ndarray, dims) -> None:
+    c = st.columns([1, 1, 1, 3])
+    i = int(c[0].number_input("From input #", 0, ds.n - 1, 0, key="ex_ia"))
+    j = int(c[1].number_input("to input #", 0, ds.n - 1, min(ds.n - 1, 1), key="ex_ib"))
+    steps = int(c[2].number_input("steps", 3, 30, 10, key="ex_isteps"))
+    show = c[3].toggle("Draw the path on the latent plane", key="ex_ipath")
+    t = np.linspace(0, 1, steps, dtype=np.float32)[:, None]
+    z = mu[i][None] * (1 - t) + mu[j][None] * t
+    st.session_state["ex_path"] = z[:, list(dims)] if show else None
+    with torch.no_grad():
+        out = model.decode(torch.from_numpy(z).to(model.device)).cpu().numpy()
+    if ds.image_shape is not None:
+        strip = np.concatenate([ds.x[i][None], out, ds.x[j][None]])
+        st.plotly_chart(show_grid(strip, ds.image_shape, steps + 2, height=140), key="ex_interp",
+                        config={"displayModeBar": False})
+        st.caption(f"Left and right: the real inputs #{i} and #{j}. Between them: decodings of {steps} evenly "
+                   "spaced points on the straight line between their posterior means.")
+    else:
+        fig = go.Figure(_scatter_nd(ds.to_data_units(ds.x), ds.color, "data", 2, 0.2))
+        fig.add_trace(_scatter_nd(ds.to_data_units(out), t.ravel(), "interpolation", 6, 1.0, "Viridis"))
+        fig.update_layout(height=420, margin=dict(l=0, r=0, t=10, b=0))
+        st.plotly_chart(fig, key="ex_interp3d")
+
+
+def prior_tab(model: VAE, ds: Dataset) -> None:
+    c = st.columns([1, 1, 4])
+    n = int(c[0].number_input("Samples", 4, 144, 48, key="ex_nprior"))
+    seed = int(c[1].number_input("Seed", 0, 10_000, 0, key="ex_prior_seed"))
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        out = model.decode(torch.randn(n, model.config.latent_dim, generator=g).to(model.device)).cpu().numpy()
+    st.caption("Decoded means of z ~ N(0, I): what the model generates. With beta = 0 many land in holes of the "
+               "latent space and look like nothing; near beta = 1 most look like data.")
+    if ds.image_shape is not None:
+        st.plotly_chart(show_grid(out, ds.image_shape, 12, height=60 * ((n + 11) // 12) + 20), key="ex_prior_grid",
+                        config={"displayModeBar": False})
+    else:
+        fig = go.Figure(_scatter_nd(ds.to_data_units(ds.x), ds.color, "data", 2, 0.2))
+        fig.add_trace(_scatter_nd(ds.to_data_units(out), None, "prior samples", 5, 1.0))
+        fig.update_layout(height=420, margin=dict(l=0, r=0, t=10, b=0))
+        st.plotly_chart(fig, key="ex_prior3d")
+
+
+def across_beta_tab(grid: list[dict], sel, beta) -> None:
+    if len(grid) < 2:
+        st.info("Only one model in the grid: train a beta grid (last tab) to compare KL weights.")
+        return
+    rows = []
+    prog = st.empty()
+    for n, g in enumerate(grid):
+        prog.caption(f"measuring beta = {g['beta']:g} ({n + 1}/{len(grid)})")
+        s = summary(state.resolve_model(g["key"], str(sel.device)), sel.dataset)
+        rows.append((g["beta"], s))
+    prog.empty()
+    xs = [max(b, 0.02) for b, _ in rows]  # beta = 0 sits at the left edge of the log axis
+    fig = make_subplots(rows=1, cols=4, subplot_titles=("KL (rate), nats", "active units", "continuity (1 = even)",
+                                                        "completeness"))
+    series = [[s["kl"] for _, s in rows], [s["active_units"] for _, s in rows],
+              [s["continuity"]["smoothness_ratio"] for _, s in rows], [s["completeness"]["precision"] for _, s in rows]]
+    for col, ys in enumerate(series, 1):
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", showlegend=False, line=dict(color="#636efa")),
+                      row=1, col=col)
+        if beta is not None:
+            fig.add_vline(x=max(beta, 0.02), line_dash="dot", line_color="#ef553b", row=1, col=col)
+    fig.update_xaxes(type="log", title_text="beta (0 drawn at 0.02)")
+    fig.update_layout(height=300, margin=dict(l=0, r=0, t=40, b=0))
+    st.plotly_chart(fig, key="ex_across")
+    st.caption("Each point is a trained model; the dotted line is the one shown above. Completeness rises as the "
+               "KL term closes the holes between codes; past a point, the codes collapse onto the prior and carry "
+               "nothing (active units drop).")
+
+
+def kl_off_on_tab(grid: list[dict], sel, beta, dims) -> None:
+    off = state.resolve_model(grid[0]["key"], str(sel.device))
+    on_entry = next((g for g in grid if g["beta"] == beta and beta != 0.0), None)
+    on_entry = on_entry or next((g for g in grid if g["beta"] == 1.0), grid[-1])
+    on = state.resolve_model(on_entry["key"], str(sel.device))
+    ds = sel.dataset
+    cols = st.columns(2)
+    for col, m, title in ((cols[0], off, "KL off (beta = 0)"), (cols[1], on, f"KL on (beta = {on_entry['beta']:g})")):
+        with col:
+            st.markdown(f"**{title}**")
+            mu, _ = encode_all(m, ds.x)
+            lim = view_limit(mu[:, list(dims)])
+            fig = go.Figure()
+            color = ds.y if ds.y is not None else ds.color
+            fig.add_trace(go.Scattergl(x=mu[:, dims[0]], y=mu[:, dims[1]], mode="markers",
+                                       marker=dict(size=3, color=color, colorscale="Turbo", opacity=0.7),
+                                       hoverinfo="skip", showlegend=False))
+            th = np.linspace(0, 2 * np.pi, 100)
+            for r in (1, 2, 3):
+                fig.add_trace(go.Scatter(x=r * np.cos(th), y=r * np.sin(th), mode="lines", hoverinfo="skip",
+                                         line=dict(color="gray", width=1, dash="dot"), showlegend=False))
+            fig.update_xaxes(range=[-lim, lim])
+            fig.update_yaxes(range=[-lim, lim], scaleanchor="x")
+            fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0))
+            st.plotly_chart(fig, key=f"ex_cmp_{title}")
+            s = summary(m, ds)
+            st.caption(f"KL {s['kl']:.2f} nats, continuity {s['continuity']['smoothness_ratio']:.2f}, "
+                       f"completeness {s['completeness']['precision']:.0%}. Dotted circles: the prior's 1, 2, 3 "
+                       "sigma.")
+            if ds.image_shape is not None:
+                g = torch.Generator().manual_seed(0)
+                with torch.no_grad():
+                    out = m.decode(torch.randn(24, m.config.latent_dim, generator=g).to(m.device)).cpu().numpy()
+                st.plotly_chart(show_grid(out, ds.image_shape, 12, height=120, title="prior samples"),
+                                key=f"ex_cmp_s_{title}", config={"displayModeBar": False})
+
+
+DEFAULT_GRID = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
+
+
+def train_tab(sel, model: VAE) -> None:
+    """Train this architecture at a custom beta, or a whole beta grid in one batched run, with progress."""
+    cfg = model.config
+    info = model.info.get("train") or {}
+    st.markdown("Train the same architecture on the same data at another KL weight. A whole grid trains as one "
+                "batched computation, about as fast as two single models.")
+    c = st.columns([1, 1, 2, 1, 1])
+    beta = c[0].number_input("beta", 0.0, 100.0, 1.5, 0.1, key="ex_tbeta", disabled=not model.is_vae)
+    epochs = int(c[1].number_input("epochs", 1, 1000, int(info.get("epochs", 60)), key="ex_tepochs"))
+    grid_txt = c[2].text_input("or a grid of betas", ", ".join(f"{b:g}" for b in DEFAULT_GRID), key="ex_tgrid",
+                               disabled=not model.is_vae)
+    job = st.session_state.get("ex_job")
+    one = c[3].button("Train at this beta", key="ex_train_one", disabled=bool(job and job.active) or not model.is_vae)
+    many = c[4].button("Train the grid", key="ex_train_grid", disabled=bool(job and job.active) or not model.is_vae)
+    if one or many:
+        try:
+            betas = [float(beta)] if one else [float(t) for t in grid_txt.replace(";", ",").split(",") if t.strip()]
+            if not 1 <= len(betas) <= 16:
+                raise InputError("give between 1 and 16 betas.")
+            tcfg = TrainConfig(beta=betas[0], epochs=epochs, batch_size=int(info.get("batch_size", 64)),
+                               lr=float(info.get("lr", 2e-3)), seed=int(info.get("seed", 0)))
+            for b in betas:
+                TrainConfig(beta=b)
+        except (InputError, ValueError) as e:
+            st.error(f"Cannot train: {e}")
+            return
+        ds, name, device = sel.dataset, sel.dataset_name, str(sel.device)
+
+        def work(on_epoch, should_stop):
+            return train.fit_many(ds, cfg, tcfg, betas, device=device, on_epoch=on_epoch, should_stop=should_stop)
+
+        st.session_state["ex_job"] = jobs.start(f"{name}-sweep", epochs, work, meta={"betas": betas, "dataset": name})
+    _train_progress()
+
+
+@st.fragment(run_every=0.5)
+def _train_progress() -> None:
+    job = st.session_state.get("ex_job")
+    if job is None:
+        return
+    if job.status == "waiting":
+        st.warning(f"Waiting for a free training slot ({jobs.MAX_CONCURRENT} trainings run on this server now).")
+    st.progress(job.epoch / job.epochs, text=f"{job.status}: epoch {job.epoch}/{job.epochs}")
+    if job.active:
+        if st.button("Stop", key="ex_stop"):
+            job.stop()
+        if job.records:
+            st.plotly_chart(training_curves(job.records, [f"beta={b:g}" for b in job.meta["betas"]]),
+                            key="ex_tcurves")
+        return
+    if job.status == "failed":
+        st.error(job.error)
+    if job.result is not None and not job.meta.get("kept"):
+        job.meta["kept"] = True
+        for b, (m, hist) in zip(job.meta["betas"], job.result):
+            if m is None:
+                st.warning(hist.diverged)
+                continue
+            state.add_session_model(f"{job.meta['dataset']}-vae-beta{b:g} #{len(state.session_models()) + 1}", m,
+                                    job.meta["dataset"], "trained")
+        st.session_state.pop("pending_model", None)  # keep the current selection; the slider now has the betas
+        st.session_state.pop("pending_dataset", None)
+        st.rerun(scope="app")
+    st.success(f"Trained {len(job.meta['betas'])} model(s) in {(job.finished or 0) - job.started:.1f} s; they are on "
+               "the KL-weight slider now.")

@@ -1,0 +1,402 @@
+"""Exact posteriors and information quantities by quadrature: Bayes' rule on a 1-D grid, the true posterior
+p(z|x) of a 2-D-latent VAE on a 2-D grid with its normalizer log p(x), the ELBO and KL(q || p(z|x)) of any
+diagonal Gaussian q on that grid, and the numerical entropies and KLs that the teaching pages check closed
+forms against. Everything is in nats (see `in_units` for bits) and computed in float64.
+
+Why quadrature: with two latent dimensions the integral p(x) = int p(x|z) p(z) dz can be done on a grid to many
+digits, so the identity log p(x) = ELBO(q) + KL(q || p(z|x)) (Kingma & Welling 2014, eq. 1) can be shown with
+every term computed exactly, for any q, not only the encoder's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy import integrate, stats
+from scipy.special import logsumexp
+
+from .errors import InputError
+
+LOG_2PI = math.log(2 * math.pi)
+UNITS = ("nats", "bits")
+
+
+# ---- information quantities ----
+
+def in_units(nats, unit: str):
+    """Convert a value in nats to `unit` ("nats" or "bits": divide by ln 2)."""
+    if unit not in UNITS:
+        raise InputError(f"unit must be 'nats' or 'bits', got {unit!r}.")
+    return nats / math.log(2) if unit == "bits" else nats
+
+
+def information(p, unit: str = "nats"):
+    """Self-information -log p of an event of probability p (array or float in (0, 1]), in `unit`."""
+    arr = np.asarray(p, dtype=np.float64)
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0) or np.any(arr > 1):
+        raise InputError(f"a probability must lie in (0, 1]; got {p!r}.")
+    return in_units(-np.log(arr), unit)
+
+
+def discrete_entropy(weights, unit: str = "nats") -> tuple[np.ndarray, float]:
+    """Normalize non-negative weights (k,) to probabilities and return (probabilities (k,), entropy in `unit`).
+
+    H = -sum_i p_i log p_i, with 0 log 0 = 0. Raises InputError for negative, non-finite or all-zero weights.
+    """
+    w = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if w.size == 0:
+        raise InputError("the distribution has no outcomes; add at least one row with a positive weight.")
+    if not np.all(np.isfinite(w)):
+        raise InputError("every weight must be a number (found an empty cell, NaN or infinity); fill them in.")
+    if np.any(w < 0):
+        bad = ", ".join(f"{v:g}" for v in w[w < 0][:3])
+        raise InputError(f"weights must be >= 0 (they are relative probabilities); found {bad}.")
+    total = w.sum()
+    if total <= 0:
+        raise InputError("all weights are zero; give at least one outcome a positive weight.")
+    p = w / total
+    nz = p > 0
+    return p, float(in_units(-(p[nz] * np.log(p[nz])).sum(), unit))
+
+
+def _check_sd(*sds: float) -> None:
+    for s in sds:
+        if not (isinstance(s, (int, float, np.floating)) and math.isfinite(s) and s > 0):
+            raise InputError(f"standard deviations must be positive finite numbers, got {s!r}.")
+
+
+def gaussian_divergences_numeric(mu_p: float, sd_p: float, mu_q: float, sd_q: float) -> dict:
+    """H(p), H(p, q), KL(p || q) and KL(q || p) of two 1-D Gaussians by adaptive quadrature (scipy quad), nats.
+
+    Each integrand is weighted by the first distribution, so integrating over its mean +- 14 sd covers all
+    but ~1e-44 of the mass; log-densities are used inside so the ratio never under- or overflows.
+    """
+    _check_sd(sd_p, sd_q)
+    p, q = stats.norm(mu_p, sd_p), stats.norm(mu_q, sd_q)
+
+    def expect(dist, mean, sd, fn):
+        val, _ = integrate.quad(lambda t: dist.pdf(t) * fn(t), mean - 14 * sd, mean + 14 * sd, points=[mean],
+                                limit=200, epsabs=1e-13, epsrel=1e-11)
+        return float(val)
+
+    return {"h_p": expect(p, mu_p, sd_p, lambda t: -p.logpdf(t)),
+            "h_q": expect(q, mu_q, sd_q, lambda t: -q.logpdf(t)),
+            "h_pq": expect(p, mu_p, sd_p, lambda t: -q.logpdf(t)),
+            "kl_pq": expect(p, mu_p, sd_p, lambda t: p.logpdf(t) - q.logpdf(t)),
+            "kl_qp": expect(q, mu_q, sd_q, lambda t: q.logpdf(t) - p.logpdf(t))}
+
+
+def gaussian_entropy_numeric(sd: float) -> float:
+    """-int p log p for N(0, sd^2) by quadrature, nats (checks the closed form 1/2 log(2 pi e sd^2))."""
+    _check_sd(sd)
+    p = stats.norm(0.0, sd)
+    val, _ = integrate.quad(lambda t: -p.pdf(t) * p.logpdf(t), -14 * sd, 14 * sd, points=[0.0], limit=200,
+                            epsabs=1e-13, epsrel=1e-11)
+    return float(val)
+
+
+def bayes_1d(prior_mean: float, prior_sd: float, obs: float, noise_sd: float, n_obs: int = 1,
+             n: int = 2001) -> dict:
+    """Bayes' rule for a Gaussian mean on a 1-D grid, beside the exact conjugate answer.
+
+    Model: z ~ N(prior_mean, prior_sd^2); n_obs observations x_i ~ N(z, noise_sd^2) whose average is `obs`
+    (the average is sufficient, so the likelihood in z is N(obs; z, noise_sd^2 / n_obs)). On a grid of n points
+    the posterior is prior x likelihood divided by its trapezoid integral (the evidence). The conjugate result
+    (e.g. Bishop 2006, Pattern Recognition and Machine Learning, eq. 2.141-2.142) is N(m, s^2) with
+    1/s^2 = 1/prior_sd^2 + n_obs/noise_sd^2 and m = s^2 (prior_mean/prior_sd^2 + n_obs obs/noise_sd^2).
+    Returns arrays (n,) "z", "prior", "likelihood" (as a density in z), "product", "posterior_grid",
+    "posterior_exact" and scalars "post_mean", "post_sd", "evidence_grid", "evidence_exact", "max_abs_diff".
+    """
+    _check_sd(prior_sd, noise_sd)
+    if isinstance(n_obs, bool) or not isinstance(n_obs, (int, np.integer)) or n_obs < 1:
+        raise InputError(f"n_obs must be a positive integer, got {n_obs!r}.")
+    lik_sd = noise_sd / math.sqrt(n_obs)
+    prec = 1.0 / prior_sd**2 + 1.0 / lik_sd**2
+    post_sd = math.sqrt(1.0 / prec)
+    post_mean = (prior_mean / prior_sd**2 + obs / lik_sd**2) / prec
+    # The grid holds the prior, the likelihood and the posterior with 9 sd to spare on each side.
+    lo = min(prior_mean - 9 * prior_sd, obs - 9 * lik_sd, post_mean - 9 * post_sd)
+    hi = max(prior_mean + 9 * prior_sd, obs + 9 * lik_sd, post_mean + 9 * post_sd)
+    z = np.linspace(lo, hi, n)
+    prior = stats.norm.pdf(z, prior_mean, prior_sd)
+    lik = stats.norm.pdf(obs, z, lik_sd)
+    product = prior * lik
+    evidence = float(integrate.trapezoid(product, z))
+    post_grid = product / evidence
+    post_exact = stats.norm.pdf(z, post_mean, post_sd)
+    return {"z": z, "prior": prior, "likelihood": lik, "product": product, "posterior_grid": post_grid,
+            "posterior_exact": post_exact, "post_mean": post_mean, "post_sd": post_sd,
+            "evidence_grid": evidence, "evidence_exact": float(stats.norm.pdf(obs, prior_mean,
+                                                                              math.hypot(prior_sd, lik_sd))),
+            "max_abs_diff": float(np.abs(post_grid - post_exact).max())}
+
+
+# ---- the true posterior of a 2-D-latent VAE on a grid ----
+
+@dataclass(frozen=True)
+class PosteriorGrid:
+    """log p(x, z) of one input x on a regular 2-D grid of latent points.
+
+    z1: (n,) and z2: (n,) the axes; log_joint: (n, n) float64 with log_joint[i, j] at (z1[j], z2[i]) (rows follow
+    z2, as plotly draws a heatmap); log_px: the quadrature log p(x) = log sum exp(log_joint) dz1 dz2;
+    log_px_half: the same sum on every other grid point (spacing doubled), so |log_px - log_px_half| bounds the
+    quadrature error (the error of this sum falls off exponentially with resolution for smooth integrands);
+    edge_mass: the fraction of the posterior mass in the outermost ring of cells (small when the grid holds it).
+    """
+
+    z1: np.ndarray
+    z2: np.ndarray
+    log_joint: np.ndarray
+    log_px: float
+    log_px_half: float
+    edge_mass: float
+    center: np.ndarray
+    half_width: np.ndarray
+
+    @property
+    def spacing(self) -> np.ndarray:
+        """(2,) grid spacing along z1 and z2."""
+        return np.array([self.z1[1] - self.z1[0], self.z2[1] - self.z2[0]])
+
+    @property
+    def zs(self) -> np.ndarray:
+        """(n*n, 2) every grid point, in the row-major order of log_joint.ravel()."""
+        g1, g2 = np.meshgrid(self.z1, self.z2)
+        return np.stack([g1.ravel(), g2.ravel()], axis=1)
+
+    @property
+    def log_posterior(self) -> np.ndarray:
+        """(n, n) log p(z|x) = log p(x, z) - log p(x)."""
+        return self.log_joint - self.log_px
+
+    @property
+    def quadrature_error(self) -> float:
+        """|log p(x) on the grid - log p(x) on the half-resolution grid|: an upper estimate of the error."""
+        return abs(self.log_px - self.log_px_half)
+
+    def posterior_moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean (2,) and covariance (2, 2) of p(z|x) on the grid."""
+        w = np.exp(self.log_posterior).ravel()
+        w = w / w.sum()
+        zs = self.zs
+        mean = w @ zs
+        d = zs - mean
+        return mean, (d * w[:, None]).T @ d
+
+
+def _check_2d(model) -> None:
+    cfg = getattr(model, "config", None)
+    if cfg is None:
+        raise InputError("expected a vae_core model (vae_core.model.VAE).")
+    if cfg.kind != "vae":
+        raise InputError("the posterior needs a VAE: a deterministic autoencoder has no q(z|x) and no density.")
+    if cfg.latent_dim != 2:
+        raise InputError(f"the posterior grid needs a 2-D latent space; this model has latent_dim={cfg.latent_dim}. "
+                         "Use objectives.log_px (importance sampling) instead.")
+
+
+def _as_row(model, x) -> torch.Tensor:
+    t = torch.as_tensor(np.asarray(x, dtype=np.float32), device=model.device).reshape(1, -1)
+    if t.shape[1] != model.config.input_dim:
+        raise InputError(f"x must have {model.config.input_dim} values, got {t.shape[1]}.")
+    if not torch.isfinite(t).all():
+        raise InputError("x contains NaN or infinite values.")
+    return t
+
+
+@torch.no_grad()
+def log_joint(model, x, zs, max_elements: int = 2**22) -> np.ndarray:
+    """log p(x|z) + log p(z) in nats, float64 (m,), for one input x (d,) at latent points zs (m, latent_dim).
+
+    Decodes in chunks so that chunk * input_dim stays under max_elements (bounded memory on any dataset)."""
+    xt = _as_row(model, x)
+    z = torch.as_tensor(np.asarray(zs, dtype=np.float32), device=model.device)
+    chunk = max(1, max_elements // model.config.input_dim)
+    out = []
+    for i in range(0, z.shape[0], chunk):
+        zb = z[i:i + chunk]
+        ll = model.log_px_given_z(xt, model.decode_raw(zb)).double()
+        out.append((ll - 0.5 * (LOG_2PI + zb.double().pow(2)).sum(-1)).cpu())
+    return torch.cat(out).numpy()
+
+
+def _axes(center, half_width, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    c = np.broadcast_to(np.asarray(center, dtype=np.float64), (2,)).copy()
+    w = np.broadcast_to(np.asarray(half_width, dtype=np.float64), (2,)).copy()
+    if not (np.all(np.isfinite(c)) and np.all(np.isfinite(w)) and np.all(w > 0)):
+        raise InputError(f"the grid needs a finite center and positive half widths; got {c}, {w}.")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 5 <= n <= 2001:
+        raise InputError(f"n (grid points per axis) must be an integer from 5 to 2001, got {n!r}.")
+    return np.linspace(c[0] - w[0], c[0] + w[0], n), np.linspace(c[1] - w[1], c[1] + w[1], n), c, w
+
+
+def posterior_grid(model, x, center, half_width, n: int = 201) -> PosteriorGrid:
+    """Evaluate log p(x, z) on an n x n grid over center +- half_width (scalars or (2,)) and integrate it.
+
+    model: a VAE with latent_dim 2; x: one input (input_dim,). The normalizer is the Riemann sum
+    p(x) ~= sum_ij p(x, z_ij) dz1 dz2 (equal to the trapezoid rule when the edges carry no mass), done in log space.
+    """
+    _check_2d(model)
+    z1, z2, c, w = _axes(center, half_width, n)
+    g1, g2 = np.meshgrid(z1, z2)
+    lj = log_joint(model, x, np.stack([g1.ravel(), g2.ravel()], axis=1)).reshape(n, n)
+    if not np.all(np.isfinite(lj)):
+        raise InputError("log p(x, z) is not finite on the grid; the model or the input has invalid values.")
+    area = (z1[1] - z1[0]) * (z2[1] - z2[0])
+    log_px = float(logsumexp(lj) + math.log(area))
+    log_px_half = float(logsumexp(lj[::2, ::2]) + math.log(4 * area))
+    ring = np.concatenate([lj[0], lj[-1], lj[1:-1, 0], lj[1:-1, -1]])
+    edge_mass = float(np.exp(logsumexp(ring) + math.log(area) - log_px))
+    return PosteriorGrid(z1=z1, z2=z2, log_joint=lj, log_px=log_px, log_px_half=log_px_half, edge_mass=edge_mass,
+                         center=c, half_width=w)
+
+
+def encoder_q(model, x) -> tuple[np.ndarray, np.ndarray]:
+    """The encoder's q(z|x) for one input: mean (latent_dim,) and log-variance (latent_dim,), float64."""
+    with torch.no_grad():
+        mu, logvar = model.encode(_as_row(model, x))
+    if logvar is None:
+        raise InputError("a deterministic autoencoder has no q(z|x): it maps x to a single point.")
+    return mu[0].double().cpu().numpy(), logvar[0].double().cpu().numpy()
+
+
+def _mass_box(model, x, center, half, n: int, drop: float):
+    """Coarse grid; the bounding box (lo (2,), hi (2,)) of the points within `drop` nats of the best one."""
+    z1, z2, _, _ = _axes(center, half, n)
+    g1, g2 = np.meshgrid(z1, z2)
+    lj = log_joint(model, x, np.stack([g1.ravel(), g2.ravel()], axis=1)).reshape(n, n)
+    keep = lj > lj.max() - drop
+    rows, cols = np.nonzero(keep)
+    lo = np.array([z1[cols.min()], z2[rows.min()]])
+    hi = np.array([z1[cols.max()], z2[rows.max()]])
+    touches = bool(rows.min() == 0 or cols.min() == 0 or rows.max() == n - 1 or cols.max() == n - 1)
+    w = np.exp(lj - lj.max())[keep]
+    pts = np.stack([g1[keep], g2[keep]], axis=1)
+    mean = (w[:, None] * pts).sum(0) / w.sum()
+    sd = np.sqrt(np.maximum((w[:, None] * (pts - mean) ** 2).sum(0) / w.sum(), 0.0))
+    cells = np.array([cols.max() - cols.min(), rows.max() - rows.min()])
+    step = np.array([z1[1] - z1[0], z2[1] - z2[0]])
+    return lo, hi, touches, sd, cells, step
+
+
+def auto_grid(model, x, n_max: int = 301, n_min: int = 121, drop: float = 30.0) -> PosteriorGrid:
+    """A grid centred on the encoder's mean that holds the posterior mass and resolves both p(z|x) and q(z|x).
+
+    1. Coarse 61 x 61 grids find where log p(x, z) is within `drop` nats of its maximum (doubling the box when
+       that region touches the edge, zooming in while it spans few cells).
+    2. The final half width per axis reaches past that region and past 10 encoder sigmas (room to move q);
+       the spacing aims at a quarter of the smaller of the posterior's and the encoder's sd, with
+       n_min <= n <= n_max points per axis. Check `quadrature_error` and `edge_mass` of the result.
+    """
+    _check_2d(model)
+    mu, logvar = encoder_q(model, x)
+    sig = np.exp(0.5 * logvar)
+    center, half = mu.copy(), np.maximum(4.0, 10 * sig)
+    post_sd, step = None, None
+    for _ in range(12):
+        lo, hi, touches, sd, cells, step = _mass_box(model, x, center, half, 61, drop)
+        if touches:
+            center, half = (lo + hi) / 2, 2 * half
+            continue
+        post_sd = np.where(sd > 0, sd, step)
+        if cells.min() >= 16:
+            break
+        # The mass spans few cells: zoom in on it (keep two cells of margin) to measure its width.
+        center, half = (lo + hi) / 2, np.maximum((hi - lo) / 2 + 2 * step, 1e-3)
+    if post_sd is None:
+        raise InputError("could not find the posterior mass of this input on any grid (log p(x, z) has no peak).")
+    reach = np.maximum(np.abs(lo - mu), np.abs(hi - mu)) + 2 * step
+    half = np.maximum(reach, 10 * sig) * 1.05
+    target = np.minimum(post_sd, sig).min() / 4
+    n = int(np.clip(np.ceil(2 * half.max() / target) + 1, n_min, n_max))
+    n += 1 - n % 2  # odd, so the half-resolution grid shares the end points
+    return posterior_grid(model, x, mu, half, n)
+
+
+def q_bounds(grid: PosteriorGrid) -> dict:
+    """Ranges for q's parameters that keep q on the grid and resolved by it: a dict of (2,) arrays.
+
+    "mean_lo", "mean_hi": center +- half_width / 2; "sd_lo": 2 grid steps (a Gaussian sampled at spacing
+    sd / 2 sums to 1 within 1e-30); "sd_hi": half_width / 8, so mean + 4 sd stays on the grid.
+    """
+    return {"mean_lo": grid.center - grid.half_width / 2, "mean_hi": grid.center + grid.half_width / 2,
+            "sd_lo": 2 * grid.spacing, "sd_hi": grid.half_width / 8}
+
+
+def elbo_terms_on_grid(grid: PosteriorGrid, mu, logvar) -> dict:
+    """Every term of log p(x) = ELBO + KL(q || p(z|x)) for q = N(mu, diag(exp(logvar))) by quadrature, nats.
+
+    mu, logvar: (2,). The expectations over q are sums over the grid with weights q(z_ij) dz normalized to 1
+    ("q_mass" is the sum before normalizing: close to 1 when q lies on the grid). Keys:
+    "elbo" = E_q[log p(x, z) - log q(z)], "kl_post" = E_q[log q(z) - log p(z|x)], "log_px",
+    "recon" = E_q[log p(x|z)], "kl_prior" = E_q[log q(z) - log p(z)] (so elbo = recon - kl_prior), "q_mass".
+    """
+    m = np.asarray(mu, dtype=np.float64).reshape(2)
+    lv = np.asarray(logvar, dtype=np.float64).reshape(2)
+    if not (np.all(np.isfinite(m)) and np.all(np.isfinite(lv))):
+        raise InputError("q's mean and log-variance must be finite numbers.")
+    zs = grid.zs
+    log_q = -0.5 * (LOG_2PI + lv + (zs - m) ** 2 / np.exp(lv)).sum(-1)
+    log_prior = -0.5 * (LOG_2PI + zs**2).sum(-1)
+    lj = grid.log_joint.ravel()
+    log_w = log_q + math.log(float(np.prod(grid.spacing)))
+    q_mass = float(np.exp(logsumexp(log_w)))
+    w = np.exp(log_w - logsumexp(log_w))
+    elbo = float(w @ (lj - log_q))
+    kl_post = float(w @ (log_q - (lj - grid.log_px)))
+    recon = float(w @ (lj - log_prior))
+    kl_prior = float(w @ (log_q - log_prior))
+    return {"elbo": elbo, "kl_post": kl_post, "log_px": grid.log_px, "recon": recon, "kl_prior": kl_prior,
+            "q_mass": q_mass}
+
+
+def elbo_on_grid(grid: PosteriorGrid, mu, logvar) -> tuple[float, float]:
+    """(ELBO, KL(q || p(z|x))) of q = N(mu, diag(exp(logvar))) by quadrature; they sum to grid.log_px."""
+    t = elbo_terms_on_grid(grid, mu, logvar)
+    return t["elbo"], t["kl_post"]
+
+
+def best_gaussian_on_grid(grid: PosteriorGrid, mu0=None, logvar0=None, steps: int = 200) -> tuple[np.ndarray,
+                                                                                                  np.ndarray]:
+    """The diagonal Gaussian q with the highest ELBO on the grid (= the smallest KL(q || p(z|x))).
+
+    Maximizes the quadrature ELBO over (mu, logvar) with L-BFGS, from (mu0, logvar0) or the posterior's moments,
+    keeping q within q_bounds. Returns mean (2,) and log-variance (2,). What KL is left at this optimum is what
+    no diagonal Gaussian can remove; the encoder's extra KL on top of it is the price of amortization.
+    """
+    b = q_bounds(grid)
+    pm, pc = grid.posterior_moments()
+    m0 = pm if mu0 is None else np.asarray(mu0, dtype=np.float64)
+    lv0 = np.log(np.diag(pc)) if logvar0 is None else np.asarray(logvar0, dtype=np.float64)
+    lo_m, hi_m = torch.tensor(b["mean_lo"]), torch.tensor(b["mean_hi"])
+    lo_lv, hi_lv = torch.tensor(2 * np.log(b["sd_lo"])), torch.tensor(2 * np.log(b["sd_hi"]))
+    zs = torch.tensor(grid.zs)
+    lj = torch.tensor(grid.log_joint.ravel())
+    log_area = math.log(float(np.prod(grid.spacing)))
+    m = torch.tensor(np.clip(m0, b["mean_lo"], b["mean_hi"]), requires_grad=True)
+    lv = torch.tensor(np.clip(lv0, 2 * np.log(b["sd_lo"]), 2 * np.log(b["sd_hi"])), requires_grad=True)
+    opt = torch.optim.LBFGS([m, lv], lr=1.0, max_iter=steps, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        mm = torch.maximum(torch.minimum(m, hi_m), lo_m)
+        ll = torch.maximum(torch.minimum(lv, hi_lv), lo_lv)
+        log_q = -0.5 * (LOG_2PI + ll + (zs - mm) ** 2 / ll.exp()).sum(-1)
+        w = torch.softmax(log_q + log_area, 0)
+        loss = -(w * (lj - log_q)).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    with torch.no_grad():
+        mm = torch.maximum(torch.minimum(m, hi_m), lo_m)
+        ll = torch.maximum(torch.minimum(lv, hi_lv), lo_lv)
+    return mm.numpy().copy(), ll.numpy().copy()
+
+
+__all__ = ["PosteriorGrid", "auto_grid", "bayes_1d", "best_gaussian_on_grid", "discrete_entropy", "elbo_on_grid",
+           "elbo_terms_on_grid", "encoder_q", "gaussian_divergences_numeric", "gaussian_entropy_numeric",
+           "in_units", "information", "log_joint", "posterior_grid", "q_bounds"]
