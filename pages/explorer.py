@@ -24,6 +24,7 @@ if sel.model is None:
 grid = state.beta_grid(sel)
 top = st.columns([4, 1.4, 1.6, 2])
 model, beta = sel.model, sel.beta
+align_report: list[dict] = []
 if len(grid) > 1:
     betas = [g["beta"] for g in grid]
     start = betas.index(float(sel.beta)) if sel.beta is not None and float(sel.beta) in betas else 0
@@ -37,8 +38,8 @@ if len(grid) > 1:
                           disabled=0.0 not in betas)
     if not kl_on:
         beta = 0.0
-    entry = grid[betas.index(beta)]
-    model = state.resolve_model(entry["key"], str(sel.device))
+    aligned, align_report = panels.aligned_grid(grid, sel)
+    model = aligned[betas.index(beta)]
 else:
     top[0].caption("Only one model with this architecture is loaded: train a beta grid below to get a KL slider."
                    if sel.model.is_vae else "This is a deterministic autoencoder: it has no KL term.")
@@ -123,6 +124,11 @@ with tabs[2]:
     panels.prior_tab(model, ds)
 with tabs[3]:
     panels.across_beta_tab(grid, sel, beta)
+    if align_report:
+        st.markdown("**Layouts across the slider.** Neighbouring models are aligned by the best flip/swap of axes "
+                    "(exact for diagonal posteriors), so moving the slider does not mirror the picture. Procrustes "
+                    "disparity (0 = same layout up to scale, 2 = unrelated):")
+        st.dataframe(align_report, hide_index=True)
 with tabs[4]:
     if side_by_side or (grid and grid[0]["beta"] == 0.0):
         panels.kl_off_on_tab(grid, sel, beta, dims)

@@ -306,3 +306,29 @@ def _train_progress() -> None:
         st.rerun(scope="app")
     st.success(f"Trained {len(job.meta['betas'])} model(s) in {(job.finished or 0) - job.started:.1f} s; they are on "
                "the KL-weight slider now.")
+
+
+def aligned_grid(grid: list[dict], sel) -> tuple[list[VAE], list[dict]]:
+    """The grid's models with latent axes aligned to their neighbours (signed permutations, chained outward
+    from the model nearest beta = 1), and per neighbour pair the Procrustes disparity before and after."""
+    from vae_core import align
+
+    device = str(sel.device)
+    models = [state.resolve_model(g["key"], device) for g in grid]
+    if len(models) < 2:
+        return models, []
+    anchor = int(np.argmin([abs(g["beta"] - 1.0) for g in grid]))
+    out: list[VAE | None] = [None] * len(models)
+    out[anchor] = models[anchor]
+    report = []
+    order = list(range(anchor + 1, len(models))) + list(range(anchor - 1, -1, -1))
+    for i in order:
+        ref = i - 1 if i > anchor else i + 1
+        mu_ref, _ = encode_all(out[ref], sel.dataset.x)
+        mu_i, _ = encode_all(models[i], sel.dataset.x)
+        p, after = align.signed_permutation(mu_i, mu_ref)
+        out[i] = models[i] if np.allclose(p, np.eye(p.shape[0])) else align.apply_signed_permutation(models[i], p)
+        report.append({"pair": f"{grid[i]['beta']:g} vs {grid[ref]['beta']:g}",
+                       "disparity before": align.disparity(mu_i, mu_ref), "after (signed permutation)": after,
+                       "best rotation": align.orthogonal(mu_i, mu_ref)[1]})
+    return out, report

@@ -88,7 +88,7 @@ def start(label: str, epochs: int, work: Callable[[Callable, Callable], object],
             job.status = "running"
             job.started = time.perf_counter()
             job.result = work(on_epoch, should_stop)
-            job.status = "stopped" if job.stop_event.is_set() else "done"
+            job.status = "stopped" if should_stop() else "done"
         except InputError as e:
             job.status, job.error = "failed", str(e)
         except Exception as e:  # noqa: BLE001 - a thread must report every failure to its page, not die silently

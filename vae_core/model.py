@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -50,6 +51,8 @@ class VAE(nn.Module):
         return next(self.parameters()).device
 
     def _as_input(self, x, width: int, what: str) -> torch.Tensor:
+        if isinstance(x, np.ndarray) and not x.flags.writeable:
+            x = np.array(x)  # torch cannot wrap read-only arrays (shared datasets are read-only)
         t = torch.as_tensor(x, dtype=torch.float32, device=self.device)
         if t.ndim == 1:
             t = t.unsqueeze(0)

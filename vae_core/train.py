@@ -68,6 +68,14 @@ def _check_fit_args(ds: Dataset, cfg: ModelConfig, betas: Sequence[float]) -> No
         TrainConfig(beta=b)  # validates the value with the usual message
 
 
+def _blank_model(cfg: ModelConfig) -> VAE:
+    """A VAE whose weights are left unset, built without drawing from torch's global RNG (nn.Linear's own
+    initialisation would); init_parameters or _Stack.export then sets every weight."""
+    with torch.device("meta"):
+        model = VAE(cfg)
+    return model.to_empty(device="cpu")
+
+
 class _Stack:
     """B copies of one architecture as stacked tensors: weights (B, in, out), biases (B, 1, out)."""
 
@@ -134,7 +142,7 @@ def fit_many(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, betas: Sequence[f
     _check_fit_args(ds, cfg, betas)
     dev = pick_device(device)
     gen = torch.Generator().manual_seed(tcfg.seed)
-    base = VAE(cfg)
+    base = _blank_model(cfg)
     init_parameters(base, gen)
     B = len(betas)
     stack = _Stack([base] * B)
@@ -203,7 +211,7 @@ def fit_many(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, betas: Sequence[f
                 histories[i].diverged = "training stopped before the first epoch finished; no model was kept."
             results.append((None, histories[i]))
             continue
-        model = stack.export(i, VAE(cfg)).to(dev).eval()
+        model = stack.export(i, _blank_model(cfg)).to(dev).eval()
         if not all(torch.isfinite(p).all() for p in model.parameters()):
             histories[i].diverged = f"training at beta={b:g} produced non-finite weights; no weights were kept."
             results.append((None, histories[i]))

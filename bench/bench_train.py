@@ -1,0 +1,112 @@
+"""Training-speed benchmark (not a test): prints JSON.
+
+1. Default digits VAE: wall time of train.fit with the default TrainConfig (issue target: < 5 s on 2 cores).
+2. fit_many with 8 betas vs one fit, same epochs and batch: ratio of wall times (target <= 2).
+3. Ours vs a plain reference loop written like pytorch/examples' VAE (DataLoader, batch 128, Adam 1e-3, same
+   architecture, summed BCE + KL): time until the reference's full-data ELBO comes within 1% of ours
+   (target: ours >= 3x faster), on digits and on MNIST.
+
+Usage: python bench/bench_train.py [--quick] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from vae_core import ModelConfig, TrainConfig, data, objectives, train  # noqa: E402
+from vae_core.model import VAE, init_parameters  # noqa: E402
+
+BETAS = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
+
+
+def full_elbo(model, x) -> float:
+    g = torch.Generator().manual_seed(123)
+    return float(objectives.elbo(model, x, n_samples=4, generator=g).mean())
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def reference_loop(ds, cfg, target_elbo: float, max_epochs: int, budget_s: float) -> dict:
+    """pytorch/examples vae/main.py, adapted: DataLoader over a TensorDataset, batch 128, Adam(lr=1e-3)."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    torch.manual_seed(0)
+    model = VAE(cfg)
+    init_parameters(model, torch.Generator().manual_seed(0))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x_all = torch.tensor(ds.x)
+    loader = DataLoader(TensorDataset(x_all), batch_size=128, shuffle=True)
+    spent, history = 0.0, []
+    for epoch in range(1, max_epochs + 1):
+        t0 = time.perf_counter()
+        model.train()
+        for (xb,) in loader:
+            opt.zero_grad()
+            raw, mu, logvar, _ = model(xb)
+            bce = torch.nn.functional.binary_cross_entropy_with_logits(raw, xb, reduction="sum")
+            kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+            (bce + kld).backward()
+            opt.step()
+        spent += time.perf_counter() - t0
+        elbo = full_elbo(model, x_all)  # evaluation is not counted
+        history.append(elbo)
+        if elbo >= target_elbo - 0.01 * abs(target_elbo):
+            return {"reached": True, "epochs": epoch, "seconds": spent, "elbo": elbo}
+        if spent > budget_s:
+            break
+    return {"reached": False, "epochs": len(history), "seconds": spent, "elbo": history[-1]}
+
+
+def bench_dataset(name: str, tcfg: TrainConfig, hidden, budget_s: float) -> dict:
+    ds = data.load(name)
+    cfg = ModelConfig(input_dim=ds.dim, latent_dim=2, hidden=hidden)
+    (model, _), secs = timed(lambda: train.fit(ds, cfg, tcfg, device="cpu"))
+    ours = full_elbo(model, torch.tensor(ds.x))
+    ref = reference_loop(ds, cfg, ours, max_epochs=2000, budget_s=budget_s)
+    return {"dataset": name, "ours": {"seconds": secs, "elbo": ours, "settings": tcfg.to_dict()},
+            "reference": ref, "speedup": (ref["seconds"] / secs) if ref["reached"] else None,
+            "speedup_lower_bound": ref["seconds"] / secs}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="skip MNIST")
+    ap.add_argument("--out", help="also write the JSON here")
+    args = ap.parse_args(argv)
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    ds = data.load("digits")
+    cfg = ModelConfig(input_dim=ds.dim)
+    tcfg = TrainConfig()
+    train.fit(ds, cfg, tcfg.replace(epochs=2), device="cpu")  # warm-up (allocator, kernels)
+    runs = [timed(lambda: train.fit(ds, cfg, tcfg, device="cpu"))[1] for _ in range(3)]
+    out["default_digits_fit_seconds"] = {"runs": runs, "median": sorted(runs)[1], "settings": tcfg.to_dict()}
+    (_, one) = timed(lambda: train.fit(ds, cfg, tcfg, device="cpu"))
+    (_, many) = timed(lambda: train.fit_many(ds, cfg, tcfg, BETAS, device="cpu"))
+    out["fit_many_8_vs_fit"] = {"fit_seconds": one, "fit_many_seconds": many, "ratio": many / one}
+    out["vs_reference"] = [bench_dataset("digits", tcfg, (256,), budget_s=120)]
+    if not args.quick:
+        mn = data.load("mnist")
+        out["vs_reference"].append(bench_dataset("mnist", TrainConfig(epochs=30, batch_size=128, lr=2e-3),
+                                                 (512,), budget_s=400))
+        del mn
+    text = json.dumps(out, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,19 @@
+"""AppTest: the PCA page shows exact PCA at once and the trained comparison on request."""
+
+from conftest import open_page
+
+
+def test_pca_page_compares_methods(app):
+    open_page(app, "pca")
+    assert app.get("plotly_chart"), "the exact PCA curve is there before any training"
+    app.multiselect(key="pca_dims").set_value([1, 2]).run()
+    app.slider(key="pca_epochs").set_value(5).run()
+    app.button(key="pca_run").click().run(timeout=300)
+    assert not app.exception
+    caption = " ".join(c.value for c in app.caption)
+    assert "At k = 2: PCA" in caption and "linear AE" in caption
+    # The linear AE can never beat PCA (same subspace at best): its error is >= PCA's.
+    pca_err = float(caption.split("PCA ")[1].split(",")[0])
+    lin_err = float(caption.split("linear AE ")[1].split(" ")[0])
+    assert lin_err >= pca_err * 0.999
+    assert len(app.get("plotly_chart")) >= 5  # curves, four embeddings, reconstructions

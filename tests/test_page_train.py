@@ -1,0 +1,48 @@
+"""AppTest: the Train page trains with progress, keeps the model, and refuses bad settings and files."""
+
+import time
+
+from conftest import open_page
+
+
+def _wait_for_training(at, limit=240):
+    t0 = time.time()
+    while time.time() - t0 < limit:
+        at.run()
+        job = at.session_state["train_job"]
+        if not job.active and "train_kept" in at.session_state:
+            return job
+        time.sleep(0.5)
+    raise AssertionError("training did not finish")
+
+
+def test_train_page_trains_and_registers_model(app):
+    open_page(app, "train")
+    app.number_input(key="tr_epochs").set_value(3).run()
+    app.button(key="tr_start").click().run()
+    job = _wait_for_training(app)
+    assert job.status == "done" and job.epoch == 3
+    names = list(app.session_state["my_models"])
+    assert len(names) == 1 and names[0].startswith("digits-vae-beta1")
+    at = app.run()
+    assert any("(this session)" in o for o in at.sidebar.selectbox(key="sel_model").options)
+    assert any("Done in" in s.value for s in at.success)
+
+
+def test_train_page_beta_grid_trains_together(app):
+    open_page(app, "train")
+    app.number_input(key="tr_epochs").set_value(2).run()
+    app.text_input(key="tr_grid").set_value("0, 1, 4").run()
+    app.button(key="tr_start").click().run()
+    _wait_for_training(app)
+    assert len(app.session_state["my_models"]) == 3
+
+
+def test_train_page_rejects_bad_settings(app):
+    open_page(app, "train")
+    app.text_input(key="tr_hidden").set_value("256, many").run()
+    assert any("comma-separated list of numbers" in e.value for e in app.error)
+    app.text_input(key="tr_hidden").set_value("256").run()
+    app.text_input(key="tr_grid").set_value("1, -2").run()
+    assert any("beta" in e.value for e in app.error)
+    assert not app.exception

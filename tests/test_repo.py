@@ -1,0 +1,50 @@
+"""Promises about the repository itself: the library stays UI-free and CI runs the README's test command."""
+
+import re
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_vae_core_does_not_import_streamlit():
+    code = ("import sys, vae_core, vae_core.data, vae_core.train, vae_core.metrics, vae_core.objectives, "
+            "vae_core.checkpoints, vae_core.files; print('streamlit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_importing_vae_core_does_no_work():
+    # Nothing happens at import time: importing the package must not pull torch or load data.
+    out = subprocess.run([sys.executable, "-c", "import sys, vae_core; print('torch' in sys.modules)"], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def _readme_command(title: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    section = text.split(title, 1)[1]
+    return re.search(r"```(?:bash|sh)?\n(.+?)\n```", section, re.S).group(1).strip()
+
+
+def test_ci_runs_the_readme_test_command():
+    cmd = _readme_command("Run the tests")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert cmd in ci.splitlines(), f"{cmd!r} not in .ci/run"
+
+
+def test_readme_run_command_starts_the_app():
+    cmd = _readme_command("Run the app")
+    assert "requirements.txt" in cmd and "streamlit run app.py" in cmd
+
+
+def test_requirements_pin_torch_2_13():
+    reqs = (ROOT / "requirements.txt").read_text().splitlines()
+    assert "torch==2.13.0" in reqs
+    assert all("==" in r for r in reqs if r and not r.startswith("#")), "every runtime requirement is pinned"
+
+
+def test_shipped_models_fit_the_budget():
+    files = list((ROOT / "models").glob("*.safetensors"))
+    assert files, "models/ ships checkpoints"
+    assert sum(f.stat().st_size for f in files) <= 25 * 1024 * 1024

@@ -1,0 +1,301 @@
+"""Command line: `python -m vae_core train | sweep | pretrain | info` (arguments are parsed only in `main`).
+
+User errors (bad arguments, data, configs or files, a diverged run) print one message on stderr and exit
+with status 2; nothing is written in that case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+from .config import ModelConfig, TrainConfig
+from .errors import InputError
+
+EXIT_USER_ERROR = 2
+EXIT_PARTIAL = 1
+EXIT_INTERRUPTED = 130
+
+
+# ---- argument values ----
+
+def _numbers(tokens, what: str, kind):
+    """Tokens like ["256", "128"], ["256,128"] or ["none"] -> a tuple of numbers (() for none or "")."""
+    parts = [p.strip() for tok in (tokens or []) for p in str(tok).split(",")]
+    parts = [p for p in parts if p]
+    if len(parts) == 1 and parts[0].lower() == "none":
+        return ()
+    try:
+        return tuple(kind(p) for p in parts)
+    except ValueError:
+        noun = "whole numbers" if kind is int else "numbers"
+        raise InputError(f"{what} must be {noun} separated by spaces or commas, got {' '.join(tokens)!r}.") from None
+
+
+def parse_hidden(tokens) -> tuple[int, ...]:
+    """--hidden 256 128 | 256,128 | none | "" -> (256, 128) | ... | () (a linear model)."""
+    return _numbers(tokens, "--hidden", int)
+
+
+def parse_betas(tokens) -> list[float]:
+    betas = list(_numbers(tokens, "--betas", float))
+    if not betas:
+        raise InputError("--betas needs at least one value, e.g. --betas 0,0.5,1,4.")
+    seen = set()
+    for b in betas:
+        if f"{b:g}" in seen:
+            raise InputError(f"beta {b:g} is listed twice in --betas; each beta gets its own file.")
+        seen.add(f"{b:g}")
+    return betas
+
+
+def load_dataset(spec: str):
+    """A built-in name (digits, mnist, ...) or the path of a data file (csv, npy, npz, idx, zip of images)."""
+    from . import data
+
+    if spec in data.names():
+        return data.load(spec)
+    p = Path(spec)
+    if p.is_file():
+        return data.load_file(p)
+    raise InputError(f"--dataset {spec!r} is neither a built-in dataset ({', '.join(data.names())}) nor an "
+                     "existing file (csv, npy, npz, MNIST idx or a zip of images).")
+
+
+def _dataset_tag(spec: str) -> str:
+    """A file-name-safe name for a dataset argument (a path becomes its stem)."""
+    name = Path(spec).stem if ("/" in spec or "." in spec) else spec
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "data"
+
+
+def _configs(args, ds) -> tuple[ModelConfig, TrainConfig]:
+    likelihood = args.likelihood or ds.default_likelihood
+    cfg = ModelConfig(kind=args.kind, input_dim=ds.dim, latent_dim=args.latent, hidden=parse_hidden(args.hidden),
+                      likelihood=likelihood, obs_var=args.obs_var, activation=args.activation)
+    tcfg = TrainConfig(beta=args.beta, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+    return cfg, tcfg
+
+
+def _set_threads(n: int | None) -> None:
+    if n is not None:
+        import torch
+
+        if n < 1:
+            raise InputError(f"--threads must be at least 1, got {n}.")
+        torch.set_num_threads(n)
+
+
+def _fmt(v, spec=".2f") -> str:
+    return "-" if v is None else format(v, spec)
+
+
+# ---- commands ----
+
+def cmd_train(args) -> int:
+    from tqdm import tqdm
+
+    from . import checkpoints, train
+
+    _set_threads(args.threads)
+    ds = load_dataset(args.dataset)
+    cfg, tcfg = _configs(args, ds)
+    train.pick_device(args.device)  # fail on a bad device before loading anything heavy
+    with tqdm(total=tcfg.epochs, unit="epoch", desc=f"train {ds.name}", file=sys.stderr,
+              disable=args.quiet) as bar:
+        def on_epoch(epoch: int, rec: dict) -> None:
+            bar.set_postfix(loss=f"{rec['loss']:.3f}", elbo=f"{rec['elbo']:.3f}", kl=f"{rec['kl']:.2f}")
+            bar.update(1)
+
+        model, history = train.fit(ds, cfg, tcfg, device=args.device, on_epoch=on_epoch)
+    path = checkpoints.save(model, args.out, meta={"command": "train"})
+    last = history[-1]
+    print(f"saved {path} ({cfg.kind}, {cfg.n_parameters():,} parameters, {len(history)} epochs); "
+          f"last epoch: ELBO {last['elbo']:.3f}, recon {last['recon']:.3f}, KL {last['kl']:.3f} nats/sample")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from tqdm import tqdm
+
+    from . import checkpoints, train
+
+    _set_threads(args.threads)
+    betas = parse_betas(args.betas)
+    if args.kind != "vae":
+        raise InputError("a sweep over beta needs --kind vae: the KL weight plays no role in a plain autoencoder.")
+    ds = load_dataset(args.dataset)
+    cfg, tcfg = _configs(args, ds)
+    train.pick_device(args.device)
+    with tqdm(total=tcfg.epochs, unit="epoch", desc=f"sweep {ds.name} x{len(betas)}", file=sys.stderr,
+              disable=args.quiet) as bar:
+        def on_epoch(epoch: int, recs: list) -> None:
+            alive = [r for r in recs if r is not None]
+            bar.set_postfix(models=len(alive), best_elbo=f"{max(r['elbo'] for r in alive):.3f}")
+            bar.update(1)
+
+        results = train.fit_many(ds, cfg, tcfg, betas, device=args.device, on_epoch=on_epoch)
+    tag = _dataset_tag(args.dataset)
+    out_dir = Path(args.out_dir)
+    diverged = []
+    for beta, (model, history) in zip(betas, results, strict=True):
+        if model is None:
+            diverged.append(beta)
+            print(f"beta={beta:g}: {history.diverged}", file=sys.stderr)
+            continue
+        path = checkpoints.save(model, out_dir / f"{tag}-{cfg.kind}-beta{beta:g}.safetensors",
+                                meta={"command": "sweep"})
+        last = history[-1]
+        print(f"saved {path}: ELBO {last['elbo']:.3f}, recon {last['recon']:.3f}, KL {last['kl']:.3f}")
+    if diverged:
+        listed = ", ".join(f"{b:g}" for b in diverged)
+        if len(diverged) == len(betas):
+            raise InputError(f"every run diverged (beta {listed}); nothing was saved. Try a smaller --lr.")
+        print(f"warning: beta {listed} diverged and were not saved; the others were.", file=sys.stderr)
+        return EXIT_PARTIAL
+    return 0
+
+
+def cmd_pretrain(args) -> int:
+    from tqdm import tqdm
+
+    from . import pretrain
+
+    _set_threads(args.threads)
+    recipes = pretrain.recipes_for(args.only)
+    t0 = time.perf_counter()
+    for recipe in recipes:
+        epochs = args.epochs or recipe.train.epochs
+        r0 = time.perf_counter()
+        with tqdm(total=epochs, unit="epoch", desc=recipe.name, file=sys.stderr, disable=args.quiet) as bar:
+            def on_epoch(epoch: int, recs: list, bar=bar) -> None:
+                alive = [r for r in recs if r is not None]
+                if alive:
+                    bar.set_postfix(models=len(alive), loss=f"{alive[-1]['loss']:.3f}")
+                bar.update(1)
+
+            paths = pretrain.run_recipe(recipe, args.out_dir, device=args.device, epochs=args.epochs,
+                                        on_epoch=on_epoch)
+        print(f"{recipe.name}: {len(paths)} file(s) in {time.perf_counter() - r0:.1f} s", file=sys.stderr)
+    print(f"pretrain finished in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    names = {f for r in recipes for f in r.filenames()}
+    rows = [r for r in pretrain.shipped_table(args.out_dir) if r["file"] in names]
+    print(pretrain.format_table(rows))
+    return 0
+
+
+def cmd_info(args) -> int:
+    from . import checkpoints
+
+    model, rec = checkpoints.load(args.file)
+    if args.json:
+        print(json.dumps(rec, indent=2))
+        return 0
+    m, t, d = rec.get("model") or {}, rec.get("train") or {}, rec.get("dataset") or {}
+    size = Path(args.file).stat().st_size
+    print(f"file:     {args.file} ({size:,} bytes, format version {rec.get('format_version')})")
+    print("model:    " + ", ".join(f"{k}={v}" for k, v in m.items())
+          + f" ({model.config.n_parameters():,} parameters)")
+    if t:
+        print("training: " + ", ".join(f"{k}={v}" for k, v in t.items())
+              + f", epochs_done={rec.get('epochs_done')}")
+    if d:
+        shape = d.get("image_shape")
+        print(f"dataset:  {d.get('name')} ({d.get('n')} samples x {d.get('dim')} features"
+              + (f", images {shape[0]}x{shape[1]}" if shape else "")
+              + (", standardized" if d.get("standardized") else "") + ")")
+    met = rec.get("metrics") or {}
+    if met:
+        print(f"metrics:  ELBO {_fmt(met.get('elbo'), '.3f')}, recon {_fmt(met.get('recon'), '.3f')}, "
+              f"KL {_fmt(met.get('kl'), '.3f')} nats/sample (training data, last epoch)")
+        if met.get("kl_per_dim"):
+            print("          KL per latent dim: " + ", ".join(f"{v:.3f}" for v in met["kl_per_dim"]))
+    extra = rec.get("extra") or {}
+    if extra:
+        print(f"extra:    {json.dumps(extra)}")
+    return 0
+
+
+# ---- parser ----
+
+def _model_options(p: argparse.ArgumentParser, sweep: bool) -> None:
+    m, t = ModelConfig(), TrainConfig()
+    p.add_argument("--dataset", default="digits",
+                   help="built-in dataset (digits, mnist, swiss_roll, s_curve, moons) or a data file path "
+                        "(default: digits)")
+    p.add_argument("--kind", choices=["vae", "ae"], default=m.kind, help=f"default: {m.kind}")
+    p.add_argument("--latent", type=int, default=m.latent_dim, help=f"latent dimensions (default: {m.latent_dim})")
+    p.add_argument("--hidden", nargs="+", default=[str(w) for w in m.hidden], metavar="WIDTH",
+                   help="hidden layer widths: '256 128' or '256,128'; 'none' or '' for linear maps "
+                        f"(default: {' '.join(map(str, m.hidden))})")
+    p.add_argument("--activation", choices=["relu", "tanh"], default=m.activation, help=f"default: {m.activation}")
+    p.add_argument("--likelihood", choices=["bernoulli", "gaussian"], default=None,
+                   help="default: bernoulli for data in [0, 1] (images), gaussian otherwise")
+    p.add_argument("--obs-var", type=float, default=m.obs_var,
+                   help=f"variance c of the Gaussian likelihood N(f(z), cI) (default: {m.obs_var:g})")
+    if not sweep:
+        p.add_argument("--beta", type=float, default=t.beta, help=f"KL weight (default: {t.beta:g})")
+    p.add_argument("--epochs", type=int, default=t.epochs, help=f"default: {t.epochs}")
+    p.add_argument("--batch-size", type=int, default=t.batch_size, help=f"default: {t.batch_size}")
+    p.add_argument("--lr", type=float, default=t.lr, help=f"Adam learning rate (default: {t.lr:g})")
+    p.add_argument("--seed", type=int, default=t.seed, help=f"default: {t.seed}")
+    _run_options(p, device="auto")
+
+
+def _run_options(p: argparse.ArgumentParser, device: str) -> None:
+    p.add_argument("--device", default=device, help=f"auto, cpu, cuda or mps (default: {device})")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m vae_core",
+                                     description="Train, sweep, rebuild and inspect vae_core autoencoders.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train one model and save it as .safetensors")
+    _model_options(p, sweep=False)
+    p.add_argument("--out", required=True, metavar="FILE.safetensors", help="where to save the model")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("sweep", help="train one VAE per KL weight (beta) together and save each",
+                       epilog="Files are named {dataset}-{kind}-beta{beta}.safetensors. Exit status 1 when some "
+                              "betas diverged (the others are saved), 2 when nothing could be trained.")
+    _model_options(p, sweep=True)
+    p.add_argument("--betas", nargs="+", required=True, metavar="BETA", help="e.g. 0,0.5,1,4 or 0 0.5 1 4")
+    p.add_argument("--out-dir", required=True, metavar="DIR")
+    p.set_defaults(func=cmd_sweep)
+
+    from .pretrain import RECIPES
+
+    p = sub.add_parser("pretrain", help="rebuild the shipped models deterministically from their recipes")
+    p.add_argument("--out-dir", default="models", metavar="DIR", help="default: models")
+    p.add_argument("--only", choices=sorted({r.dataset for r in RECIPES}), default=None,
+                   help="rebuild one dataset's models only")
+    p.add_argument("--epochs", type=int, default=None, help=argparse.SUPPRESS)  # quick runs for tests
+    _run_options(p, device="cpu")
+    p.set_defaults(func=cmd_pretrain)
+
+    p = sub.add_parser("info", help="print a checkpoint's config, training settings, dataset and metrics")
+    p.add_argument("file", metavar="FILE.safetensors")
+    p.add_argument("--json", action="store_true", help="print the raw metadata as JSON")
+    p.set_defaults(func=cmd_info)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 ok, 1 partly failed sweep, 2 user error, 130 interrupted)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+    except OSError as e:  # unreadable input or unwritable output: the user can fix the path
+        print(f"error: {e.strerror or e} ({e.filename})" if e.filename else f"error: {e}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted; nothing more was saved.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_USER_ERROR
