@@ -121,7 +121,7 @@ def progress_panel():
         kept = []
         for b, (model, hist) in zip(job.meta["betas"], job.result):
             if model is None:
-                st.warning(hist.diverged)
+                st.warning(hist.diverged or f"beta={b:g}: stopped before the first epoch finished; nothing kept.")
                 continue
             n = len(state.session_models()) + 1
             suffix = f"-beta{b:g}" if job.meta["kind"] == "vae" else ""

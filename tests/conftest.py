@@ -6,8 +6,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The models under test are tiny: one intra-op thread is as fast as two and leaves the other core to the
+# Streamlit servers that browser tests start.
+torch.set_num_threads(1)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

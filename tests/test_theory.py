@@ -201,9 +201,9 @@ def test_elbo_is_below_log_px_by_the_posterior_kl(vae_data, ppca_model, trained)
     q = D.MultivariateNormal(mu.double(), covariance_matrix=torch.diag_embed(logvar.double().exp()))
     post = D.MultivariateNormal(mean, covariance_matrix=cov.expand(len(x), *cov.shape))
     torch.testing.assert_close(log_px - elbo, D.kl_divergence(q, post), rtol=1e-6, atol=1e-7)
-    # The Monte Carlo ELBO of objectives estimates the same number.
+    # The Monte Carlo ELBO of objectives estimates the same number (measured mean error 1e-4 trained, 0.02 not).
     mc = objectives.elbo(model, ds.x[:200], n_samples=500, generator=torch.Generator().manual_seed(0))
-    assert float((mc.double() - elbo).mean()) == pytest.approx(0.0, abs=0.05 * (1 + float(elbo.abs().mean()) / 10))
+    assert float((mc.double() - elbo).mean()) == pytest.approx(0.0, abs=0.1)
 
 
 def test_closed_forms_refuse_other_models():
@@ -274,7 +274,7 @@ def test_trained_linear_beta_vaes_land_on_the_rate_distortion_curve(vae_data, li
     ds, lam = vae_data
     rd = theory.rate_distortion_curve(lam, VAE_C, BETAS)
     d = ds.dim
-    for i, (beta, (model, hist)) in enumerate(zip(BETAS, linear_vaes)):
+    for i, (beta, (model, hist)) in enumerate(zip(BETAS, linear_vaes, strict=True)):
         rate = float(mean_kl_per_dim(model, ds.x).sum())
         dist = expected_sq_error(model, ds.x)
         assert rate == pytest.approx(rd["rate"][i], abs=0.03), f"beta={beta}"

@@ -53,9 +53,9 @@ def test_fit_is_deterministic_per_seed(ds, cfg):
     a, ha = train.fit(ds, cfg, TCFG)
     b, hb = train.fit(ds, cfg, TCFG)
     c, _ = train.fit(ds, cfg, TCFG.replace(seed=1))
-    assert all(torch.equal(p, q) for p, q in zip(weights(a), weights(b)))
+    assert all(torch.equal(p, q) for p, q in zip(weights(a), weights(b), strict=True))
     assert [r["elbo"] for r in ha] == [r["elbo"] for r in hb]
-    assert not all(torch.allclose(p, q) for p, q in zip(weights(a), weights(c)))
+    assert not all(torch.allclose(p, q) for p, q in zip(weights(a), weights(c), strict=True))
 
 
 def test_fit_does_not_touch_the_global_rng(ds, cfg):
@@ -68,9 +68,9 @@ def test_fit_does_not_touch_the_global_rng(ds, cfg):
 
 def test_fit_many_equals_separate_fits(ds, cfg, many):
     assert len(many) == len(BETAS)
-    for beta, (model, hist) in zip(BETAS, many):
+    for beta, (model, hist) in zip(BETAS, many, strict=True):
         single, single_hist = train.fit(ds, cfg, TCFG.replace(beta=beta))
-        for p, q in zip(model.parameters(), single.parameters()):
+        for p, q in zip(model.parameters(), single.parameters(), strict=True):
             torch.testing.assert_close(p, q, rtol=0, atol=1e-5)
         assert hist[-1]["elbo"] == pytest.approx(single_hist[-1]["elbo"], abs=1e-4)
         assert model.info["train"]["beta"] == beta
@@ -105,7 +105,7 @@ def test_fit_many_drops_only_the_model_that_diverges(ds, cfg, many, monkeypatch)
         assert model is not None and hist.diverged is None and all_finite(model)
         assert len(hist) == TCFG.epochs
         assert all(math.isfinite(r[k]) for r in hist for k in ("loss", "recon", "kl", "elbo"))
-        for p, q in zip(model.parameters(), many[i][0].parameters()):
+        for p, q in zip(model.parameters(), many[i][0].parameters(), strict=True):
             torch.testing.assert_close(p, q, rtol=0, atol=1e-6)
     assert [e for e, _ in records] == list(range(1, TCFG.epochs + 1))
     assert all(recs[1] is None and recs[0] is not None and recs[2] is not None for _, recs in records)
@@ -154,7 +154,7 @@ def test_should_stop_ends_training_early(ds, cfg):
 
 
 def test_should_stop_before_any_step_keeps_no_model(ds, cfg):
-    with pytest.raises(TrainingDiverged):
+    with pytest.raises(InputError, match="no model"):
         train.fit(ds, cfg, TCFG, should_stop=lambda: True)
     [(model, hist)] = train.fit_many(ds, cfg, TCFG, [1.0], should_stop=lambda: True)
     assert model is None and hist.stopped and hist.diverged

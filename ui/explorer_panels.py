@@ -297,7 +297,7 @@ def _train_progress() -> None:
         job.meta["kept"] = True
         for b, (m, hist) in zip(job.meta["betas"], job.result):
             if m is None:
-                st.warning(hist.diverged)
+                st.warning(hist.diverged or f"beta={b:g}: stopped before the first epoch finished; nothing kept.")
                 continue
             state.add_session_model(f"{job.meta['dataset']}-vae-beta{b:g} #{len(state.session_models()) + 1}", m,
                                     job.meta["dataset"], "trained")

@@ -160,9 +160,10 @@ def load(src, device="cpu") -> tuple[VAE, dict]:
     for name, t in tensors.items():
         if not torch.isfinite(t).all():
             raise InputError(f"tensor {name!r} contains NaN or infinite values; this checkpoint is unusable.")
-    model = VAE(cfg)
+    from .train import _blank_model, pick_device
+
+    model = _blank_model(cfg)  # no throwaway initialisation (it would draw from the global RNG)
     model.load_state_dict(tensors)
-    from .train import pick_device
 
     model = model.to(pick_device(device)).eval()
     model.info = {k: record.get(k) for k in ("train", "dataset", "metrics", "epochs_done")}

@@ -89,6 +89,17 @@ def gaussian_divergences_numeric(mu_p: float, sd_p: float, mu_q: float, sd_q: fl
             "kl_qp": expect(q, mu_q, sd_q, lambda t: q.logpdf(t) - p.logpdf(t))}
 
 
+def gaussian_kl_integrands(mu_p: float, sd_p: float, mu_q: float, sd_q: float, n: int = 801) -> dict:
+    """Densities of p = N(mu_p, sd_p^2) and q = N(mu_q, sd_q^2) and both KL integrands on a common grid (n,):
+    "x", "p", "q", "p_log_p_over_q" (integrates to KL(p || q)), "q_log_q_over_p" (to KL(q || p)). The grid
+    spans both distributions' mean +- 5 sd."""
+    _check_sd(sd_p, sd_q)
+    x = np.linspace(min(mu_p - 5 * sd_p, mu_q - 5 * sd_q), max(mu_p + 5 * sd_p, mu_q + 5 * sd_q), n)
+    lp, lq = stats.norm.logpdf(x, mu_p, sd_p), stats.norm.logpdf(x, mu_q, sd_q)
+    p, q = np.exp(lp), np.exp(lq)
+    return {"x": x, "p": p, "q": q, "p_log_p_over_q": p * (lp - lq), "q_log_q_over_p": q * (lq - lp)}
+
+
 def gaussian_entropy_numeric(sd: float) -> float:
     """-int p log p for N(0, sd^2) by quadrature, nats (checks the closed form 1/2 log(2 pi e sd^2))."""
     _check_sd(sd)
@@ -199,7 +210,7 @@ def _check_2d(model) -> None:
 
 
 def _as_row(model, x) -> torch.Tensor:
-    t = torch.as_tensor(np.asarray(x, dtype=np.float32), device=model.device).reshape(1, -1)
+    t = torch.as_tensor(np.array(x, dtype=np.float32), device=model.device).reshape(1, -1)  # a copy: data is read-only
     if t.shape[1] != model.config.input_dim:
         raise InputError(f"x must have {model.config.input_dim} values, got {t.shape[1]}.")
     if not torch.isfinite(t).all():
@@ -213,7 +224,7 @@ def log_joint(model, x, zs, max_elements: int = 2**22) -> np.ndarray:
 
     Decodes in chunks so that chunk * input_dim stays under max_elements (bounded memory on any dataset)."""
     xt = _as_row(model, x)
-    z = torch.as_tensor(np.asarray(zs, dtype=np.float32), device=model.device)
+    z = torch.as_tensor(np.array(zs, dtype=np.float32), device=model.device)
     chunk = max(1, max_elements // model.config.input_dim)
     out = []
     for i in range(0, z.shape[0], chunk):

@@ -10,7 +10,7 @@ constants, like vae_core.objectives, and computed in float64 on the CPU.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -42,6 +42,8 @@ def _linear_decoder(model, need_encoder: bool = False) -> tuple[torch.Tensor, to
 
 def _as_x(model, x) -> torch.Tensor:
     d = model.config.input_dim
+    if isinstance(x, np.ndarray):
+        x = np.array(x, dtype=np.float64)  # a copy: torch cannot wrap read-only arrays (shared datasets are)
     t = torch.as_tensor(x).detach().to("cpu", torch.float64)
     if t.ndim == 1:
         t = t.unsqueeze(0)

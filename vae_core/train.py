@@ -207,9 +207,7 @@ def fit_many(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, betas: Sequence[f
     for i, b in enumerate(betas):
         histories[i].stopped = stopped
         if not bool(alive[i]) or not histories[i]:
-            if histories[i].diverged is None:
-                histories[i].diverged = "training stopped before the first epoch finished; no model was kept."
-            results.append((None, histories[i]))
+            results.append((None, histories[i]))  # diverged, or stopped before one epoch finished
             continue
         model = stack.export(i, _blank_model(cfg)).to(dev).eval()
         if not all(torch.isfinite(p).all() for p in model.parameters()):
@@ -234,5 +232,7 @@ def fit(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, device="auto",
     cb = None if on_epoch is None else (lambda e, recs: on_epoch(e, recs[0]) if recs[0] is not None else None)
     [(model, history)] = fit_many(ds, cfg, tcfg, [tcfg.beta], device=device, on_epoch=cb, should_stop=should_stop)
     if model is None:
-        raise TrainingDiverged(history.diverged)
+        if history.diverged is not None:
+            raise TrainingDiverged(history.diverged)
+        raise InputError("training was stopped before the first epoch finished; no model was kept.")
     return model, history

@@ -213,7 +213,7 @@ function buildFigure(pts, ov, light) {
       hoverinfo: "skip", line: { color: "#111", width: 2 }, marker: { size: 6, color: "#111" } });
   }
   const layout = {
-    template: undefined, // plotly's default template, as elsewhere in the app
+    template: pts.template || undefined, // plotly.py's default template, as the app's other figures
     height: light.height, autosize: true, uirevision: pts.hash, hovermode: false, dragmode: "zoom",
     margin: { l: 56, r: 16, t: 36, b: 48 },
     xaxis: { title: { text: light.axis_titles[0] }, range: pts.range ? pts.range.slice(0, 2) : undefined,
@@ -254,6 +254,7 @@ class Canvas {
     return {
       get ready() { return self.plotReady; },
       get renderMs() { return self.renderMs; },
+      get loadMs() { return self.loadMs; },
       get seq() { return self.seq; },
       get timings() { return self.timings.slice(); },
       get mode() { return self.model ? (self.model.mlp ? "browser" : "server") : null; },
@@ -333,7 +334,9 @@ class Canvas {
     }
     this.status.textContent = "";
     const zKey = JSON.stringify(data.z_base);
-    if (this.model !== model) { this.model = model; this.setupOutput(); }
+    const outKey = data.blobs.model + JSON.stringify(data.image_shape) + data.cmap;
+    this.model = model;
+    if (this.outKey !== outKey) { this.outKey = outKey; this.setupOutput(); }
     if (this.zBaseKey !== zKey || !this.pinned || this.pinned.length !== data.latent_dim) {
       this.zBaseKey = zKey;
       this.pinned = Float64Array.from(data.z_base);
@@ -467,7 +470,7 @@ class Canvas {
     const z = Float64Array.from(this.pinned), d = this.light.dims;
     z[d[0]] = zz[0]; z[d[1]] = zz[1];
     this.pin(z);
-    this.send("click");
+    this.send("click", e.timeStamp);
   }
   pin(z) {
     this.pinned = z;
@@ -475,11 +478,11 @@ class Canvas {
     this.placeMark(this.pinMark, z);
     this.schedule(this.hoverZ ? "hover" : "pinned");
   }
-  send(source) {
+  send(source, t) {
     this.seq += 1;
     STORE.seq[this.key] = this.seq;
     const seq = this.seq;
-    this.clickTimes[seq] = performance.now();
+    this.clickTimes[seq] = t === undefined ? performance.now() : t;
     performance.mark("lc:send:" + seq);
     this.api.setTriggerValue("event", { z: Array.from(this.pinned), source, seq });
     this.status.textContent = `sent #${seq} (${source}) to Python`;
@@ -616,8 +619,18 @@ function escapeHtml(s) {
 
 // Streamlit calls this on mount and whenever the element's data changes. The instance lives as long as
 // its parent element; a data change with the same hashes costs almost nothing.
+function ensureCss(url) {
+  if (!url || document.querySelector(`link[data-lc-css="${url}"]`)) return;
+  const l = document.createElement("link");
+  l.rel = "stylesheet";
+  l.href = new URL(url, window.location.href).href;
+  l.dataset.lcCss = url;
+  document.head.appendChild(l);
+}
+
 export function mount(component) {
   const { parentElement, data } = component;
+  ensureCss(data.css_url);
   const key = data.key;
   let inst = STORE.instances.get(key);
   if (!inst || inst.parent !== parentElement || !inst.root.isConnected) {
