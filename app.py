@@ -7,13 +7,13 @@ from ui import state
 st.set_page_config(page_title="VAE latent-space explorer", page_icon=":material/scatter_plot:", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/pca.py", title="PCA vs autoencoder", icon=":material/compare_arrows:"),
-    st.Page("pages/explorer.py", title="Latent explorer", icon=":material/scatter_plot:"),
-    st.Page("pages/information.py", title="Information and KL", icon=":material/functions:"),
-    st.Page("pages/elbo.py", title="ELBO", icon=":material/stacked_line_chart:"),
-    st.Page("pages/reparam.py", title="Reparameterization", icon=":material/shuffle:"),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/pca.py", title="PCA vs autoencoder", icon=":material/compare_arrows:"),
+    st.Page("app_pages/explorer.py", title="Latent explorer", icon=":material/scatter_plot:"),
+    st.Page("app_pages/information.py", title="Information and KL", icon=":material/functions:"),
+    st.Page("app_pages/elbo.py", title="ELBO", icon=":material/stacked_line_chart:"),
+    st.Page("app_pages/reparam.py", title="Reparameterization", icon=":material/shuffle:"),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
 ]
 
 page = st.navigation(PAGES)

@@ -28,7 +28,7 @@ def app():
     return at
 
 
-PAGES_DIR = "pages"
+PAGES_DIR = "app_pages"
 
 
 def open_page(at, name: str):

@@ -174,8 +174,8 @@ def _default_model(choices: dict[str, str]) -> str | None:
 def current() -> Selection:
     """The selection made by the sidebar in app.py during this run."""
     sel = st.session_state.get("_selection")
-    if sel is None:  # a page script run on its own (not through app.py) still gets the shared sidebar
-        sel = st.session_state["_selection"] = sidebar()
+    if sel is None:
+        raise RuntimeError("pages run through app.py, which draws the sidebar first: `streamlit run app.py`")
     return sel
 
 

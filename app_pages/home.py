@@ -33,12 +33,12 @@ turn it up and the codes stop carrying information. Every page below lets you se
 with right:
     st.markdown("#### Pages")
     for path, label, blurb in [
-        ("pages/explorer.py", "Latent explorer", "hover to decode, drag the KL weight, see holes appear"),
-        ("pages/pca.py", "PCA vs autoencoder", "linear AE = PCA, and where non-linear wins"),
-        ("pages/information.py", "Information and KL", "bits, entropy, KL both ways, Bayes"),
-        ("pages/elbo.py", "ELBO", "ELBO + KL(q || posterior) = log p(x), live"),
-        ("pages/reparam.py", "Reparameterization", "why gradients flow through z = mu + sigma eps"),
-        ("pages/train.py", "Train", "your data, your settings, live curves"),
+        ("app_pages/explorer.py", "Latent explorer", "hover to decode, drag the KL weight, see holes appear"),
+        ("app_pages/pca.py", "PCA vs autoencoder", "linear AE = PCA, and where non-linear wins"),
+        ("app_pages/information.py", "Information and KL", "bits, entropy, KL both ways, Bayes"),
+        ("app_pages/elbo.py", "ELBO", "ELBO + KL(q || posterior) = log p(x), live"),
+        ("app_pages/reparam.py", "Reparameterization", "why gradients flow through z = mu + sigma eps"),
+        ("app_pages/train.py", "Train", "your data, your settings, live curves"),
     ]:
         st.page_link(path, label=f"**{label}**: {blurb}")
 

@@ -80,10 +80,12 @@ def entropy_panel() -> None:
     with disc:
         st.markdown("**A discrete distribution.** Edit the weights (any non-negative numbers; they are "
                     "normalized). Add or delete rows. Entropy is the average surprise over the outcomes.")
-        ed_col, fig_col = st.columns([1, 2])
+        ed_col, fig_col = st.columns([1.7, 2])
         with ed_col:
             table = st.data_editor(DEFAULT_TABLE, num_rows="dynamic", key="ent_table", hide_index=True,
-                                   column_config={"weight": st.column_config.NumberColumn("weight", format="%.3g")})
+                                   column_config={"outcome": st.column_config.TextColumn("outcome", width=80),
+                                                  "weight": st.column_config.NumberColumn("weight", format="%.3g",
+                                                                                          width=75)})
         with fig_col:
             try:
                 probs, h = post.discrete_entropy(pd.to_numeric(table["weight"], errors="coerce").to_numpy(), unit)
@@ -101,8 +103,8 @@ def entropy_panel() -> None:
         k = int((probs > 0).sum())
         c1, c2 = st.columns(2)
         c1.metric("Entropy H", f"{h:.4f} {unit}")
-        c2.metric(f"Largest possible with {k} outcome(s): log {k}", f"{post.in_units(math.log(k), unit):.4f} {unit}",
-                  help="The uniform distribution over the outcomes that can happen has the most entropy.")
+        c2.metric(f"Uniform over {k}: log {k}", f"{post.in_units(math.log(k), unit):.4f} {unit}",
+                  help="The most entropy any distribution over these outcomes can have: all equally likely.")
     with gauss:
         st.markdown("**A Gaussian.** For a density the same average gives the differential entropy. It grows "
                     "with the log of the spread and, unlike the discrete case, goes negative for narrow "
@@ -144,7 +146,7 @@ def kl_panel() -> None:
               "kl_qp": float(objectives.gaussian_kl_1d(mq, sq, mp, sp)),
               "h_p": float(objectives.gaussian_entropy_1d(sp)),
               "h_pq": float(objectives.gaussian_cross_entropy_1d(mp, sp, mq, sq))}
-    fig_col, num_col = st.columns([3, 2], gap="large")
+    fig_col, num_col = st.columns([3, 2], gap="medium")
     with fig_col:
         x = curves["x"]
         fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.45, 0.55],
@@ -159,23 +161,29 @@ def kl_panel() -> None:
                                  line=dict(color=Q_COLOR)), row=2, col=1)
         fig.add_hline(y=0, line=dict(color="gray", width=1), row=2, col=1)
         fig.update_xaxes(title_text="x", row=2, col=1)
-        st.plotly_chart(compact(fig, 520), key="kl_fig")
+        compact(fig, 540).update_layout(legend=dict(orientation="h", yanchor="top", y=-0.1, x=0))
+        st.plotly_chart(fig, key="kl_fig")
     with num_col:
-        rows = [("KL(p || q)", "kl_pq"), ("KL(q || p)", "kl_qp"), ("H(p)", "h_p"), ("H(p, q)", "h_pq")]
+        closed["kl_via_h"], num["kl_via_h"] = closed["h_pq"] - closed["h_p"], num["h_pq"] - num["h_p"]
+        rows = [("KL(p || q)", "kl_pq"), ("KL(q || p)", "kl_qp"), ("H(p)", "h_p"), ("H(p, q)", "h_pq"),
+                ("H(p, q) - H(p)", "kl_via_h")]
         df = pd.DataFrame({"quantity": [r[0] for r in rows],
-                           f"closed form ({unit})": [post.in_units(closed[k], unit) for _, k in rows],
-                           f"numerical integral ({unit})": [post.in_units(num[k], unit) for _, k in rows]})
-        df["|difference|"] = (df.iloc[:, 1] - df.iloc[:, 2]).abs()
+                           "closed form": [post.in_units(closed[k], unit) for _, k in rows],
+                           "numerical": [post.in_units(num[k], unit) for _, k in rows]})
+        df["|diff|"] = (df["closed form"] - df["numerical"]).abs()
         st.dataframe(df, hide_index=True, key="kl_table",
-                     column_config={c: st.column_config.NumberColumn(format="%.6f") for c in df.columns[1:3]}
-                     | {"|difference|": st.column_config.NumberColumn(format="%.1e")})
-        st.caption(f"KL(p||q) = {fmt(closed['kl_pq'])} (closed) = {fmt(num['kl_pq'])} (quad); "
-                   f"KL(q||p) = {fmt(closed['kl_qp'])} (closed) = {fmt(num['kl_qp'])} (quad); "
-                   f"H(p,q) - H(p) = {fmt(num['h_pq'] - num['h_p'])}.")
-        st.latex(r"\mathrm{KL}(p\,\|\,q) = \int p \log\frac{p}{q}\,dx = \underbrace{-\!\int p\log q}_{H(p,q)}"
-                 r" - \underbrace{\left(-\!\int p \log p\right)}_{H(p)} \;\ge\; 0")
-        st.latex(r"\mathrm{KL}(\mathcal{N}_1\|\mathcal{N}_2) = \log\frac{\sigma_2}{\sigma_1} + "
-                 r"\frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2} - \frac12")
+                     column_config={"closed form": st.column_config.NumberColumn(format="%.6f"),
+                                    "numerical": st.column_config.NumberColumn(format="%.6f"),
+                                    "|diff|": st.column_config.NumberColumn(format="%.0e")})
+        st.caption(f"In {unit}. Numerical: adaptive quadrature (scipy quad) of each integral. "
+                   f"KL(p||q) = {fmt(closed['kl_pq'])} (closed) = {fmt(num['kl_pq'])} (quad); "
+                   f"KL(q||p) = {fmt(closed['kl_qp'])} (closed) = {fmt(num['kl_qp'])} (quad).")
+    m1, m2 = st.columns(2)
+    m1.latex(r"\mathrm{KL}(p\,\|\,q) = \int p \log\frac{p}{q}\,dx = H(p, q) - H(p) \;\ge\; 0")
+    m1.latex(r"H(p, q) = -\!\int p\log q\,dx, \quad H(p) = -\!\int p\log p\,dx")
+    m2.latex(r"\mathrm{KL}(\mathcal{N}_1\|\mathcal{N}_2) = \log\frac{\sigma_2}{\sigma_1} + "
+             r"\frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2} - \frac12")
+    with num_col:
         st.markdown(
             "Cross-entropy H(p, q) is the average surprise when outcomes come from p but you score them with q; "
             "the KL is what you lose for using the wrong model. The integrand can dip below zero where q is "
@@ -229,8 +237,10 @@ def model_panel() -> None:
         for j in range(min(len(per_dim), 8)):
             dens = np.exp(-0.5 * ((zz - mu[j]) / sd[j]) ** 2) / (sd[j] * math.sqrt(2 * math.pi))
             fig.add_trace(go.Scatter(x=zz, y=dens, name=f"q(z{j + 1}|x)"), row=1, col=2)
-        fig.update_yaxes(type="log", range=[-3, None], title_text="density (log scale)", row=1, col=2)
-        st.plotly_chart(compact(fig, 330), key="klm_fig")
+        fig.update_yaxes(title_text="density", row=1, col=2)
+        fig.update_xaxes(title_text="z_j", row=1, col=2)
+        compact(fig, 360).update_layout(legend=dict(orientation="h", yanchor="top", y=-0.15, x=0.4))
+        st.plotly_chart(fig, key="klm_fig")
         st.metric("KL(q(z|x) || N(0, I)), summed over dimensions", fmt(float(per_dim.sum())))
     st.latex(r"\mathrm{KL}\big(q(z|x)\,\|\,\mathcal{N}(0, I)\big) = \sum_j \tfrac12\left(\mu_j^2 + \sigma_j^2 - 1 - "
              r"\log \sigma_j^2\right)")
@@ -260,13 +270,17 @@ def bayes_panel() -> None:
                                  fill="tozeroy", line=dict(color=POST_COLOR, width=5), opacity=0.6))
         fig.add_trace(go.Scatter(x=r["z"], y=r["posterior_exact"], name="exact conjugate posterior",
                                  line=dict(color="black", width=1.5, dash="dash")))
-        fig.update_xaxes(title_text="z (the unknown mean)")
+        peak = np.maximum.reduce([r["prior"], r["likelihood"], r["posterior_grid"]])
+        shown = r["z"][peak > 1e-3 * peak.max()]
+        fig.update_xaxes(title_text="z (the unknown mean)", range=[shown[0], shown[-1]])
         fig.update_yaxes(title_text="density")
-        st.plotly_chart(compact(fig, 440), key="bayes_fig")
+        compact(fig, 460).update_layout(legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
+        st.plotly_chart(fig, key="bayes_fig")
     with text_col:
-        st.latex(r"p(z\,|\,x) = \frac{p(x\,|\,z)\,p(z)}{p(x)}, \qquad p(x) = \int p(x\,|\,z)\,p(z)\,dz")
-        st.latex(r"\frac{1}{\sigma_{\text{post}}^2} = \frac{1}{\sigma_0^2} + \frac{n}{\sigma^2}, \qquad "
-                 r"\mu_{\text{post}} = \sigma_{\text{post}}^2\left(\frac{\mu_0}{\sigma_0^2} + "
+        st.latex(r"p(z\,|\,x) = \frac{p(x\,|\,z)\,p(z)}{p(x)}")
+        st.latex(r"p(x) = \int p(x\,|\,z)\,p(z)\,dz")
+        st.latex(r"\frac{1}{\sigma_{\text{post}}^2} = \frac{1}{\sigma_0^2} + \frac{n}{\sigma^2}")
+        st.latex(r"\mu_{\text{post}} = \sigma_{\text{post}}^2\left(\frac{\mu_0}{\sigma_0^2} + "
                  r"\frac{n\,\bar x}{\sigma^2}\right)")
         c1, c2 = st.columns(2)
         c1.metric("posterior mean", f"{r['post_mean']:.4f}")
