@@ -177,6 +177,9 @@ def grid_panel() -> None:
         if ds.image_shape is not None:
             img_col.plotly_chart(image_fig(x, ds.image_shape, f"x (label {ds.y[idx]})" if ds.y is not None
                                            else "x"), key="elbo_img")
+        else:
+            img_col.caption("x = (" + ", ".join(f"{v:.2f}" for v in ds.to_data_units(x[None])[0][:6])
+                            + (", ...)" if ds.dim > 6 else ")"))
         c1, c2 = st.columns(2)
         step_m = float(f"{grid.spacing.min() / 2:.1g}")
         m1 = c1.slider("q mean, z1", float(bounds["mean_lo"][0]), float(bounds["mean_hi"][0]), step=step_m,
@@ -271,11 +274,13 @@ def grid_panel() -> None:
     if clear.button("Clear table", key="elbo_clear", width="stretch"):
         st.session_state["elbo_tries"] = []
         tries = tries.iloc[0:0]
-    tab_col, chart_col = st.columns([3, 2], gap="large")
+    tab_col, chart_col = st.columns([3.4, 1.6], gap="medium")
     if len(tries):
         tab_col.dataframe(tries.drop(columns="model").iloc[::-1], hide_index=True, height=260, key="elbo_table",
-                          column_config={c: st.column_config.NumberColumn(format="%.4f")
-                                         for c in ["ELBO", "KL(q || p(z|x))", "ELBO + KL", "log p(x)"]})
+                          column_config={c: st.column_config.NumberColumn(format="%.3f")
+                                         for c in ["mean z1", "mean z2", "sigma z1", "sigma z2"]}
+                          | {c: st.column_config.NumberColumn(format="%.4f")
+                             for c in ["ELBO", "KL(q || p(z|x))", "ELBO + KL", "log p(x)"]})
         mine = tries[(tries["model"] == sel.model_name) & (tries["input"] == idx)].tail(40)
         n = np.arange(1, len(mine) + 1)
         bar = go.Figure()

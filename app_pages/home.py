@@ -47,19 +47,18 @@ st.caption("Each tile decodes a 12 x 12 grid of latent points over [-2.5, 2.5]^2
            "is full of blurry or meaningless decodes; around beta = 1 it is covered by digits; at large beta the "
            "codes collapse and everything decodes to the same average digit.")
 rows = [r for r in state.shipped_index() if r["latent_dim"] == 2]
-image_rows = [r for r in rows if state.dataset(r["dataset"]).image_shape is not None] if rows else []
+image_rows = [r for r in rows if r["image_shape"] is not None]
 if not image_rows:
     st.info("No shipped image models found in models/. Rebuild them with `python -m vae_core pretrain`.")
 cols = st.columns(4)
 for i, row in enumerate(image_rows):
-    ds = state.dataset(row["dataset"])
     model = state.shipped_model(row["path"], "cpu")
     images, _ = decoded_grid(model, n=12)
     m = row["metrics"]
     kind = "autoencoder" if row["kind"] == "ae" else f"VAE, beta={row['beta']:g}"
     title = f"{row['dataset']} {kind}"
     with cols[i % 4]:
-        st.plotly_chart(show_grid(images, ds.image_shape, 12, height=230, title=title), key=f"home_{row['name']}",
+        st.plotly_chart(show_grid(images, row["image_shape"], 12, height=230, title=title), key=f"home_{row['name']}",
                         config={"displayModeBar": False})
         if m:
             st.caption(f"ELBO {m.get('elbo', float('nan')):.1f} nats, KL {m.get('kl', 0):.2f} nats")

@@ -206,7 +206,7 @@ def model_panel() -> None:
     left, right = st.columns([1, 3], gap="large")
     with left:
         idx = st.number_input(f"Input index (0 to {ds.n - 1})", 0, ds.n - 1, 0, step=1, key="klm_index")
-        x = ds.x[int(idx)]
+        x = np.array(ds.x[int(idx)])  # a copy: dataset arrays are read-only
         if ds.image_shape is not None:
             img = go.Figure(go.Heatmap(z=x.reshape(ds.image_shape)[::-1], colorscale="gray_r", showscale=False,
                                        zmin=0, zmax=1, hoverinfo="skip"))

@@ -6,7 +6,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from ui import state
-from ui.figures import show_grid
+from ui.figures import code_scatter, show_grid
 from vae_core import InputError, metrics
 
 sel = state.current()
@@ -79,8 +79,10 @@ with left:
                           row=1, col=2)
         fig.update_yaxes(title_text="degrees", row=1, col=2)
     else:
-        fig.add_annotation(text="press <b>Train the autoencoders</b>", xref="x2 domain", yref="y2 domain",
-                           x=0.5, y=0.5, showarrow=False)
+        fig.add_annotation(text="press <b>Train the autoencoders</b><br>to measure the linear AE's subspace",
+                           xref="paper", yref="paper", x=0.78, y=0.5, showarrow=False)
+        fig.update_xaxes(visible=False, row=1, col=2)
+        fig.update_yaxes(visible=False, row=1, col=2)
     fig.update_xaxes(title_text="latent size k", row=1, col=1)
     fig.update_yaxes(title_text="mean squared error per sample", row=1, col=1)
     fig.update_layout(height=380, margin=dict(l=0, r=0, t=40, b=0), legend=dict(orientation="h", y=-0.2))
@@ -99,7 +101,6 @@ with left:
 
 st.subheader("2-D codes side by side")
 emb = res["embeddings"] if res is not None and res["embeddings"] is not None else {"pca": scores}
-color = ds.y if ds.y is not None else ds.color
 cols = st.columns(4)
 for col, name in zip(cols, ("pca", "linear_ae", "ae", "vae")):
     with col:
@@ -108,10 +109,7 @@ for col, name in zip(cols, ("pca", "linear_ae", "ae", "vae")):
         if name not in emb:
             st.caption(f"{title}: train the autoencoders (k = 2 included) to see this.")
             continue
-        p = emb[name]
-        f = go.Figure(go.Scattergl(x=p[:, 0], y=p[:, 1], mode="markers", hoverinfo="skip",
-                                   marker=dict(size=3, color=color, colorscale="Turbo", opacity=0.7)))
-        f.update_layout(height=280, margin=dict(l=0, r=0, t=30, b=0), title=dict(text=title, font=dict(size=13)))
+        f = code_scatter(emb[name], labels=ds.y, color=ds.color, title=title, height=280)
         st.plotly_chart(f, key=f"pca_emb_{name}", config={"displayModeBar": False})
 
 if res is not None and res["reconstructions"] is not None:

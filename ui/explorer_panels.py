@@ -9,14 +9,11 @@ import torch
 from plotly.subplots import make_subplots
 
 from ui import jobs, state
-from ui.figures import show_grid, training_curves
+from ui.figures import code_scatter, show_grid, training_curves
 from ui.manifold import _model_key, decoded_grid, encode_all
 from vae_core import Dataset, InputError, TrainConfig, metrics, train
 from vae_core.model import VAE
 
-# The same palette as the canvas (plotly's default qualitative colours), so labels match across figures.
-PALETTE = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff",
-           "#fecb52"]
 Z_ABS_MAX = 50.0
 
 
@@ -213,11 +210,7 @@ def kl_off_on_tab(grid: list[dict], sel, beta, dims) -> None:
             st.markdown(f"**{title}**")
             mu, _ = encode_all(m, ds.x)
             lim = view_limit(mu[:, list(dims)])
-            fig = go.Figure()
-            color = ds.y if ds.y is not None else ds.color
-            fig.add_trace(go.Scattergl(x=mu[:, dims[0]], y=mu[:, dims[1]], mode="markers",
-                                       marker=dict(size=3, color=color, colorscale="Turbo", opacity=0.7),
-                                       hoverinfo="skip", showlegend=False))
+            fig = code_scatter(mu[:, list(dims)], labels=ds.y, color=ds.color, height=360)
             th = np.linspace(0, 2 * np.pi, 100)
             for r in (1, 2, 3):
                 fig.add_trace(go.Scatter(x=r * np.cos(th), y=r * np.sin(th), mode="lines", hoverinfo="skip",

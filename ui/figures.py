@@ -55,3 +55,25 @@ def show_grid(images: np.ndarray, image_shape, ncols: int, height: int = 260, ti
     fig.update_yaxes(visible=False, scaleanchor="x")
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=30 if title else 0, b=0), title=title)
     return fig
+
+
+PALETTE = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff",
+           "#fecb52"]
+
+
+def code_scatter(points: np.ndarray, labels=None, color=None, title: str | None = None, height: int = 300,
+                 size: int = 3, legend: bool = False) -> go.Figure:
+    """2-D codes coloured by class (one WebGL trace per label, the app's palette) or by a continuous value."""
+    fig = go.Figure()
+    if labels is not None:
+        for c in np.unique(labels):
+            m = labels == c
+            fig.add_trace(go.Scattergl(x=points[m, 0], y=points[m, 1], mode="markers", name=str(c),
+                                       marker=dict(size=size, color=PALETTE[int(c) % len(PALETTE)], opacity=0.75),
+                                       hoverinfo="skip", showlegend=legend))
+    else:
+        fig.add_trace(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", hoverinfo="skip", showlegend=False,
+                                   marker=dict(size=size, color=color, colorscale="Viridis", opacity=0.75)))
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=30 if title else 0, b=0),
+                      title=dict(text=title, font=dict(size=13)) if title else None)
+    return fig

@@ -38,6 +38,7 @@ import html
 import io
 import json
 import math
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ _component = st.components.v2.component(COMPONENT_NAME, js=_BOOT_JS, isolate_sty
 
 
 # --------------------------------------------------------------------------------------------- assets
+@functools.lru_cache(maxsize=1)
 def _plotly_dir() -> Path:
     import plotly
 
@@ -175,7 +177,8 @@ def _decoder_payload_cached(fingerprint: tuple, _model) -> dict:
     n_params = sum(p.numel() for p in model.decoder.parameters())
     link = "sigmoid" if likelihood == "bernoulli" else "identity"
     if reason is None and n_params > MAX_BROWSER_PARAMS:
-        reason = f"{n_params / 1e6:.1f} M decoder parameters, more than the {MAX_BROWSER_PARAMS / 1e6:.0f} M a browser decodes per frame"
+        reason = (f"{n_params / 1e6:.1f} M decoder parameters, more than the {MAX_BROWSER_PARAMS / 1e6:.0f} M "
+                  "a browser decodes per frame")
     if reason is None and likelihood not in ("bernoulli", "gaussian"):
         reason = f"unknown likelihood {likelihood!r}"
     out_dim = linears[-1].out_features if linears else int(getattr(cfg, "input_dim", 0))
@@ -197,13 +200,25 @@ def _decoder_payload_cached(fingerprint: tuple, _model) -> dict:
     return payload
 
 
+_PAYLOAD_MEMO: dict[tuple, dict] = {}
+_MEMO_LOCK = threading.Lock()
+
+
 def decoder_payload(model) -> dict:
     """The decoder as the browser runs it: {"kind": "model", "supported", "reason", "link" ("sigmoid" for a
     Bernoulli model, "identity" for a Gaussian one), "activation" ("relu" | "tanh"), "out_dim",
     "latent_dim", "n_params", "layers": [{"in", "out", "W" (base64 float32, row-major (out, in)),
     "b"}], "hash"}. Cached per model (id + storage + version counters + a sample of the weights), so a
     rerun costs microseconds; training a model in place changes the key. Treat the result as read-only."""
-    return _decoder_payload_cached(_fingerprint(model), model)
+    fp = _fingerprint(model)
+    payload = _PAYLOAD_MEMO.get(fp)
+    if payload is None:  # st.cache_resource is the store; the dict only skips its per-call argument hashing
+        payload = _decoder_payload_cached(fp, model)
+        with _MEMO_LOCK:
+            _PAYLOAD_MEMO[fp] = payload
+            while len(_PAYLOAD_MEMO) > 16:
+                _PAYLOAD_MEMO.pop(next(iter(_PAYLOAD_MEMO)))
+    return payload
 
 
 # ------------------------------------------------------------------------------ server-side decoding
@@ -272,7 +287,7 @@ def decoded_image_html(x, image_shape, device, ms: float, scale: int | None = No
         names = list(out_names) if out_names is not None else [f"x{i + 1}" for i in range(vals.size)]
         m = float(np.max(np.abs(vals))) or 1.0
         rows = []
-        for i, (nm, val) in enumerate(zip(names, vals)):
+        for nm, val in zip(names, vals):
             pct = 50.0 * abs(val) / m
             left = 50.0 if val >= 0 else 50.0 - pct
             rows.append(
@@ -338,7 +353,7 @@ def _template(name: str | None) -> dict | None:
     return pio.templates[name].to_plotly_json()
 
 
-def _points_blob(points, labels, color, label_names, color_title, template) -> tuple[str, Any]:
+def _points_blob(points, labels, color, label_names, color_title, template, points_key) -> tuple[str, Any]:
     pts = _np(points)
     if pts.ndim != 2 or pts.shape[1] != 2:
         raise ValueError(f"points must have shape (n, 2) (posterior means in the plotted dims); got {pts.shape}.")
@@ -349,7 +364,10 @@ def _points_blob(points, labels, color, label_names, color_title, template) -> t
         if arr is not None and arr.shape[0] != n:
             raise ValueError(f"{name} must have one entry per point ({n}); got {arr.shape[0]}.")
     names = None if label_names is None else {str(k): str(v) for k, v in dict(label_names).items()}
-    h = "p" + _digest(pts, lab, col, names, color_title, template)
+    if points_key is not None:  # the caller vouches that this key changes whenever the points do
+        h = "p" + _digest(str(points_key), n, names, color_title, template, lab is None, col is None)
+    else:
+        h = "p" + _digest(pts, lab, col, names, color_title, template)
 
     def build():
         return {"kind": "points", "n": int(n), "x": _b64(np.ascontiguousarray(pts[:, 0])),
@@ -393,7 +411,7 @@ def latent_canvas(model, points, *, labels=None, color=None, dims=(0, 1), z_base
                   cmap: str = "gray", label_names=None, color_title=None, ellipse_labels=None,
                   extra_name: str = "prior samples", path_name: str = "interpolation",
                   slider_range=(-4.0, 4.0), dim_names=None, out_names=None, template: str | None = "plotly",
-                  browser_decode: bool = True) -> dict | None:
+                  browser_decode: bool = True, points_key: str | None = None) -> dict | None:
     """Draw the latent canvas and return the last event from the browser, or None.
 
     Returns {"z": [latent_dim floats], "source": "click" | "slider", "seq": int}: the latent vector a click
@@ -410,6 +428,12 @@ def latent_canvas(model, points, *, labels=None, color=None, dims=(0, 1), z_base
     (m, 2) named extra_name. All points are drawn (WebGL), none thinned. browser_decode=False forces the
     server fallback (throttled server decoding on hover) that decoders the browser cannot run use.
     template: a plotly.py template name ("plotly", the default of the app's other figures) or None.
+    points_key: optional string that identifies points + labels + color (e.g. model name, dataset, dims);
+    given, the arrays are not hashed on each rerun (about 1 ms per 70,000 points otherwise).
+
+    Latency: Streamlit runs gc.collect() after every script or fragment run (runner.postScriptGC, on by
+    default) while holding the GIL, so the messages of a click wait for it: about 200 ms with torch loaded.
+    Set `[runner] postScriptGC = false` in .streamlit/config.toml for click-to-image times near 50-100 ms.
     """
     latent_dim = model_latent_dim(model)
     dims = [int(d) for d in dims]
@@ -424,7 +448,7 @@ def latent_canvas(model, points, *, labels=None, color=None, dims=(0, 1), z_base
     if not browser_decode and mp["supported"]:
         mp = {k: v for k, v in mp.items() if k != "layers"}
         mp.update(supported=False, reason="browser decoding turned off", layers=[], hash=mp["hash"] + "-srv")
-    p_hash, p_build = _points_blob(points, labels, color, label_names, color_title, template)
+    p_hash, p_build = _points_blob(points, labels, color, label_names, color_title, template, points_key)
     o_hash, o_build = _overlay_blob(ellipses, ellipse_labels, density, path, extra_points, extra_name, path_name)
 
     state = _state(key)

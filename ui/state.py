@@ -35,7 +35,9 @@ def shipped_index(models_dir: str = str(MODELS_DIR)) -> list[dict]:
         except InputError:
             continue  # a broken file in models/ should not take the app down; `vae_core info` explains it
         train = rec.get("train") or {}
-        rows.append({"name": path.stem, "path": str(path), "dataset": (rec.get("dataset") or {}).get("name"),
+        ds_info = rec.get("dataset") or {}
+        rows.append({"name": path.stem, "path": str(path), "dataset": ds_info.get("name"),
+                     "image_shape": tuple(ds_info["image_shape"]) if ds_info.get("image_shape") else None,
                      "kind": rec["model"]["kind"], "beta": train.get("beta"), "latent_dim": rec["model"]["latent_dim"],
                      "metrics": rec.get("metrics") or {}})
     return rows

@@ -102,7 +102,7 @@ def read_header(blob: bytes) -> tuple[dict, dict]:
                          f"field. {not_ours}")
     try:
         header = json.loads(blob[8:8 + hlen].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
         raise InputError(f"the safetensors header is not valid JSON. {not_ours}") from None
     if not isinstance(header, dict):
         raise InputError(f"the safetensors header is not a JSON object. {not_ours}")
@@ -112,7 +112,7 @@ def read_header(blob: bytes) -> tuple[dict, dict]:
                          "by vae_core (the Train page or `python -m vae_core train`) can be loaded.")
     try:
         record = json.loads(meta[META_KEY])
-    except (TypeError, json.JSONDecodeError):
+    except (TypeError, json.JSONDecodeError, RecursionError):
         raise InputError("the checkpoint's vae_core metadata is not valid JSON.") from None
     if not isinstance(record, dict):
         raise InputError("the checkpoint's vae_core metadata must be a JSON object.")
@@ -149,7 +149,7 @@ def load(src, device="cpu") -> tuple[VAE, dict]:
         raise InputError(f"the weights do not match the config: missing {missing[:4]}, unexpected {extra[:4]}.")
     for name, shape in expected.items():
         entry = header[name]
-        if not isinstance(entry, dict) or entry.get("dtype") != "F32" or tuple(entry.get("shape", ())) != shape:
+        if not isinstance(entry, dict) or entry.get("dtype") != "F32" or entry.get("shape") != list(shape):
             raise InputError(f"tensor {name!r} should be float32 with shape {shape}; the file has "
                              f"{entry.get('dtype') if isinstance(entry, dict) else entry!r} "
                              f"{entry.get('shape') if isinstance(entry, dict) else ''}.")

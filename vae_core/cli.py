@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -76,8 +77,21 @@ def _configs(args, ds) -> tuple[ModelConfig, TrainConfig]:
     likelihood = args.likelihood or ds.default_likelihood
     cfg = ModelConfig(kind=args.kind, input_dim=ds.dim, latent_dim=args.latent, hidden=parse_hidden(args.hidden),
                       likelihood=likelihood, obs_var=args.obs_var, activation=args.activation)
-    tcfg = TrainConfig(beta=args.beta, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+    beta = getattr(args, "beta", TrainConfig().beta)  # a sweep sets beta per model
+    tcfg = TrainConfig(beta=beta, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
     return cfg, tcfg
+
+
+def _check_out(path, what: str) -> None:
+    """Refuse an output location that cannot work before spending time on training."""
+    p = Path(path)
+    if what == "file" and p.is_dir():
+        raise InputError(f"--out {str(p)!r} is a folder; give a file name such as {str(p / 'model.safetensors')!r}.")
+    if what == "dir" and p.exists() and not p.is_dir():
+        raise InputError(f"--out-dir {str(p)!r} is a file; give a folder.")
+    parent = next((q for q in [p if what == "dir" else p.parent, *p.parents] if q.exists()), None)
+    if parent is not None and not os.access(parent, os.W_OK):
+        raise InputError(f"cannot write under {str(parent)!r} (permission denied); choose another location.")
 
 
 def _set_threads(n: int | None) -> None:
@@ -101,9 +115,10 @@ def cmd_train(args) -> int:
     from . import checkpoints, train
 
     _set_threads(args.threads)
+    _check_out(args.out, "file")
     ds = load_dataset(args.dataset)
     cfg, tcfg = _configs(args, ds)
-    train.pick_device(args.device)  # fail on a bad device before loading anything heavy
+    train.pick_device(args.device)  # fail on a bad device before training
     with tqdm(total=tcfg.epochs, unit="epoch", desc=f"train {ds.name}", file=sys.stderr,
               disable=args.quiet) as bar:
         def on_epoch(epoch: int, rec: dict) -> None:
@@ -127,6 +142,7 @@ def cmd_sweep(args) -> int:
     betas = parse_betas(args.betas)
     if args.kind != "vae":
         raise InputError("a sweep over beta needs --kind vae: the KL weight plays no role in a plain autoencoder.")
+    _check_out(args.out_dir, "dir")
     ds = load_dataset(args.dataset)
     cfg, tcfg = _configs(args, ds)
     train.pick_device(args.device)
@@ -144,7 +160,7 @@ def cmd_sweep(args) -> int:
     for beta, (model, history) in zip(betas, results, strict=True):
         if model is None:
             diverged.append(beta)
-            print(f"beta={beta:g}: {history.diverged}", file=sys.stderr)
+            print(f"warning: {history.diverged}", file=sys.stderr)
             continue
         path = checkpoints.save(model, out_dir / f"{tag}-{cfg.kind}-beta{beta:g}.safetensors",
                                 meta={"command": "sweep"})
@@ -165,6 +181,7 @@ def cmd_pretrain(args) -> int:
     from . import pretrain
 
     _set_threads(args.threads)
+    _check_out(args.out_dir, "dir")
     recipes = pretrain.recipes_for(args.only)
     t0 = time.perf_counter()
     for recipe in recipes:
@@ -245,9 +262,11 @@ def _model_options(p: argparse.ArgumentParser, sweep: bool) -> None:
     _run_options(p, device="auto")
 
 
-def _run_options(p: argparse.ArgumentParser, device: str) -> None:
+def _run_options(p: argparse.ArgumentParser, device: str, threads: int | None = None) -> None:
     p.add_argument("--device", default=device, help=f"auto, cpu, cuda or mps (default: {device})")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    # pretrain pins one thread: float reductions, hence the saved bytes, depend on the thread count.
+    p.add_argument("--threads", type=int, default=threads,
+                   help=f"CPU threads for torch (default: {threads or 'torch chooses'})")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -276,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", choices=sorted({r.dataset for r in RECIPES}), default=None,
                    help="rebuild one dataset's models only")
     p.add_argument("--epochs", type=int, default=None, help=argparse.SUPPRESS)  # quick runs for tests
-    _run_options(p, device="cpu")
+    _run_options(p, device="cpu", threads=1)
     p.set_defaults(func=cmd_pretrain)
 
     p = sub.add_parser("info", help="print a checkpoint's config, training settings, dataset and metrics")

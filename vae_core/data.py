@@ -6,8 +6,8 @@ feature and the transform is kept on the Dataset, so decoded points can be shown
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 
@@ -62,7 +62,7 @@ class Dataset:
             return x
         return x * self.scale + self.mean
 
-    def subset(self, idx) -> "Dataset":
+    def subset(self, idx) -> Dataset:
         return replace(self, x=self.x[idx], y=None if self.y is None else self.y[idx],
                        color=None if self.color is None else self.color[idx])
 

@@ -3,7 +3,7 @@ Gaussian sweep whose optimum is known exactly (reverse water-filling, see theory
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch

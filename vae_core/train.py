@@ -9,7 +9,7 @@ browser sessions as threads of one process, so nothing here touches the global R
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 

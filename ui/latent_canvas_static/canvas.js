@@ -133,7 +133,12 @@ const CIRCLE = (() => {
 
 function labelColor(k, idx) { return k <= 10 ? PLOTLY_COLORS[idx % 10] : LIGHT24[idx % 24]; }
 
-function buildFigure(pts, ov, light) {
+function legendFor(narrow) {
+  return narrow ? { orientation: "h", x: 0, y: -0.16, yanchor: "top", itemsizing: "constant", font: { size: 11 } }
+    : { orientation: "v", x: 1.02, y: 1, yanchor: "top", itemsizing: "constant" };
+}
+
+function buildFigure(pts, ov, light, narrow) {
   const traces = [];
   const n = pts.n;
   const big = n > 20000;
@@ -144,7 +149,8 @@ function buildFigure(pts, ov, light) {
     for (let j = 0; j < d.ny; j++) z.push(Array.from(d.z.subarray(j * d.nx, (j + 1) * d.nx)));
     traces.push({
       type: "contour", x: Array.from(d.xs), y: Array.from(d.ys), z, name: "aggregate posterior",
-      colorscale: "Blues", showscale: false, ncontours: 14, opacity: 0.55, hoverinfo: "skip",
+      colorscale: [[0, "rgba(255,255,255,0)"], [0.08, "rgba(222,235,247,0.55)"], [0.4, "rgba(158,202,225,0.75)"],
+        [1, "rgba(33,113,181,0.9)"]], showscale: false, ncontours: 14, hoverinfo: "skip",
       contours: { coloring: "fill", showlines: false }, line: { width: 0 }, showlegend: true,
     });
   }
@@ -159,9 +165,11 @@ function buildFigure(pts, ov, light) {
   // Points: one scattergl trace per label (legend toggles classes), or one trace with a colour scale.
   const groups = new Map();
   if (pts.labels) {
-    const uniq = Array.from(new Set(pts.labels)).sort((a, b) => a - b);
-    uniq.forEach((u, idx) => groups.set(u, { idx, xs: [], ys: [] }));
-    for (let i = 0; i < n; i++) { const g = groups.get(pts.labels[i]); g.xs.push(pts.x[i]); g.ys.push(pts.y[i]); }
+    const counts = new Map();
+    for (let i = 0; i < n; i++) counts.set(pts.labels[i], (counts.get(pts.labels[i]) || 0) + 1);
+    const uniq = Array.from(counts.keys()).sort((a, b) => a - b);
+    uniq.forEach((u, idx) => groups.set(u, { idx, k: 0, xs: new Float32Array(counts.get(u)), ys: new Float32Array(counts.get(u)) }));
+    for (let i = 0; i < n; i++) { const g = groups.get(pts.labels[i]); g.xs[g.k] = pts.x[i]; g.ys[g.k++] = pts.y[i]; }
     for (const [u, g] of groups) {
       const nm = pts.label_names && pts.label_names[String(u)] != null ? pts.label_names[String(u)] : String(u);
       traces.push({
@@ -215,12 +223,12 @@ function buildFigure(pts, ov, light) {
   const layout = {
     template: pts.template || undefined, // plotly.py's default template, as the app's other figures
     height: light.height, autosize: true, uirevision: pts.hash, hovermode: false, dragmode: "zoom",
-    margin: { l: 56, r: 16, t: 36, b: 48 },
+    margin: { l: 56, r: 16, t: 28, b: 48 },
     xaxis: { title: { text: light.axis_titles[0] }, range: pts.range ? pts.range.slice(0, 2) : undefined,
-      zeroline: false },
+      zeroline: false, constrain: "domain" },
     yaxis: { title: { text: light.axis_titles[1] }, range: pts.range ? pts.range.slice(2, 4) : undefined,
-      scaleanchor: "x", scaleratio: 1, zeroline: false },
-    legend: { orientation: "h", x: 0, y: 1.0, yanchor: "bottom", itemsizing: "constant" },
+      scaleanchor: "x", scaleratio: 1, zeroline: false, constrain: "domain" },
+    legend: legendFor(narrow || !!(pts.color && !pts.labels)),
     showlegend: true,
   };
   const config = { displaylogo: false, responsive: true, scrollZoom: true, doubleClick: "reset",
@@ -230,6 +238,7 @@ function buildFigure(pts, ov, light) {
 
 // ---------------------------------------------------------------------------------------- the widget
 const CMAPS = { gray: (v) => v, gray_r: (v) => 1 - v };
+function fmtCount(n) { return n >= 1e5 ? (n / 1e6).toFixed(2) + " M" : n >= 1e3 ? (n / 1e3).toFixed(1) + " k" : String(n); }
 function fmt(v) { return (v >= 0 ? "\u2007" : "") + v.toFixed(2); }
 
 class Canvas {
@@ -255,6 +264,7 @@ class Canvas {
       get ready() { return self.plotReady; },
       get renderMs() { return self.renderMs; },
       get loadMs() { return self.loadMs; },
+      get readyAt() { return self.readyAt; },
       get seq() { return self.seq; },
       get timings() { return self.timings.slice(); },
       get mode() { return self.model ? (self.model.mlp ? "browser" : "server") : null; },
@@ -264,6 +274,9 @@ class Canvas {
       toPixel: (zx, zy) => self.toPixel(zx, zy),       // latent -> client (page) coordinates
       fromPixel: (cx, cy) => self.fromClient(cx, cy),  // client coordinates -> latent (null outside)
       clearTimings: () => { self.timings.length = 0; },
+      get ranges() { const a = self.axes(); return a ? [...a[0].range, ...a[1].range] : null; },
+      get serverHovers() { return self.serverHoverCount || 0; },
+      get note() { return self.note.textContent; },
     };
   }
 
@@ -303,13 +316,36 @@ class Canvas {
     this.onLeave = () => { this.hoverZ = null; this.hoverMark.style.display = "none"; this.thumb.style.display = "none"; this.schedule("pinned"); };
     this.onDown = (e) => { if (e.button === 0) this.down = { x: e.clientX, y: e.clientY, t: performance.now() }; };
     this.onUp = (e) => this.handleUp(e);
+    this.sideW = 244;
+    this.ro = new ResizeObserver((entries) => this.resize(entries[0].contentRect.width));
+    this.ro.observe(r);
     this.plotEl.addEventListener("mousemove", this.onMove);
     this.plotEl.addEventListener("mouseleave", this.onLeave);
     this.plotEl.addEventListener("mousedown", this.onDown, true);
     window.addEventListener("mouseup", this.onUp, true);
   }
 
+  // The live image sits beside the plot, sized to the space there is; below it only when very narrow.
+  resize(width) {
+    if (!width) return;
+    const sideW = Math.max(150, Math.min(250, Math.round(width * 0.27)));
+    if (sideW !== this.sideW) {
+      this.sideW = sideW;
+      this.root.style.setProperty("--lc-side", sideW + "px");
+      if (this.model && this.light) this.sizeOutput();
+    }
+    this.narrow = width - sideW < 560;
+    this.syncLegend();
+  }
+  syncLegend() {
+    const narrow = !!this.narrow || !!this.colorbar;
+    if (!this.plotReady || this.legendNarrow === narrow) return;
+    this.legendNarrow = narrow;
+    window.Plotly.relayout(this.plotEl, { legend: legendFor(narrow) });
+  }
+
   destroy() {
+    if (this.ro) this.ro.disconnect();
     window.removeEventListener("mouseup", this.onUp, true);
     if (this.plotEl && window.Plotly) try { window.Plotly.purge(this.plotEl); } catch (e) { /* gone */ }
     if (HOOKS[this.key] && STORE.instances.get(this.key) === this) delete HOOKS[this.key];
@@ -359,21 +395,29 @@ class Canvas {
       this.img.width = w; this.img.height = h;
       this.imgData = new ImageData(w, h);
       this.thumb.width = w; this.thumb.height = h;
-      const side = 232, scale = Math.max(1, Math.floor(side / Math.max(h, w)));
-      this.img.style.width = w * scale + "px"; this.img.style.height = h * scale + "px";
       this.img.style.display = ""; this.bars.style.display = "none";
       this.ctx = this.img.getContext("2d");
       this.tctx = this.thumb.getContext("2d");
       const ts = Math.max(1, Math.round(64 / Math.max(h, w)));
       this.thumb.style.width = w * ts + "px"; this.thumb.style.height = h * ts + "px";
     } else {
-      const dpr = window.devicePixelRatio || 1;
-      this.bars.width = 232 * dpr; this.bars.height = 200 * dpr;
-      this.bars.style.width = "232px"; this.bars.style.height = "200px";
       this.bctx = this.bars.getContext("2d");
-      this.bctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       this.img.style.display = "none"; this.bars.style.display = "";
-      this.barMax = 1e-9;
+      this.barMax = 0; this.barMin = 0;
+    }
+    this.sizeOutput();
+  }
+  sizeOutput() {
+    const box = this.sideW - 16, shape = this.light.image_shape;
+    if (shape) {
+      const [h, w] = shape, k = box / Math.max(h, w);
+      this.img.style.width = Math.round(w * k) + "px"; this.img.style.height = Math.round(h * k) + "px";
+    } else if (this.bctx) {
+      this.barW = box; this.barH = Math.round(box * 0.85);
+      const dpr = window.devicePixelRatio || 1;
+      this.bars.width = this.barW * dpr; this.bars.height = this.barH * dpr;
+      this.bars.style.width = this.barW + "px"; this.bars.style.height = this.barH + "px";
+      this.bctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     }
   }
 
@@ -381,11 +425,13 @@ class Canvas {
     const m = this.model, L = this.light;
     let s;
     if (!m) s = "";
-    else if (m.mlp) s = `Hover to decode in the browser (${(m.mlp.macs / 1e6).toFixed(2)} M multiply-adds per image). `
+    else if (m.mlp) s = `Hover to decode in the browser (${fmtCount(m.mlp.macs)} multiply-adds per ${L.image_shape ? "image" : "point"}). `
       + `Click, or release a slider, to decode with torch on <b>${escapeHtml(L.device_label)}</b>.`;
     else s = `<b>This decoder cannot run in the browser</b> (${escapeHtml(m.reason || "unsupported")}); hover decodes `
       + `on the server (${escapeHtml(L.device_label)}), throttled to about ${Math.round(1000 / L.hover_interval_ms)} per second.`;
     if (this.note.innerHTML !== s) this.note.innerHTML = s;
+    const badge = this.root.querySelector(".lc-badge"), b = m && !m.mlp ? "server" : "browser";
+    if (badge.textContent !== b) { badge.textContent = b; badge.classList.toggle("lc-server", b === "server"); }
   }
 
   async renderPlot(pts, ov, L) {
@@ -394,7 +440,9 @@ class Canvas {
     let Plotly;
     try { Plotly = await loadPlotly(L.plotly_url); } catch (e) { this.loading.textContent = String(e.message || e); return; }
     if (token !== this.renderToken) return;
-    const fig = buildFigure(pts, ov, L);
+    this.colorbar = !!(pts.color && !pts.labels);
+    const fig = buildFigure(pts, ov, L, !!this.narrow);
+    this.legendNarrow = !!this.narrow || this.colorbar;
     const t1 = performance.now();
     await Plotly.react(this.plotEl, fig.traces, fig.layout, fig.config);
     if (token !== this.renderToken) return;
@@ -403,12 +451,14 @@ class Canvas {
     this.loadMs = t1 - t0;
     performance.measure("lc:render", { start: t1, end: t1 + this.renderMs });
     this.loading.style.display = "none";
+    if (!this.plotReady) this.readyAt = performance.now();
     this.plotReady = true;
     if (!this.relayoutBound) {
       this.relayoutBound = true;
       this.plotEl.on("plotly_relayout", () => this.placeMarks());
       this.plotEl.on("plotly_afterplot", () => this.placeMarks());
     }
+    this.syncLegend();
     this.placeMarks();
     this.status.textContent = `${pts.n.toLocaleString()} points (all drawn, WebGL) · plot ${this.renderMs.toFixed(0)} ms`;
   }
@@ -565,21 +615,22 @@ class Canvas {
     if (this.hoverZ) this.placeMark(this.hoverMark, this.hoverZ);
   }
   drawBars(x) {
-    const L = this.light, c = this.bctx, W = 232, H = 200, n = this.outDim;
+    const L = this.light, c = this.bctx, W = this.barW, H = this.barH, n = this.outDim;
     const mean = L.out_mean, scale = L.out_scale;
     const v = new Array(n);
     for (let i = 0; i < n; i++) v[i] = mean ? x[i] * scale[i] + mean[i] : x[i];
-    for (const a of v) this.barMax = Math.max(this.barMax, Math.abs(a));
-    const m = this.barMax;
+    // The axis covers every value seen so far (and 0), so bars keep their scale while the mouse moves.
+    for (const a of v) { this.barMax = Math.max(this.barMax, a); this.barMin = Math.min(this.barMin, a); }
+    const lo = this.barMin, hi = this.barMax, span = hi - lo || 1;
     c.clearRect(0, 0, W, H);
-    const top = 8, bottom = H - 26, mid = (top + bottom) / 2, half = (bottom - top) / 2;
+    const top = 8, bottom = H - 26, yOf = (a) => bottom - ((a - lo) / span) * (bottom - top), mid = yOf(0);
     const bw = Math.min(48, (W - 16) / n - 6);
     c.strokeStyle = "#bbb"; c.beginPath(); c.moveTo(4, mid); c.lineTo(W - 4, mid); c.stroke();
     c.font = "11px sans-serif"; c.textAlign = "center";
     for (let i = 0; i < n; i++) {
-      const cx = 8 + (i + 0.5) * ((W - 16) / n), h = (v[i] / m) * half;
+      const cx = 8 + (i + 0.5) * ((W - 16) / n), y = yOf(v[i]);
       c.fillStyle = PLOTLY_COLORS[i % 10];
-      c.fillRect(cx - bw / 2, h >= 0 ? mid - h : mid, bw, Math.abs(h));
+      c.fillRect(cx - bw / 2, Math.min(y, mid), bw, Math.max(1, Math.abs(mid - y)));
       if (n <= 12) {
         c.fillStyle = "#333";
         c.fillText((L.out_names && L.out_names[i]) || `x${i + 1}`, cx, H - 13);
@@ -606,6 +657,7 @@ class Canvas {
   receiveServerHover(h) {
     if (h.hseq === this.lastHseq) return;
     this.lastHseq = h.hseq;
+    this.serverHoverCount = (this.serverHoverCount || 0) + 1;
     this.hoverInFlight = 0;
     const x = f32(h.x);
     this.draw(x, h.z);
@@ -646,4 +698,10 @@ export function mount(component) {
     // Called on unmount (or when a superseded render finishes): tear down only if really detached.
     setTimeout(() => { if (!inst.root.isConnected) { inst.destroy(); if (STORE.instances.get(key) === inst) STORE.instances.delete(key); } }, 0);
   };
+}
+
+// For tests: decode with a decoder payload (as ui.latent_canvas.decoder_payload builds it), no widget needed.
+export function decodeWithPayload(payload, zs) {
+  const m = new MLP(payload);
+  return zs.map((z) => Array.from(m.decode(Float64Array.from(z))));
 }

@@ -1,0 +1,74 @@
+"""AppTest: on the ELBO page, ELBO(q) + KL(q || p(z|x)) stays equal to log p(x) wherever q is moved, the
+quadrature log p(x) agrees with importance sampling, and every try lands in the table."""
+
+import numpy as np
+import torch
+from conftest import open_page
+
+from vae_core.config import ModelConfig
+from vae_core.model import VAE, init_parameters
+
+
+def _metrics(at) -> dict[str, float]:
+    return {m.label: float(m.value) for m in at.metric}
+
+
+def _check_identity(m: dict[str, float]) -> None:
+    assert abs(m["ELBO + KL"] - m["log p(x), quadrature"]) <= 1e-4
+    assert abs(m["ELBO(q)"] + m["KL(q || p(z|x))"] - m["log p(x), quadrature"]) <= 2e-4
+    assert m["ELBO(q)"] <= m["log p(x), quadrature"] and m["KL(q || p(z|x))"] >= 0
+
+
+def test_elbo_plus_kl_is_log_px_as_q_moves(app):
+    at = open_page(app, "elbo")
+    enc = _metrics(at)
+    _check_identity(enc)
+    assert abs(enc["log p(x), quadrature"] - enc["log p(x), IS (k=5000)"]) < 0.1
+
+    m1 = at.slider(key="elbo_m1")
+    m1.set_value(m1.value + 0.6).run()
+    ls2 = at.slider(key="elbo_ls2")
+    ls2.set_value(ls2.value - 0.5).run()
+    moved = _metrics(at)
+    _check_identity(moved)
+    assert moved["log p(x), quadrature"] == enc["log p(x), quadrature"]
+    assert moved["KL(q || p(z|x))"] > enc["KL(q || p(z|x))"] + 0.5  # three sigmas off: much worse
+
+    at.button(key="elbo_best_btn").click().run()
+    best = _metrics(at)
+    _check_identity(best)
+    assert best["KL(q || p(z|x))"] <= enc["KL(q || p(z|x))"] and best["ELBO(q)"] >= enc["ELBO(q)"]
+
+    at.button(key="elbo_reset").click().run()
+    assert _metrics(at)["ELBO(q)"] == enc["ELBO(q)"]
+
+    tries = next(d.value for d in at.dataframe if "ELBO + KL" in d.value.columns)
+    assert len(tries) >= 4
+    np.testing.assert_allclose(tries["ELBO"] + tries["KL(q || p(z|x))"], tries["log p(x)"], atol=1e-9)
+    assert (tries["ELBO"] <= tries["log p(x)"]).all()
+
+    at.number_input(key="elbo_index").set_value(7).run()
+    other = _metrics(at)
+    _check_identity(other)
+    assert other["log p(x), quadrature"] != enc["log p(x), quadrature"]
+    assert not at.exception
+
+
+def test_elbo_page_explains_an_autoencoder_and_a_3d_model(app):
+    ae = next(o for o in app.sidebar.selectbox(key="sel_model").options if "autoencoder" in o)
+    app.sidebar.selectbox(key="sel_model").set_value(ae).run()
+    at = open_page(app, "elbo")
+    assert any("plain autoencoder" in i.value for i in at.info)
+    assert not at.metric
+
+    # A VAE with 3 latent dimensions (as if trained in this session): no grid, sampled numbers only.
+    model = VAE(ModelConfig(kind="vae", input_dim=64, latent_dim=3, hidden=(16,)))
+    init_parameters(model, torch.Generator().manual_seed(0))
+    model.requires_grad_(False)
+    at.session_state["my_models"] = {"tiny3d": {"model": model, "dataset": "digits", "beta": 1.0, "source": "test"}}
+    at.session_state["pending_model"] = "tiny3d"
+    at.run()
+    assert any("3 latent dimensions" in w.value for w in at.warning)
+    m = {x.label: float(x.value) for x in at.metric}
+    assert m["gap = KL(q || p(z|x))"] == round(m["log p(x) (IS, k=5000)"] - m["ELBO (Monte Carlo)"], 3)
+    assert not at.exception
