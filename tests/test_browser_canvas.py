@@ -209,15 +209,18 @@ def test_click_on_empty_area_is_decoded_on_the_server(page, model):
 
 
 def test_no_click_is_lost(page):
-    """(c) Ten quick clicks at different places: every one produces its own server-decoded image."""
+    """(c) Ten quick clicks at different places: every one produces its own server-decoded image, and none
+    is taken for a double-click (which would redraw the whole plot)."""
     rng = np.random.default_rng(2)
     x0, x1, y0, y1 = page.evaluate(f"{HOOK}.ranges")
+    redraws = page.evaluate(f"{HOOK}.redraws")
     for _ in range(10):
         fx, fy = rng.uniform(0.1, 0.9, 2)
         zx, zy = x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)
         seq = _click_z(page, zx, zy)
         z = _wait_seq(page, seq)
         assert abs(z[0] - zx) < 0.01 * (x1 - x0) and abs(z[1] - zy) < 0.01 * (y1 - y0)
+    assert page.evaluate(f"{HOOK}.redraws") == redraws
 
 
 def test_burst_of_clicks_ends_on_the_last_one(page):

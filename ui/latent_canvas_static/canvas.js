@@ -231,7 +231,10 @@ function buildFigure(pts, ov, light, narrow) {
     legend: legendFor(narrow || !!(pts.color && !pts.labels)),
     showlegend: true,
   };
-  const config = { displaylogo: false, responsive: true, scrollZoom: true, doubleClick: "reset",
+  // Plotly counts any two clicks within its doubleClickDelay (anywhere) as a double-click and re-renders the
+  // whole plot to reset the zoom: quick clicks at different places would each cost a full redraw. The canvas
+  // detects double-clicks itself (same spot) instead.
+  const config = { displaylogo: false, responsive: true, scrollZoom: true, doubleClick: false,
     modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"] };
   return { traces, layout, config };
 }
@@ -276,6 +279,7 @@ class Canvas {
       clearTimings: () => { self.timings.length = 0; },
       get ranges() { const a = self.axes(); return a ? [...a[0].range, ...a[1].range] : null; },
       get serverHovers() { return self.serverHoverCount || 0; },
+      get redraws() { return self.redraws || 0; },  // full plotly redraws after the first
       get note() { return self.note.textContent; },
     };
   }
@@ -456,7 +460,7 @@ class Canvas {
     if (!this.relayoutBound) {
       this.relayoutBound = true;
       this.plotEl.on("plotly_relayout", () => this.placeMarks());
-      this.plotEl.on("plotly_afterplot", () => this.placeMarks());
+      this.plotEl.on("plotly_afterplot", () => { this.redraws = (this.redraws || 0) + 1; this.placeMarks(); });
     }
     this.syncLegend();
     this.placeMarks();
@@ -514,8 +518,12 @@ class Canvas {
     const zz = this.fromClient(e.clientX, e.clientY);
     if (!zz) return;
     const now = performance.now(), lc = this.lastClick;
-    // The second click of a double-click (plotly resets the zoom) at the same spot is not a new request.
-    if (lc && now - lc.t < 350 && Math.hypot(e.clientX - lc.x, e.clientY - lc.y) < 4) { this.lastClick = null; return; }
+    // A double-click (same spot) resets the zoom; its second click is not a new request.
+    if (lc && now - lc.t < 350 && Math.hypot(e.clientX - lc.x, e.clientY - lc.y) < 5) {
+      this.lastClick = null;
+      window.Plotly.relayout(this.plotEl, { "xaxis.autorange": true, "yaxis.autorange": true });
+      return;
+    }
     this.lastClick = { t: now, x: e.clientX, y: e.clientY };
     const z = Float64Array.from(this.pinned), d = this.light.dims;
     z[d[0]] = zz[0]; z[d[1]] = zz[1];
