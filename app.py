@@ -1,8 +1,13 @@
 """Streamlit entry point: page routing and the shared sidebar (dataset, model, device). No math here."""
 
 import streamlit as st
+import torch
 
 from ui import state
+
+# The models are small MLPs: one intra-op thread per operation is as fast as two, and lets two sessions (or a
+# training and a decode) use the two cores of a small server without thrashing each other.
+torch.set_num_threads(1)
 
 st.set_page_config(page_title="VAE latent-space explorer", page_icon=":material/scatter_plot:", layout="wide")
 

@@ -115,7 +115,8 @@ canvas_panel()
 if summary["collapsed"]:
     st.warning(f"Posterior collapse: {summary['message']}")
 
-tabs = st.tabs(["Manifold", "Interpolation", "Prior samples", "Across beta", "KL off vs on", "Train at a beta"])
+tabs = st.tabs(["Manifold", "Interpolation", "Prior samples", "Across beta", "Rate-distortion", "KL off vs on",
+                "Train at a beta"])
 with tabs[0]:
     panels.manifold_tab(model, ds, dims, panels.view_limit(mu[:, list(dims)]))
 with tabs[1]:
@@ -130,11 +131,13 @@ with tabs[3]:
                     "disparity (0 = same layout up to scale, 2 = unrelated):")
         st.dataframe(align_report, hide_index=True)
 with tabs[4]:
+    panels.rate_distortion_tab(grid, sel, beta)
+with tabs[5]:
     if side_by_side or (grid and grid[0]["beta"] == 0.0):
         panels.kl_off_on_tab(grid, sel, beta, dims)
     else:
         st.info("A beta = 0 model with this architecture is needed for the comparison: train a beta grid in the "
                 "last tab.")
-with tabs[5]:
+with tabs[6]:
     panels.train_tab(sel, model)
 _ = go  # plotly is used by the panels; imported here so page start-up pays for it once

@@ -50,7 +50,7 @@ class VAE(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def _as_input(self, x, width: int, what: str) -> torch.Tensor:
+    def as_input(self, x, width: int, what: str) -> torch.Tensor:
         if isinstance(x, np.ndarray) and not x.flags.writeable:
             x = np.array(x)  # torch cannot wrap read-only arrays (shared datasets are read-only)
         t = torch.as_tensor(x, dtype=torch.float32, device=self.device)
@@ -62,7 +62,7 @@ class VAE(nn.Module):
 
     def encode(self, x) -> tuple[torch.Tensor, torch.Tensor | None]:
         """x: (n, input_dim) -> mu (n, latent_dim), logvar (n, latent_dim) or None for an AE."""
-        h = self.encoder(self._as_input(x, self.config.input_dim, "x"))
+        h = self.encoder(self.as_input(x, self.config.input_dim, "x"))
         if not self.is_vae:
             return h, None
         mu, logvar = h.chunk(2, dim=-1)
@@ -80,7 +80,7 @@ class VAE(nn.Module):
 
     def decode_raw(self, z) -> torch.Tensor:
         """Decoder output before the link: logits (Bernoulli) or the mean f(z) (Gaussian), (n, input_dim)."""
-        return self.decoder(self._as_input(z, self.config.latent_dim, "z"))
+        return self.decoder(self.as_input(z, self.config.latent_dim, "z"))
 
     def decode(self, z) -> torch.Tensor:
         """Mean of p(x|z), shape (n, input_dim)."""

@@ -66,7 +66,7 @@ def terms(model, x: torch.Tensor, generator: torch.Generator | None = None):
 
 
 def _batches(x, model, batch: int):
-    x = model._as_input(x, model.config.input_dim, "x")  # validates the shape, copies read-only arrays
+    x = model.as_input(x, model.config.input_dim, "x")  # validates the shape, copies read-only arrays
     for i in range(0, x.shape[0], batch):
         yield x[i:i + batch]
 

@@ -68,3 +68,19 @@ def linear_sweep(ds: Dataset, betas: Sequence[float], obs_var: float, epochs: in
             "measured": [None if m is None else measure(m, ds.x) for m, _ in results],
             "exact": theory.rate_distortion_curve(lam, obs_var, betas),
             "curve": theory.rate_distortion_curve(lam, obs_var, fine)}
+
+
+def gaussian_data(eigenvalues, n: int = 2000, seed: int = 0) -> Dataset:
+    """Zero-mean Gaussian data whose covariance has the given eigenvalues along random orthogonal axes.
+
+    Not standardized (standardizing would change the spectrum); the exact spectrum to compare with is the
+    sample's own, covariance_spectrum(ds.x)."""
+    lam = np.asarray(eigenvalues, dtype=np.float64).reshape(-1)
+    if lam.size < 1 or lam.size > 64 or not np.isfinite(lam).all() or (lam <= 0).any():
+        raise InputError("eigenvalues must be 1 to 64 positive numbers.")
+    if not 10 <= n <= 100_000:
+        raise InputError(f"n must be between 10 and 100,000, got {n}.")
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.normal(size=(lam.size, lam.size)))
+    x = (rng.normal(size=(n, lam.size)) * np.sqrt(lam)) @ q.T
+    return Dataset(x=x.astype(np.float32), name="gaussian")
