@@ -157,7 +157,7 @@ def test_should_stop_before_any_step_keeps_no_model(ds, cfg):
     with pytest.raises(InputError, match="no model"):
         train.fit(ds, cfg, TCFG, should_stop=lambda: True)
     [(model, hist)] = train.fit_many(ds, cfg, TCFG, [1.0], should_stop=lambda: True)
-    assert model is None and hist.stopped and hist.diverged
+    assert model is None and hist.stopped and hist.diverged is None
 
 
 def test_on_epoch_and_history_records(ds, cfg):

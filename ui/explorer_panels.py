@@ -194,7 +194,8 @@ def across_beta_tab(grid: list[dict], sel, beta) -> None:
                                  line=dict(color="#636efa")), row=1, col=col)
     fig.add_trace(go.Scatter(x=xs, y=[s["completeness"]["precision"] for _, s in rows], mode="lines+markers",
                              name="samples that look like data", line=dict(color="#00cc96", dash="dot")), row=1, col=4)
-        if beta is not None:
+    if beta is not None:
+        for col in range(1, 5):
             fig.add_vline(x=max(beta, 0.02), line_dash="dot", line_color="#ef553b", row=1, col=col)
     fig.update_xaxes(type="log", title_text="beta (0 drawn at 0.02)")
     fig.update_layout(height=320, margin=dict(l=0, r=0, t=40, b=0), legend=dict(orientation="h", y=-0.3, x=0.6))
@@ -381,8 +382,8 @@ def rate_distortion_tab(grid: list[dict], sel, beta) -> None:
                 fig.add_trace(go.Scatter(x=[r[i]], y=[d[i]], mode="markers", showlegend=False,
                                          marker=dict(size=14, color="#ef553b", symbol="circle-open", line_width=3)))
             fig.update_xaxes(title_text="rate, nats", range=[-0.3, r.max() * 1.1 + 0.5])
-            fig.update_yaxes(title_text="distortion, nats", range=[d.min() - 0.1 * (d.ptp() + 1),
-                                                                   d.max() + 0.1 * (d.ptp() + 1)])
+            fig.update_yaxes(title_text="distortion, nats", range=[d.min() - 0.1 * (np.ptp(d) + 1),
+                                                                   d.max() + 0.1 * (np.ptp(d) + 1)])
             fig.update_layout(height=380, margin=dict(l=0, r=0, t=10, b=0), showlegend=False)
             st.plotly_chart(fig, key="ex_rd")
     with right:

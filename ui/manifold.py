@@ -45,5 +45,5 @@ def encode_all(model: VAE, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs={VAE: lambda m: None})
 def _encode_all(key, model: VAE, x: np.ndarray):
     with torch.no_grad():
-        mu, logvar = model.encode(torch.as_tensor(np.asarray(x), dtype=torch.float32))
+        mu, logvar = model.encode(np.asarray(x))
     return mu.cpu().numpy(), None if logvar is None else logvar.cpu().numpy()

@@ -105,15 +105,18 @@ class MLP {
 }
 
 // ------------------------------------------------------------------------------------------- plotly
+// A page that already has plotly.js (Streamlit's own st.plotly_chart bundle sets window.Plotly) lends it,
+// which also draws exactly like the app's other figures; otherwise load the plotly Python package's copy.
 let plotlyPromise = null;
+function usable(P) { return P && P.react && P.relayout && parseInt(String(P.version || "0"), 10) >= 2; }
 function loadPlotly(url) {
-  if (window.Plotly && window.Plotly.react) return Promise.resolve(window.Plotly);
+  if (usable(window.Plotly)) return Promise.resolve(window.Plotly);
   if (!plotlyPromise) {
     plotlyPromise = new Promise((resolve, reject) => {
       const s = document.createElement("script");
       s.src = url;
       s.async = true;
-      s.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("plotly.js did not load")));
+      s.onload = () => (usable(window.Plotly) ? resolve(window.Plotly) : reject(new Error("plotly.js did not load")));
       s.onerror = () => { plotlyPromise = null; reject(new Error("could not load plotly.js from " + url)); };
       document.head.appendChild(s);
     });
@@ -268,6 +271,10 @@ class Canvas {
       get renderMs() { return self.renderMs; },
       get loadMs() { return self.loadMs; },
       get readyAt() { return self.readyAt; },
+      get lastRenderAt() { return self.lastRenderAt; },
+      get nPoints() { return self.nPoints; },
+      get outDim() { return self.outDim; },
+      get plotlyVersion() { return self.Plotly ? self.Plotly.version : null; },
       get seq() { return self.seq; },
       get timings() { return self.timings.slice(); },
       get mode() { return self.model ? (self.model.mlp ? "browser" : "server") : null; },
@@ -345,13 +352,13 @@ class Canvas {
     const narrow = !!this.narrow || !!this.colorbar;
     if (!this.plotReady || this.legendNarrow === narrow) return;
     this.legendNarrow = narrow;
-    window.Plotly.relayout(this.plotEl, { legend: legendFor(narrow) });
+    this.Plotly.relayout(this.plotEl, { legend: legendFor(narrow) });
   }
 
   destroy() {
     if (this.ro) this.ro.disconnect();
     window.removeEventListener("mouseup", this.onUp, true);
-    if (this.plotEl && window.Plotly) try { window.Plotly.purge(this.plotEl); } catch (e) { /* gone */ }
+    if (this.plotEl && this.Plotly) try { this.Plotly.purge(this.plotEl); } catch (e) { /* gone */ }
     if (HOOKS[this.key] && STORE.instances.get(this.key) === this) delete HOOKS[this.key];
   }
 
@@ -444,6 +451,7 @@ class Canvas {
     let Plotly;
     try { Plotly = await loadPlotly(L.plotly_url); } catch (e) { this.loading.textContent = String(e.message || e); return; }
     if (token !== this.renderToken) return;
+    this.Plotly = Plotly;
     this.colorbar = !!(pts.color && !pts.labels);
     const fig = buildFigure(pts, ov, L, !!this.narrow);
     this.legendNarrow = !!this.narrow || this.colorbar;
@@ -456,6 +464,8 @@ class Canvas {
     performance.measure("lc:render", { start: t1, end: t1 + this.renderMs });
     this.loading.style.display = "none";
     if (!this.plotReady) this.readyAt = performance.now();
+    this.lastRenderAt = performance.now();
+    this.nPoints = pts.n;
     this.plotReady = true;
     if (!this.relayoutBound) {
       this.relayoutBound = true;
@@ -521,7 +531,7 @@ class Canvas {
     // A double-click (same spot) resets the zoom; its second click is not a new request.
     if (lc && now - lc.t < 350 && Math.hypot(e.clientX - lc.x, e.clientY - lc.y) < 5) {
       this.lastClick = null;
-      window.Plotly.relayout(this.plotEl, { "xaxis.autorange": true, "yaxis.autorange": true });
+      this.Plotly.relayout(this.plotEl, { "xaxis.autorange": true, "yaxis.autorange": true });
       return;
     }
     this.lastClick = { t: now, x: e.clientX, y: e.clientY };
