@@ -9,6 +9,7 @@ import streamlit as st
 import torch
 
 from ui import state
+from ui.manifold import model_key
 from vae_core import InputError, objectives
 from vae_core import posterior as post
 from vae_core.model import VAE
@@ -18,24 +19,18 @@ IS_K = 5000
 MAX_TRIES = 200
 
 
-def _model_key(model: VAE) -> str:
-    # Content-based, so a cached grid is never reused for another model that happens to share a name.
-    with torch.no_grad():
-        return f"{model.config}-" + ",".join(f"{float(p.double().sum()):.9e}" for p in model.parameters())
-
-
 @st.cache_data(show_spinner="Integrating p(x, z) over a grid of latent points...", max_entries=64,
-               hash_funcs={VAE: _model_key})
+               hash_funcs={VAE: model_key})
 def grid_for(model: VAE, x: np.ndarray) -> post.PosteriorGrid:
     return post.auto_grid(model, x)
 
 
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs={VAE: _model_key})
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs={VAE: model_key})
 def encoder_for(model: VAE, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return post.encoder_q(model, x)
 
 
-@st.cache_data(show_spinner="Importance sampling log p(x)...", max_entries=128, hash_funcs={VAE: _model_key})
+@st.cache_data(show_spinner="Importance sampling log p(x)...", max_entries=128, hash_funcs={VAE: model_key})
 def sampled_for(model: VAE, x: np.ndarray, k: int = IS_K) -> dict:
     """Importance-sampled log p(x) and a Monte Carlo ELBO of the encoder's q (fixed seed: reproducible)."""
     gen = torch.Generator(device=model.device).manual_seed(0)
@@ -45,7 +40,7 @@ def sampled_for(model: VAE, x: np.ndarray, k: int = IS_K) -> dict:
             "elbo_se": float(elbos.std() / np.sqrt(k))}
 
 
-@st.cache_data(show_spinner="Finding the best Gaussian q...", max_entries=64, hash_funcs={VAE: _model_key})
+@st.cache_data(show_spinner="Finding the best Gaussian q...", max_entries=64, hash_funcs={VAE: model_key})
 def best_for(model: VAE, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     grid = grid_for(model, x)
     mu, lv = encoder_for(model, x)
@@ -168,7 +163,7 @@ def grid_panel() -> None:
     enc_mu, enc_lv = encoder_for(model, x)
     bounds = post.q_bounds(grid)
     st.session_state["elbo_bounds"] = bounds
-    ident = (sel.model_name, _model_key(model), ds.name, idx)
+    ident = (sel.model_name, model_key(model), ds.name, idx)
     if st.session_state.get("elbo_for") != ident:  # a new input or model: start from the encoder's answer
         st.session_state["elbo_for"] = ident
         st.session_state.pop("elbo_best", None)

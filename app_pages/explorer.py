@@ -3,14 +3,13 @@
 import time
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from ui import explorer_panels as panels
 from ui import state
 from ui.latent_canvas import decoded_image_html, latent_canvas
-from ui.manifold import encode_all
+from ui.manifold import encode_all, model_key
 from vae_core import InputError
 
 sel = state.current()
@@ -43,7 +42,7 @@ if len(grid) > 1:
 else:
     top[0].caption("Only one model with this architecture is loaded: train a beta grid below to get a KL slider."
                    if sel.model.is_vae else "This is a deterministic autoencoder: it has no KL term.")
-side_by_side = top[2].toggle("Compare with KL off", key="ex_side", disabled=not grid or grid[0]["beta"] != 0.0,
+side_by_side = top[2].toggle("vs KL off", key="ex_side", disabled=not grid or grid[0]["beta"] != 0.0,
                              help="Show the beta = 0 model next to this one.")
 k = model.config.latent_dim
 dims = (0, 1)
@@ -64,9 +63,9 @@ summary = panels.summary(model, ds)
 @st.fragment
 def canvas_panel():
     """Everything that reacts to pointer and sliders: only this panel reruns on a click."""
-    opts = st.columns(5)
+    opts = st.columns([1.3, 0.7, 1.2, 1.4, 1.2])
     show_ell = opts[0].toggle("Posterior ellipses", key="ex_ell", disabled=logvar is None,
-                              help="q(z|x) drawn at 1 and 2 standard deviations, to scale.")
+                              help="q(z|x) drawn at 1 and 2 standard deviations, to scale, for this many inputs.")
     n_ell = opts[1].number_input("how many", 1, 500, 40, key="ex_nell", disabled=not show_ell,
                                  label_visibility="collapsed")
     show_prior = opts[2].toggle("Prior contours", value=True, key="ex_prior")
@@ -78,40 +77,38 @@ def canvas_panel():
     ellipses = panels.ellipses(mu, logvar, dims, int(n_ell)) if show_ell else None
     density = panels.density(model, ds, dims, lim) if show_density else None
     extra = panels.prior_points(k, dims) if show_samples else None
-    path = st.session_state.get("ex_path")
-    left, right = st.columns([3, 1.25], gap="medium")
-    with left:
-        event = latent_canvas(model, mu[:, list(dims)], labels=ds.y, color=ds.color, dims=dims,
-                              z_base=np.zeros(k, np.float32), image_shape=ds.image_shape,
-                              data_transform=None if ds.mean is None else (ds.mean, ds.scale),
-                              ellipses=ellipses, prior_contours=show_prior, density=density, path=path,
-                              extra_points=extra, height=560, key=f"ex_canvas_{k}_{dims}",
-                              device_label=str(sel.device))
-    with right:
-        st.markdown("**Decoded on the server**")
-        if event is None:
-            st.caption("Hover the plane to decode in your browser; click anywhere (or release a slider) to "
-                       f"decode that z with PyTorch on **{sel.device}**.")
-        else:
-            try:
-                z = panels.check_z(event.get("z"), k)
-            except InputError as e:
-                st.error(str(e))
-            else:
-                t0 = time.perf_counter()
-                with torch.no_grad():
-                    x = model.decode(torch.from_numpy(z[None]).to(model.device))
-                    if x.is_cuda:
-                        torch.cuda.synchronize()
-                ms = (time.perf_counter() - t0) * 1000
-                xv = ds.to_data_units(x.cpu().numpy())[0]
-                st.html(decoded_image_html(xv, ds.image_shape, str(model.device), ms))
-                st.caption("z = (" + ", ".join(f"{v:.2f}" for v in z) + f"), {event.get('source', 'click')} "
-                           f"#{event.get('seq', 0)}")
-        panels.metrics_column(summary, model, beta)
+    event = latent_canvas(model, mu[:, list(dims)], labels=ds.y, color=ds.color, dims=dims,
+                          z_base=np.zeros(k, np.float32), image_shape=ds.image_shape,
+                          data_transform=None if ds.mean is None else (ds.mean, ds.scale),
+                          ellipses=ellipses, prior_contours=show_prior, density=density,
+                          path=st.session_state.get("ex_path"), extra_points=extra, height=560,
+                          key=f"ex_canvas_{k}_{dims}", device_label=str(sel.device), cmap="gray_r",
+                          points_key=f"{sel.dataset_name}|{model_key(model)}|{dims}")
+    if event is None:
+        st.caption("Hover the plane to decode in your browser; click anywhere (or release a slider) to decode "
+                   f"that z with PyTorch on **{sel.device}**. The server's image appears here.")
+        return
+    try:
+        z = panels.check_z(event.get("z"), k)
+    except InputError as e:
+        st.error(str(e))
+        return
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        x = model.decode(torch.from_numpy(z[None]).to(model.device))
+        if x.is_cuda:
+            torch.cuda.synchronize()
+    ms = (time.perf_counter() - t0) * 1000
+    xv = ds.to_data_units(x.cpu().numpy())[0]
+    st.html(decoded_image_html(xv, ds.image_shape, str(model.device), ms, seq=event.get("seq"), z=z.tolist(),
+                               cmap="gray_r", title=f"decoded on the server ({event.get('source', 'click')})"))
 
 
-canvas_panel()
+main, side = st.columns([3.4, 1], gap="medium")
+with main:
+    canvas_panel()
+with side:
+    panels.metrics_column(summary, model, beta)
 if summary["collapsed"]:
     st.warning(f"Posterior collapse: {summary['message']}")
 
@@ -140,4 +137,3 @@ with tabs[5]:
                 "last tab.")
 with tabs[6]:
     panels.train_tab(sel, model)
-_ = go  # plotly is used by the panels; imported here so page start-up pays for it once

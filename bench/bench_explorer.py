@@ -1,7 +1,8 @@
 """Latent-canvas benchmark (not a test): drives headless Chromium with Playwright and prints JSON.
 
 For each scenario it opens a fresh browser context (cold cache) and reports
-  first_load_s       navigation start -> latent plot drawn (in-page performance.now())
+  first_load_s       navigation start -> latent plot drawn (in-page performance.now()); for the explorer's
+                     MNIST runs, switch_s instead: choosing MNIST in the sidebar -> its plot drawn
   plotly_load_ms     loading plotly.js (4.8 MB) + building the figure, part of the above
   render_ms          Plotly.react of the figure until two frames later (the "points render" time)
   hover_ms           decode + draw per frame while the mouse sweeps the plane (in-page performance measures)
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -146,7 +148,7 @@ def torch_decode(model_path: Path, z: np.ndarray) -> np.ndarray:
         return model.decode(torch.as_tensor(z, dtype=torch.float32)).numpy()
 
 
-def measure(browser, url: str, model_path: Path, clicks: int, hovers: int, prepare=None) -> dict:
+def measure(browser, url: str, model_path: Path | None, clicks: int, hovers: int, prepare=None) -> dict:
     ctx = browser.new_context(viewport={"width": 1600, "height": 1100})
     page = ctx.new_page()
     errors = []
@@ -154,17 +156,19 @@ def measure(browser, url: str, model_path: Path, clicks: int, hovers: int, prepa
     out: dict = {"url": url, "loadavg_before": [round(v, 2) for v in os.getloadavg()]}
     try:
         page.goto(url)
-        if prepare is not None:
-            prepare(page)
         page.wait_for_function(f"{HOOK} && {HOOK}.ready", timeout=180_000)
         out["first_load_s"] = round(page.evaluate(f"{HOOK}.readyAt") / 1000, 3)
+        if prepare is not None:  # e.g. switch the data set in the sidebar: time from the switch to the new plot
+            t = prepare(page)
+            out["first_load_s"] = None
+            out["switch_s"] = round((page.evaluate(f"{HOOK}.lastRenderAt") - t) / 1000, 3)
         out["plotly_load_ms"] = round(page.evaluate(f"{HOOK}.loadMs"), 1)
         out["render_ms"] = round(page.evaluate(f"{HOOK}.renderMs"), 1)
-        out["n_points"] = page.evaluate("window.__lcStore && [...window.__lcStore.blobs.values()]"
-                                        ".filter(b => b.kind === 'points').map(b => b.n).pop()")
+        out["n_points"] = page.evaluate(f"{HOOK}.nPoints")
         out["decoder"] = page.evaluate(f"{HOOK}.mode")
-        # exactness
-        if out["decoder"] == "browser":
+        out["plotly_js"] = page.evaluate(f"{HOOK}.plotlyVersion")
+        # exactness (the explorer page may flip/swap latent axes to align models across beta: skipped there)
+        if out["decoder"] == "browser" and model_path is not None:
             lat = len(page.evaluate(f"{HOOK}.pinned"))
             z = np.random.default_rng(0).normal(0, 1.5, (20, lat))
             js = np.asarray(page.evaluate(f"zs => {HOOK}.decode(zs)", z.tolist()))
@@ -247,11 +251,16 @@ def mnist_model(arg: str | None) -> tuple[Path, str]:
     return path, "trained by the bench (no MNIST checkpoint in models/)"
 
 
-def select_mnist(page):
-    """In the real app: pick MNIST in the sidebar's Dataset select box."""
-    page.wait_for_selector('[data-testid="stSidebar"] [data-testid="stSelectbox"]', timeout=120_000)
+def select_mnist(page) -> float:
+    """In the real app: pick MNIST in the sidebar's Dataset select box; wait for its latent plot. Returns the
+    in-page time of the selection."""
+    page.wait_for_function(f"{HOOK} && {HOOK}.ready", timeout=180_000)
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-    page.get_by_role("option", name="MNIST", exact=False).first.click()
+    t = page.evaluate("performance.now()")
+    page.get_by_role("option", name=re.compile("MNIST")).first.click()
+    page.wait_for_function(f"{HOOK} && {HOOK}.ready && {HOOK}.outDim === 784 && {HOOK}.lastRenderAt > {t}",
+                           timeout=180_000)
+    return t
 
 
 def main() -> None:
@@ -272,8 +281,8 @@ def main() -> None:
     app, no_gc = ROOT / "app.py", ("--runner.postScriptGC", "false")
     # (name, script, server flags, url path, model, page preparation)
     scenarios = [
-        ("explorer digits (app.py /explorer, app's config)", app, (), "/explorer", DIGITS, None),
-        ("explorer digits (app.py /explorer, runner.postScriptGC=false)", app, no_gc, "/explorer", DIGITS, None),
+        ("explorer digits (app.py /explorer, app's config)", app, (), "/explorer", None, None),
+        ("explorer digits (app.py /explorer, runner.postScriptGC=false)", app, no_gc, "/explorer", None, None),
         ("canvas_app digits 1,797 points", test_app, no_gc, "/", DIGITS, None),
         ("canvas_app digits 70,000 points", test_app, no_gc, "/?n=70000", DIGITS, None),
         ("canvas_app mnist 5,000 points", test_app, no_gc, f"/?dataset=mnist&model={q(str(mnist))}", mnist, None),
@@ -281,10 +290,10 @@ def main() -> None:
          f"/?dataset=mnist&n=70000&overlays=1&model={q(str(mnist))}", mnist, None),
     ]
     if mnist_src == "shipped":
-        scenarios[2:2] = [("explorer mnist (app.py /explorer, app's config)", app, (), "/explorer", mnist,
+        scenarios[2:2] = [("explorer mnist (app.py /explorer, app's config)", app, (), "/explorer", None,
                            select_mnist),
                           ("explorer mnist (app.py /explorer, runner.postScriptGC=false)", app, no_gc, "/explorer",
-                           mnist, select_mnist)]
+                           None, select_mnist)]
     if args.only:
         scenarios = [s for s in scenarios if args.only in s[0]]
     result = {"machine": {"cpus": os.cpu_count(), "loadavg_start": [round(v, 2) for v in os.getloadavg()],

@@ -26,11 +26,10 @@ def test_signed_permutation_is_exact(model_and_x):
     assert torch.allclose(mu @ pt, mu2, atol=1e-6)
     assert torch.allclose(logvar @ pt.abs(), logvar2, atol=1e-6)
     assert torch.allclose(model.decode(mu), moved.decode(mu2), atol=1e-6)
-    g1, g2 = torch.Generator().manual_seed(0), torch.Generator().manual_seed(0)
-    # KL to N(0, I) and the reconstruction term are unchanged, so the ELBO is too (same noise after P).
+    # KL to N(0, I) is unchanged, and so is every decoding: the two models define the same distributions.
     assert torch.allclose(objectives.kl_per_dim(mu, logvar).sum(1), objectives.kl_per_dim(mu2, logvar2).sum(1))
-    assert torch.allclose(objectives.elbo(model, x, generator=g1).mean(), objectives.elbo(moved, x, generator=g2).mean(),
-                          atol=0.5)
+    z = torch.randn(50, 3, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(model.decode(z), moved.decode(z @ pt), atol=1e-6)
     assert model.encode(x)[0].equal(mu), "the original is not modified"
 
 

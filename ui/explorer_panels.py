@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 
 from ui import jobs, state
 from ui.figures import code_scatter, show_grid, training_curves
-from ui.manifold import _model_key, decoded_grid, encode_all
+from ui.manifold import decoded_grid, encode_all, model_key
 from vae_core import Dataset, InputError, TrainConfig, metrics, train
 from vae_core.model import VAE
 
@@ -19,7 +19,7 @@ Z_ABS_MAX = 50.0
 
 def summary(model: VAE, ds: Dataset) -> dict:
     """metrics.summary, cached per model (shared by every session: the numbers depend only on the model)."""
-    return _summary(_model_key(model), model, ds.name, ds.x)
+    return _summary(model_key(model), model, ds.name, ds.x)
 
 
 @st.cache_data(show_spinner="Measuring continuity and completeness...", max_entries=128,
@@ -44,7 +44,7 @@ def ellipses(mu, logvar, dims, n: int) -> np.ndarray | None:
 
 def density(model: VAE, ds: Dataset, dims, lim: float):
     """The aggregate posterior q(z) on a grid over the visible square: (xs, ys, zz)."""
-    return _density(_model_key(model), model, ds.x, tuple(dims), round(lim, 2))
+    return _density(model_key(model), model, ds.x, tuple(dims), round(lim, 2))
 
 
 @st.cache_data(show_spinner=False, max_entries=64,
@@ -335,7 +335,7 @@ def aligned_grid(grid: list[dict], sel) -> tuple[list[VAE], list[dict]]:
 
 
 def _rd_point(model: VAE, ds: Dataset) -> dict:
-    return _rd_cached(_model_key(model), model, ds.x)
+    return _rd_cached(model_key(model), model, ds.x)
 
 
 @st.cache_data(show_spinner=False, max_entries=128,

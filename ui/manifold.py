@@ -9,7 +9,7 @@ import torch
 from vae_core.model import VAE
 
 
-def _model_key(model: VAE) -> str:
+def model_key(model: VAE) -> str:
     # Cheap but content-based: the sum of the decoder's output bias and weights identifies a trained model.
     with torch.no_grad():
         return f"{model.config}-" + ",".join(f"{float(p.double().sum()):.9e}" for p in model.parameters())
@@ -19,7 +19,7 @@ def decoded_grid(model: VAE, n: int = 12, lim: float = 2.5, dims=(0, 1), z_base=
     """Decode an n x n grid over [-lim, lim]^2 in two latent dims: returns (images (n*n, d), grid values (n,)).
 
     Rows run from high to low values of dims[1] so the tiled picture has the usual y-up orientation."""
-    return _decoded_grid(_model_key(model), model, n, lim, tuple(dims),
+    return _decoded_grid(model_key(model), model, n, lim, tuple(dims),
                          None if z_base is None else tuple(float(v) for v in z_base))
 
 
@@ -39,7 +39,7 @@ def _decoded_grid(key, model: VAE, n, lim, dims, z_base):
 
 def encode_all(model: VAE, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Posterior means and log-variances of every row of x (AE: logvar None), cached per model."""
-    return _encode_all(_model_key(model), model, x)
+    return _encode_all(model_key(model), model, x)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs={VAE: lambda m: None})

@@ -107,16 +107,19 @@ class MLP {
 // ------------------------------------------------------------------------------------------- plotly
 // A page that already has plotly.js (Streamlit's own st.plotly_chart bundle sets window.Plotly) lends it,
 // which also draws exactly like the app's other figures; otherwise load the plotly Python package's copy.
+// The first plotly.js found is kept for the life of the page, so one plot never sees two versions.
 let plotlyPromise = null;
 function usable(P) { return P && P.react && P.relayout && parseInt(String(P.version || "0"), 10) >= 2; }
 function loadPlotly(url) {
-  if (usable(window.Plotly)) return Promise.resolve(window.Plotly);
+  if (STORE.Plotly) return Promise.resolve(STORE.Plotly);
+  if (usable(window.Plotly)) return Promise.resolve((STORE.Plotly = window.Plotly));
   if (!plotlyPromise) {
     plotlyPromise = new Promise((resolve, reject) => {
       const s = document.createElement("script");
       s.src = url;
       s.async = true;
-      s.onload = () => (usable(window.Plotly) ? resolve(window.Plotly) : reject(new Error("plotly.js did not load")));
+      s.onload = () => (usable(window.Plotly) ? resolve((STORE.Plotly = window.Plotly))
+        : reject(new Error("plotly.js did not load")));
       s.onerror = () => { plotlyPromise = null; reject(new Error("could not load plotly.js from " + url)); };
       document.head.appendChild(s);
     });
