@@ -21,7 +21,7 @@ if sel.model is None:
 
 # ---- which model: the KL-weight slider walks the grid of models that differ only in beta ----
 grid = state.beta_grid(sel)
-top = st.columns([4, 1.4, 1.6, 2])
+top = st.columns([4, 1.4, 0.2, 2])
 model, beta = sel.model, sel.beta
 align_report: list[dict] = []
 if len(grid) > 1:
@@ -42,8 +42,6 @@ if len(grid) > 1:
 else:
     top[0].caption("Only one model with this architecture is loaded: train a beta grid below to get a KL slider."
                    if sel.model.is_vae else "This is a deterministic autoencoder: it has no KL term.")
-side_by_side = top[2].toggle("vs KL off", key="ex_side", disabled=not grid or grid[0]["beta"] != 0.0,
-                             help="Show the beta = 0 model next to this one.")
 k = model.config.latent_dim
 dims = (0, 1)
 if k > 2:
@@ -63,13 +61,13 @@ summary = panels.summary(model, ds)
 @st.fragment
 def canvas_panel():
     """Everything that reacts to pointer and sliders: only this panel reruns on a click."""
-    opts = st.columns([1.3, 0.7, 1.2, 1.4, 1.2])
-    show_ell = opts[0].toggle("Posterior ellipses", key="ex_ell", disabled=logvar is None,
+    opts = st.columns([1.1, 0.8, 1.3, 1.1, 1.3])
+    show_ell = opts[0].toggle("Ellipses", key="ex_ell", disabled=logvar is None,
                               help="q(z|x) drawn at 1 and 2 standard deviations, to scale, for this many inputs.")
     n_ell = opts[1].number_input("how many", 1, 500, 40, key="ex_nell", disabled=not show_ell,
                                  label_visibility="collapsed")
     show_prior = opts[2].toggle("Prior contours", value=True, key="ex_prior")
-    show_density = opts[3].toggle("Aggregate density", key="ex_density", disabled=logvar is None,
+    show_density = opts[3].toggle("Density", key="ex_density", disabled=logvar is None,
                                   help="Where the encoder actually puts the data: low values inside the prior are "
                                        "the 'holes' that decode to nonsense.")
     show_samples = opts[4].toggle("Prior samples", key="ex_samples")
@@ -130,7 +128,7 @@ with tabs[3]:
 with tabs[4]:
     panels.rate_distortion_tab(grid, sel, beta)
 with tabs[5]:
-    if side_by_side or (grid and grid[0]["beta"] == 0.0):
+    if grid and grid[0]["beta"] == 0.0:
         panels.kl_off_on_tab(grid, sel, beta, dims)
     else:
         st.info("A beta = 0 model with this architecture is needed for the comparison: train a beta grid in the "

@@ -40,7 +40,8 @@ with right:
         ("app_pages/reparam.py", "Reparameterization", "why gradients flow through z = mu + sigma eps"),
         ("app_pages/train.py", "Train", "your data, your settings, live curves"),
     ]:
-        st.page_link(path, label=f"**{label}**: {blurb}")
+        st.page_link(path, label=label)
+        st.caption(blurb)
 
 st.subheader("Shipped models")
 st.caption("Each tile decodes a 12 x 12 grid of latent points over [-2.5, 2.5]^2. With beta = 0 the prior region "

@@ -8,21 +8,12 @@ Playwright. Skipped when /usr/bin/chromium (or the playwright package) is missin
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Server
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 APP = ROOT / "tests" / "canvas_app.py"
 MODEL = ROOT / "models" / "digits-vae-beta1.safetensors"
 HOOK = "window.__latentCanvas && window.__latentCanvas.canvas"
@@ -30,53 +21,19 @@ READY = f"{HOOK} && window.__latentCanvas.canvas.ready"
 SLOW = 120_000  # ms: a cold start on a loaded 2-core machine (plotly.js is 4.8 MB) is slow
 
 pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"browser tests need Chromium at {CHROMIUM}"),
+    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                       reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)"),
     pytest.mark.skipif(not MODEL.exists(), reason=f"needs the shipped checkpoint {MODEL.name}"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(request):
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none",
-         # Streamlit's gc.collect() after each run holds the GIL ~200 ms before a click's messages go out.
-         "--runner.postScriptGC", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-    def stop():
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-    request.addfinalizer(stop)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            out = proc.stdout.read().decode(errors="replace") if proc.poll() is not None else ""
-            pytest.fail(f"streamlit did not start on {url}:\n{out}")
-        time.sleep(0.3)
-    return url
+    # Streamlit's gc.collect() after each run holds the GIL ~200 ms before a click's messages go out.
+    srv = Server(APP, "--runner.postScriptGC", "false")
+    request.addfinalizer(srv.stop)
+    return srv.url
 
 
 @pytest.fixture(scope="module")

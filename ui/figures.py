@@ -34,12 +34,14 @@ def training_curves(records_per_epoch: list[list[dict | None]], labels: list[str
     return fig
 
 
-def image_grid(images: np.ndarray, image_shape: tuple[int, int], ncols: int, pad: int = 1) -> np.ndarray:
-    """Tile (n, h*w) images in [0, 1] into one (rows*(h+pad), ncols*(w+pad)) array for px.imshow."""
+def image_grid(images: np.ndarray, image_shape: tuple[int, int], ncols: int, pad: int = 1,
+               gap_value: float = 0.2) -> np.ndarray:
+    """Tile (n, h*w) images in [0, 1] into one (rows*(h+pad), ncols*(w+pad)) array; gaps get gap_value (a light
+    grey under the app's reversed grey scale, where 0 is white paper and 1 is ink)."""
     h, w = image_shape
     n = images.shape[0]
     nrows = int(np.ceil(n / ncols))
-    canvas = np.ones((nrows * (h + pad) - pad, ncols * (w + pad) - pad), dtype=np.float32)
+    canvas = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad), gap_value, dtype=np.float32)
     for k in range(n):
         r, c = divmod(k, ncols)
         canvas[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = images[k].reshape(h, w)

@@ -1,0 +1,98 @@
+"""The real app in headless Chromium: every page opens without an error, the explorer decodes a click.
+
+Starts `streamlit run app.py` (with the repository's .streamlit/config.toml) on a free loopback port.
+Screenshots go to $SCREENSHOT_DIR when it is set (the README's screenshot is made this way), else to pytest's
+temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Server
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                                reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)")
+sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
+
+PAGES = [("", "Variational autoencoders"), ("pca", "PCA vs autoencoder"), ("explorer", "Latent explorer"),
+         ("information", "Information and KL"), ("elbo", "ELBO"), ("reparam", "Reparameterization"),
+         ("train", "Train a model")]
+CANVAS = "Object.values(window.__latentCanvas || {})[0]"
+
+
+@pytest.fixture(scope="module")
+def app_url(request):
+    srv = Server(ROOT / "app.py")
+    request.addfinalizer(srv.stop)
+    return srv.url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    out = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path_factory.mktemp("screens"))
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _settle(page, timeout=90_000):
+    """Wait until Streamlit has finished running the script (its status widget is gone)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_timeout(300)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+@pytest.mark.parametrize("path,title", PAGES)
+def test_every_page_opens_cleanly(app_url, browser, shots, path, title):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    t0 = time.perf_counter()
+    page.goto(f"{app_url}/{path}")
+    page.wait_for_selector(f'h1:has-text("{title}")', timeout=120_000)
+    _settle(page)
+    seconds = time.perf_counter() - t0
+    page.screenshot(path=str(shots / f"{path or 'home'}.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in page.inner_text("body")
+    assert not errors, errors
+    print(f"page {path or 'home'}: {seconds:.2f} s to load and settle")
+    page.close()
+
+
+def test_explorer_click_anywhere_shows_a_server_decoded_image(app_url, browser, shots):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(f"{app_url}/explorer")
+    page.wait_for_function(f"{CANVAS} && {CANVAS}.ready", timeout=120_000)
+    _settle(page)
+    x0, x1, y0, y1 = page.evaluate(f"{CANVAS}.ranges")
+    # The far corner of the view holds no data point: a click there must still decode.
+    zx, zy = x0 + 0.93 * (x1 - x0), y0 + 0.93 * (y1 - y0)
+    x, y = page.evaluate(f"{CANVAS}.toPixel({zx}, {zy})")
+    t0 = time.perf_counter()
+    page.mouse.click(x, y)
+    box = page.locator('[data-testid="decoded-image"]')
+    box.wait_for(timeout=60_000)
+    print(f"click to server image: {(time.perf_counter() - t0) * 1000:.0f} ms")
+    assert box.get_attribute("data-device") == "cpu"
+    z = [float(v) for v in box.get_attribute("data-z").strip("[]").split(",")]
+    assert abs(z[0] - zx) < 0.02 * (x1 - x0) and abs(z[1] - zy) < 0.02 * (y1 - y0)
+    assert box.locator("img").get_attribute("src").startswith("data:image/png;base64,")
+    page.screenshot(path=str(shots / "explorer-clicked.png"), full_page=False)
+    # Moving the KL-weight slider switches to another model without an error.
+    page.get_by_text("KL term on").click()
+    _settle(page)
+    page.wait_for_function(f"{CANVAS} && {CANVAS}.ready", timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()

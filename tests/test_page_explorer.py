@@ -1,0 +1,61 @@
+"""AppTest: the Latent explorer switches models with the KL slider, measures them, and trains new betas."""
+
+import time
+
+from conftest import open_page
+
+
+def _metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_kl_slider_switches_models_and_metrics(app):
+    open_page(app, "explorer")
+    slider = app.select_slider(key="ex_beta")
+    assert [float(v) for v in slider.options] == [0, 0.1, 0.25, 0.5, 1, 2, 4, 8]
+    assert float(slider.value) == 1.0
+    cov_1 = float(_metric(app, "Prior coverage"))
+    slider.set_value(0.0).run()
+    assert not app.exception
+    cov_0 = float(_metric(app, "Prior coverage"))
+    # Without the KL term the codes leave holes in the prior: coverage falls.
+    assert cov_0 < 0.5 < cov_1
+    app.select_slider(key="ex_beta").set_value(8.0).run()
+    assert _metric(app, "Active units") == "0 / 2"
+    assert any("Posterior collapse" in w.value for w in app.warning)
+
+
+def test_kl_toggle_and_overlays(app):
+    open_page(app, "explorer")
+    app.toggle(key="ex_kl_on").set_value(False).run()
+    assert float(_metric(app, "KL, nats")) > 10, "KL off shows the beta = 0 model, whose KL is large"
+    for key in ("ex_ell", "ex_density", "ex_samples"):
+        app.toggle(key=key).set_value(True).run()
+        assert not app.exception
+    app.toggle(key="ex_ipath").set_value(True).run()
+    assert app.session_state["ex_path"].shape == (10, 2)
+
+
+def test_rate_distortion_linear_demo_lands_on_the_curve(app):
+    open_page(app, "explorer")
+    app.button(key="ex_rd_run").click().run(timeout=180)
+    assert not app.exception
+    res = app.session_state["ex_rd_res"]
+    for m, r_exact, d_exact in zip(res["measured"], res["exact"]["rate"], res["exact"]["distortion"]):
+        assert abs(m["rate"] - r_exact) < 0.25
+        assert abs(m["sq_error"] / d_exact - 1) < 0.1
+
+
+def test_train_a_grid_from_the_explorer(app):
+    open_page(app, "explorer")
+    app.number_input(key="ex_tepochs").set_value(2).run()
+    app.text_input(key="ex_tgrid").set_value("0.3, 3").run()
+    app.button(key="ex_train_grid").click().run()
+    t0 = time.time()
+    while app.session_state["ex_job"].active and time.time() - t0 < 120:
+        time.sleep(0.3)
+    app.run()
+    app.run()
+    assert app.session_state["ex_job"].status == "done"
+    options = [float(v) for v in app.select_slider(key="ex_beta").options]
+    assert 0.3 in options and 3.0 in options
