@@ -96,3 +96,29 @@ def test_explorer_click_anywhere_shows_a_server_decoded_image(app_url, browser, 
     page.wait_for_function(f"{CANVAS} && {CANVAS}.ready", timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_bad_uploads_show_a_message_and_keep_the_data(app_url, browser, tmp_path):
+    bad_csv = tmp_path / "ragged.csv"
+    bad_csv.write_text("a,b,c\n1,2,3\n4,5\n")
+    evil = tmp_path / "model.safetensors"
+    evil.write_bytes(b"\x80\x04\x95" + b"\x00" * 64)  # a pickle header under a checkpoint name
+    good = tmp_path / "points.csv"
+    good.write_text("x,y,label\n" + "\n".join(f"{i % 7},{(i * 3) % 5},{i % 2}" for i in range(40)) + "\n")
+    page = browser.new_page(viewport={"width": 1440, "height": 1400})
+    page.goto(f"{app_url}/train")
+    page.wait_for_selector('h1:has-text("Train a model")', timeout=120_000)
+    _settle(page)
+    page.get_by_text("Use your own data").click()
+    uploaders = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    uploaders.nth(0).set_input_files(str(bad_csv))
+    page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=60_000)
+    assert "Could not use ragged.csv" in page.inner_text('[data-testid="stAlertContentError"]')
+    assert "digits: 1,797 samples" in page.inner_text("body"), "the previous data is still selected"
+    uploaders.nth(1).set_input_files(str(evil))
+    page.wait_for_function("document.body.innerText.includes('Could not use model.safetensors')", timeout=60_000)
+    assert "pickle" in page.inner_text("body").lower() or "not a vae_core checkpoint" in page.inner_text("body")
+    uploaders.nth(0).set_input_files(str(good))
+    page.wait_for_function("document.body.innerText.includes('40 samples')", timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
