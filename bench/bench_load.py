@@ -27,7 +27,8 @@ from browser import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
 CANVAS = "Object.values(window.__latentCanvas || {})[0]"
 SEEN = """() => { window.__seen = {};
   const look = () => { const el = document.querySelector('[data-testid="decoded-image"]');
-    if (el && el.dataset.seq && !(el.dataset.seq in window.__seen)) window.__seen[el.dataset.seq] = performance.now(); };
+    const seq = el && el.dataset.seq;
+    if (seq && !(seq in window.__seen)) window.__seen[seq] = performance.now(); };
   new MutationObserver(look).observe(document.body, {subtree: true, childList: true, attributes: true}); }"""
 
 
