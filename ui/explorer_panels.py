@@ -62,6 +62,8 @@ def prior_points(k: int, dims, n: int = 200) -> np.ndarray:
 
 def check_z(z, k: int) -> np.ndarray:
     """A latent vector sent by the browser: k finite numbers of sane size, else InputError."""
+    if not isinstance(z, (list, tuple, np.ndarray)):
+        raise InputError(f"z must be a list of {k} numbers.")
     try:
         arr = np.asarray(z, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):

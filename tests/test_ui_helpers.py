@@ -1,0 +1,32 @@
+"""Small pure helpers of the UI: the browser's z is validated before anything decodes it."""
+
+import math
+
+import numpy as np
+import pytest
+
+from ui.explorer_panels import check_z, ellipses, view_limit
+from vae_core import InputError
+
+
+@pytest.mark.parametrize("z,match", [([0.1], "2 values"), ([float("nan"), 0], "finite"), ([1e9, 0], "within"),
+                                     (["a", 0], "list of 2 numbers"), (None, "list of 2 numbers"),
+                                     ([math.inf, 1], "finite")])
+def test_check_z_refuses_bad_vectors(z, match):
+    with pytest.raises(InputError, match=match):
+        check_z(z, 2)
+
+
+def test_check_z_accepts_a_latent_vector():
+    assert check_z([0.5, -1.25], 2).tolist() == [0.5, -1.25]
+
+
+def test_view_limit_and_ellipses():
+    pts = np.random.default_rng(0).normal(size=(500, 2))
+    assert view_limit(pts) >= 3.0
+    assert view_limit(pts * 10) > 20
+    mu = np.zeros((10, 3), np.float32)
+    logvar = np.log(np.full((10, 3), 4.0, np.float32))
+    e = ellipses(mu, logvar, (0, 2), 4)
+    assert e.shape == (4, 4) and np.allclose(e[:, 2:], 2.0)
+    assert ellipses(mu, None, (0, 1), 4) is None
