@@ -100,6 +100,8 @@ def canvas_panel():
     xv = ds.to_data_units(x.cpu().numpy())[0]
     st.html(decoded_image_html(xv, ds.image_shape, str(model.device), ms, seq=event.get("seq"), z=z.tolist(),
                                cmap="gray_r", title=f"decoded on the server ({event.get('source', 'click')})"))
+    if ds.image_shape is None and ds.dim in (2, 3):
+        st.plotly_chart(panels.point_in_data_space(ds, xv), key="ex_point3d")
 
 
 main, side = st.columns([3.4, 1], gap="medium")

@@ -102,6 +102,17 @@ def metrics_column(s: dict, model: VAE, beta) -> None:
     st.plotly_chart(fig, key="ex_kl_bars", config={"displayModeBar": False})
 
 
+def point_in_data_space(ds: Dataset, x: np.ndarray, n_context: int = 1000) -> go.Figure:
+    """The decoded point (data units) in red among a fixed subsample of the data: cost does not grow with n."""
+    idx = np.linspace(0, ds.n - 1, min(n_context, ds.n)).astype(int)
+    real = ds.to_data_units(ds.x[idx])
+    fig = go.Figure(_scatter_nd(real, None if ds.color is None else ds.color[idx], "data", 2, 0.3))
+    fig.add_trace(_scatter_nd(x[None], None, "decoded z", 9, 1.0))
+    fig.data[-1].marker.color = "#ef553b"
+    fig.update_layout(height=380, margin=dict(l=0, r=0, t=10, b=0), showlegend=False)
+    return fig
+
+
 def manifold_tab(model: VAE, ds: Dataset, dims, lim: float) -> None:
     n = st.slider("Grid size", 5, 25, 15, key="ex_grid_n")
     span = st.slider("Latent range shown (+-)", 0.5, float(round(lim + 2)), min(3.0, float(round(lim))), 0.5,
