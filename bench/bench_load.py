@@ -82,8 +82,9 @@ async def explorer_session(browser, url: str, clicks: int, seed: int, slider_mov
             else:
                 out["clicks"].append(ms)
             if slider_moves and i % max(1, clicks // slider_moves) == 0:
-                # The KL-weight slider (the page's only role=slider element): one step, a full model switch.
-                await page.locator('[role="slider"]').first.press("ArrowLeft" if i % 2 else "ArrowRight")
+                # The KL-weight slider (the page's first range input): one step, a full model switch.
+                kl = page.locator('[data-testid="stSlider"] input[type="range"]').first
+                await kl.press("ArrowLeft" if i % 2 else "ArrowRight")
                 await page.wait_for_function(f"{CANVAS} && {CANVAS}.ready", timeout=60_000)
             await page.wait_for_timeout(int(rng.uniform(100, 400)))
         if await page.locator('[data-testid="stException"]').count():
