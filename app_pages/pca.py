@@ -95,6 +95,11 @@ with left:
                    f"({100 * (e['linear_ae'] / e['pca'] - 1):+.1f}%), non-linear AE {e['ae']:.3f}, VAE {e['vae']:.3f}."
                    f" Largest principal angle {float(np.max(res['angles'][i2])):.1f} degrees. Trained "
                    f"{res['settings']['epochs']} epochs per model in {res['seconds']:.1f} s.")
+        if ds.image_shape is None:
+            st.caption("The VAE here uses a Gaussian likelihood with c = 1. On standardized data that is as large as "
+                       "each feature's variance, so the KL term outweighs what a code would save in reconstruction "
+                       "and the codes collapse toward the prior: its error stays near the total variance. A smaller "
+                       "c (Train page) lets it encode.")
     else:
         st.caption("The blue curve is exact: PCA's error with k components is the sum of the remaining eigenvalues. "
                    "Train the autoencoders to put them on the same axes.")

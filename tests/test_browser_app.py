@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Server
+from browser import CHROMIUM, ROOT, Server
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
                                 reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)")
@@ -29,14 +29,6 @@ def app_url(request):
     srv = Server(ROOT / "app.py")
     request.addfinalizer(srv.stop)
     return srv.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import os
 import numpy as np
 import pytest
 import torch
-from browser import CHROMIUM, CHROMIUM_ARGS, ROOT, Server
+from browser import CHROMIUM, ROOT, Server
 
 APP = ROOT / "tests" / "canvas_app.py"
 MODEL = ROOT / "models" / "digits-vae-beta1.safetensors"
@@ -34,14 +34,6 @@ def server(request):
     srv = Server(APP, "--runner.postScriptGC", "false")
     request.addfinalizer(srv.stop)
     return srv.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, url):

@@ -14,10 +14,10 @@ def test_kl_slider_switches_models_and_metrics(app):
     slider = app.select_slider(key="ex_beta")
     assert [float(v) for v in slider.options] == [0, 0.1, 0.25, 0.5, 1, 2, 4, 8]
     assert float(slider.value) == 1.0
-    cov_1 = float(_metric(app, "Prior coverage"))
+    cov_1 = float(_metric(app, "Coverage"))
     slider.set_value(0.0).run()
     assert not app.exception
-    cov_0 = float(_metric(app, "Prior coverage"))
+    cov_0 = float(_metric(app, "Coverage"))
     # Without the KL term the codes leave holes in the prior: coverage falls.
     assert cov_0 < 0.5 < cov_1
     app.select_slider(key="ex_beta").set_value(8.0).run()
@@ -59,3 +59,11 @@ def test_train_a_grid_from_the_explorer(app):
     assert app.session_state["ex_job"].status == "done"
     options = [float(v) for v in app.select_slider(key="ex_beta").options]
     assert 0.3 in options and 3.0 in options
+
+
+def test_explorer_on_3d_data_draws_the_data_space(app):
+    app.selectbox(key="sel_dataset").set_value("swiss_roll").run()
+    open_page(app, "explorer")
+    assert app.selectbox(key="sel_model").value.startswith("swiss_roll-vae-beta1")
+    charts = app.get("plotly_chart")
+    assert any("scatter3d" in c.proto.spec for c in charts), "decoded grid drawn as 3-D points"

@@ -17,3 +17,15 @@ def test_pca_page_compares_methods(app):
     lin_err = float(caption.split("linear AE ")[1].split(" ")[0])
     assert lin_err >= pca_err * 0.999
     assert len(app.get("plotly_chart")) >= 5  # curves, four embeddings, reconstructions
+
+
+def test_nonlinear_autoencoder_beats_pca_on_the_swiss_roll(app):
+    app.selectbox(key="sel_dataset").set_value("swiss_roll").run()
+    open_page(app, "pca")
+    app.multiselect(key="pca_dims").set_value([1, 2]).run()
+    app.button(key="pca_run").click().run(timeout=300)
+    caption = " ".join(c.value for c in app.caption)
+    pca_err = float(caption.split("PCA ")[1].split(",")[0])
+    ae_err = float(caption.split("non-linear AE ")[1].split(",")[0])
+    assert ae_err < 0.6 * pca_err, caption
+    assert len(app.get("plotly_chart")) >= 5  # 3-D reconstructions are drawn in the data space

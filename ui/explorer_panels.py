@@ -87,7 +87,7 @@ def metrics_column(s: dict, model: VAE, beta) -> None:
     a.metric("Continuity", f"{cont['smoothness_ratio']:.2f}", help="Decoded path length along straight latent "
              "lines between data codes, divided by the distance between the two ends' decodings (1 = the output "
              "changes evenly and directly; larger = detours and jumps). vae_core.metrics.continuity.")
-    b.metric("Prior coverage", f"{comp['density_ratio']:.2f}" if comp["density_ratio"] is not None else "n/a",
+    b.metric("Coverage", f"{comp['density_ratio']:.2f}" if comp["density_ratio"] is not None else "n/a",
              help="Completeness: mean aggregate-posterior density q(z) at prior draws z ~ N(0, I), over the mean "
                   "prior density there. 1 = the codes of the data fill the prior; near 0 = prior draws land in "
                   "holes no input maps to. vae_core.metrics.completeness.")
