@@ -54,10 +54,11 @@ with mid:
     grid_txt = st.text_input("...or a whole beta grid (trained together)", "", key="tr_grid",
                              placeholder="e.g. 0, 0.5, 1, 2, 4", disabled=kind == "ae")
 with right:
-    epochs = st.number_input("Epochs", 1, 2000, 60, key="tr_epochs")
-    lr = st.number_input("Learning rate", 1e-5, 1.0, 2e-3, format="%.4f", key="tr_lr")
-    batch = st.number_input("Batch size", 8, 4096, 64, key="tr_batch")
-    seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="tr_seed")
+    defaults = TrainConfig()  # one source of truth for the defaults: the library's
+    epochs = st.number_input("Epochs", 1, 2000, defaults.epochs, key="tr_epochs")
+    lr = st.number_input("Learning rate", 1e-5, 1.0, defaults.lr, format="%.4f", key="tr_lr")
+    batch = st.number_input("Batch size", 8, 4096, defaults.batch_size, key="tr_batch")
+    seed = st.number_input("Seed", 0, 2**31 - 1, defaults.seed, key="tr_seed")
 
 
 def parse_list(text: str, cast, what: str) -> list:
@@ -104,7 +105,8 @@ if c2.button("Stop", key="tr_stop", disabled=not (job and job.active)):
 def progress_panel():
     job = st.session_state.get("train_job")
     if job is None:
-        st.info("Choose settings and press **Train**. The digits VAE trains in a few seconds on a CPU.")
+        st.info("Choose settings and press **Train**. With the defaults the digits VAE trains in about a second "
+                "on a 2-core CPU; an MNIST model of the same shape takes about 0.2 s per epoch.")
         return
     labels = [f"beta={b:g}" for b in job.meta["betas"]] if job.meta["kind"] == "vae" else ["autoencoder"]
     if job.status == "waiting":
