@@ -13,6 +13,7 @@ from ui.figures import code_scatter, show_grid, training_curves
 from ui.manifold import decoded_grid, encode_all, model_key
 from vae_core import Dataset, InputError, TrainConfig, metrics, train
 from vae_core.model import VAE
+from vae_core.pretrain import BETA_GRID
 
 Z_ABS_MAX = 50.0
 
@@ -251,7 +252,6 @@ def kl_off_on_tab(grid: list[dict], sel, beta, dims) -> None:
                                 key=f"ex_cmp_s_{title}", config={"displayModeBar": False})
 
 
-DEFAULT_GRID = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
 
 
 def train_tab(sel, model: VAE) -> None:
@@ -263,7 +263,7 @@ def train_tab(sel, model: VAE) -> None:
     c = st.columns([1, 1, 2, 1, 1])
     beta = c[0].number_input("beta", 0.0, 100.0, 1.5, 0.1, key="ex_tbeta", disabled=not model.is_vae)
     epochs = int(c[1].number_input("epochs", 1, 1000, int(info.get("epochs", 60)), key="ex_tepochs"))
-    grid_txt = c[2].text_input("or a grid of betas", ", ".join(f"{b:g}" for b in DEFAULT_GRID), key="ex_tgrid",
+    grid_txt = c[2].text_input("or a grid of betas", ", ".join(f"{b:g}" for b in BETA_GRID), key="ex_tgrid",
                                disabled=not model.is_vae)
     job = st.session_state.get("ex_job")
     one = c[3].button("Train at this beta", key="ex_train_one", disabled=bool(job and job.active) or not model.is_vae)
