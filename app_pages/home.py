@@ -48,7 +48,9 @@ st.caption("Each tile decodes a 12 x 12 grid of latent points over [-2.5, 2.5]^2
            "is full of blurry or meaningless decodes; around beta = 1 it is covered by digits; at large beta the "
            "codes collapse and everything decodes to the same average digit.")
 rows = [r for r in state.shipped_index() if r["latent_dim"] == 2]
-image_rows = [r for r in rows if r["image_shape"] is not None]
+# Per dataset: the VAEs in order of beta (the KL slider's story), then the plain autoencoder.
+image_rows = sorted((r for r in rows if r["image_shape"] is not None),
+                    key=lambda r: (r["dataset"], r["kind"] == "ae", r["beta"] or 0.0))
 if not image_rows:
     st.info("No shipped image models found in models/. Rebuild them with `python -m vae_core pretrain`.")
 cols = st.columns(4)

@@ -55,6 +55,7 @@ def test_every_page_opens_cleanly(app_url, browser, shots, path, title):
     page.wait_for_selector(f'h1:has-text("{title}")', timeout=120_000)
     _settle(page)
     seconds = time.perf_counter() - t0
+    page.wait_for_timeout(1500)  # charts draw after the script has finished: let the screenshot show them
     page.screenshot(path=str(shots / f"{path or 'home'}.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "Traceback" not in page.inner_text("body")
