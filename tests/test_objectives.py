@@ -19,14 +19,6 @@ from vae_core.model import VAE, init_parameters
 D = torch.distributions
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def random_model(cfg: ModelConfig, seed: int = 0) -> VAE:
     model = VAE(cfg)
     init_parameters(model, torch.Generator().manual_seed(seed))

@@ -67,15 +67,6 @@ def expected_sq_error(model, x) -> float:
     return float((((xt - mu @ w.T - b) ** 2).sum(-1) + (var * (w * w).sum(0)).sum(-1)).mean())
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """These models are tiny: one thread is faster than two on a shared machine (no spin-waiting)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def vae_data():
     ds = synthetic(VAE_SPEC)

@@ -14,15 +14,6 @@ from vae_core import InputError, ModelConfig, TrainConfig, TrainingDiverged, dat
 BETAS = [0.0, 1.0, 4.0]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """These models are tiny: one thread is faster than two on a shared machine (no spin-waiting)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def ds():
     return data.load("digits").subset(np.arange(300))
