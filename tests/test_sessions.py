@@ -83,3 +83,18 @@ def test_closed_session_stops_its_training(monkeypatch):
     assert job.status == "stopped" and job.epoch < 500
     model, hist = job.result[0]
     assert hist.stopped and all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_training_threads_run_at_lower_priority():
+    import os
+
+    def work(on_epoch, should_stop):
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    job = jobs.start("nice", 1, work)
+    t0 = time.time()
+    while job.active and time.time() - t0 < 10:
+        time.sleep(0.05)
+    assert job.status == "done"
+    assert job.result >= min(jobs.TRAINING_NICENESS, 19), "clicks of other sessions are scheduled first"
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < job.result, "only the training thread"

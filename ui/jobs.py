@@ -6,6 +6,7 @@ A job stops by itself when its browser session closes, so an abandoned tab frees
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
@@ -17,6 +18,7 @@ import streamlit as st
 from vae_core import InputError
 
 MAX_CONCURRENT = 2
+TRAINING_NICENESS = 10
 
 
 @st.cache_resource
@@ -64,6 +66,15 @@ class Job:
         self.stop_event.set()
 
 
+def _lower_priority() -> None:
+    """Nice this thread (Linux applies setpriority to one thread when given its id), so that clicks and reruns
+    of every browser session are scheduled ahead of background training on a small server."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICENESS)
+    except (AttributeError, OSError, PermissionError):
+        pass  # not Linux, or not allowed: training simply runs at normal priority
+
+
 def start(label: str, epochs: int, work: Callable[[Callable, Callable], object], meta: dict | None = None) -> Job:
     """Run work(on_epoch, should_stop) in a daemon thread once a training slot is free; returns the Job.
 
@@ -79,6 +90,7 @@ def start(label: str, epochs: int, work: Callable[[Callable, Callable], object],
         job.records.append(records if isinstance(records, list) else [records])
 
     def run() -> None:
+        _lower_priority()
         slots = training_slots()
         while not slots.acquire(timeout=0.25):
             if should_stop():
