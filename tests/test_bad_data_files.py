@@ -5,55 +5,25 @@ import io
 import struct
 import time
 import tracemalloc
-import zipfile
 import zlib
 
+import filemakers as fm
 import numpy as np
 import pytest
-from PIL import Image
 
 from vae_core import files
 from vae_core.errors import InputError
 
+_npy, _npz, _idx, _png, _zip = fm.npy, fm.npz, fm.idx, fm.image, fm.zip_of
+
 MAX_SECONDS = 2.0
 MAX_PEAK_BYTES = 64 * 2**20  # what the loader may allocate for any of these files (most are declared huge)
-
-
-def _npy(arr: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, arr, allow_pickle=True)
-    return buf.getvalue()
-
-
-def _npz(**arrays) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, allow_pickle=True, **arrays)
-    return buf.getvalue()
 
 
 def _npy_header_only(shape, descr="<f4") -> bytes:
     buf = io.BytesIO()
     np.lib.format.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False, "shape": shape})
     return buf.getvalue() + b"\0" * 64
-
-
-def _idx(arr: np.ndarray, magic: int | None = None) -> bytes:
-    magic = 0x800 + arr.ndim if magic is None else magic
-    return struct.pack(">I", magic) + struct.pack(f">{arr.ndim}I", *arr.shape) + arr.astype(np.uint8).tobytes()
-
-
-def _png(arr: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, "PNG")
-    return buf.getvalue()
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, content in members.items():
-            zf.writestr(name, content)
-    return buf.getvalue()
 
 
 def _bomb_png(width: int, height: int) -> bytes:

@@ -2,46 +2,20 @@
 
 import gzip
 import io
-import struct
-import zipfile
 
+import filemakers as fm
 import numpy as np
 import pytest
-from PIL import Image
 
 from vae_core import data, files
 from vae_core.data import Dataset
 
 
-def _npy(arr: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, arr)
-    return buf.getvalue()
-
-
 def _npz(**arrays) -> bytes:
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    return buf.getvalue()
+    return fm.npz(compressed=True, **arrays)
 
 
-def _idx(arr: np.ndarray) -> bytes:
-    header = struct.pack(">I", 0x800 + arr.ndim) + struct.pack(f">{arr.ndim}I", *arr.shape)
-    return header + arr.astype(np.uint8).tobytes()
-
-
-def _image(arr: np.ndarray, fmt: str = "PNG") -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, fmt)
-    return buf.getvalue()
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, content in members.items():
-            zf.writestr(name, content)
-    return buf.getvalue()
+_npy, _idx, _image, _zip = fm.npy, fm.idx, fm.image, fm.zip_of
 
 
 RNG = np.random.default_rng(0)
