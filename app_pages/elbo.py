@@ -1,7 +1,6 @@
 """ELBO: for one input of a 2-D-latent VAE, the true posterior p(z|x) on a grid beside a Gaussian q(z|x) you can
 move; ELBO(q) + KL(q || p(z|x)) stays equal to log p(x), every term by quadrature (vae_core.posterior)."""
 
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -19,8 +18,9 @@ IS_K = 5000
 MAX_TRIES = 200
 
 
-@st.cache_data(show_spinner="Integrating p(x, z) over a grid of latent points...", max_entries=64,
-               hash_funcs={VAE: model_key})
+@st.cache_data(
+    show_spinner="Integrating p(x, z) over a grid of latent points...", max_entries=64, hash_funcs={VAE: model_key}
+)
 def grid_for(model: VAE, x: np.ndarray) -> post.PosteriorGrid:
     return post.auto_grid(model, x)
 
@@ -36,8 +36,11 @@ def sampled_for(model: VAE, x: np.ndarray, k: int = IS_K) -> dict:
     gen = torch.Generator(device=model.device).manual_seed(0)
     # k copies of x with one draw each: the same Monte Carlo average as n_samples=k, in one batched pass.
     elbos = objectives.elbo(model, np.repeat(x[None], k, axis=0), n_samples=1, generator=gen)
-    return {"log_px": float(objectives.log_px(model, x, k=k, generator=gen)[0]), "elbo": float(elbos.mean()),
-            "elbo_se": float(elbos.std() / np.sqrt(k))}
+    return {
+        "log_px": float(objectives.log_px(model, x, k=k, generator=gen)[0]),
+        "elbo": float(elbos.mean()),
+        "elbo_se": float(elbos.std() / np.sqrt(k)),
+    }
 
 
 @st.cache_data(show_spinner="Finding the best Gaussian q...", max_entries=64, hash_funcs={VAE: model_key})
@@ -53,8 +56,16 @@ def _sd_range(grid: post.PosteriorGrid) -> tuple[np.ndarray, np.ndarray]:
 
 
 def image_fig(x: np.ndarray, shape, title: str) -> go.Figure:
-    fig = go.Figure(go.Heatmap(z=np.clip(x, 0, 1).reshape(shape)[::-1], colorscale="gray_r", showscale=False,
-                               zmin=0, zmax=1, hoverinfo="skip"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=np.clip(x, 0, 1).reshape(shape)[::-1],
+            colorscale="gray_r",
+            showscale=False,
+            zmin=0,
+            zmax=1,
+            hoverinfo="skip",
+        )
+    )
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, scaleanchor="x")
     fig.update_layout(height=150, margin=dict(l=0, r=0, t=22, b=0), title=dict(text=title, font=dict(size=12)))
@@ -73,25 +84,32 @@ if model is None:
     st.info("No model is selected for this dataset: train a VAE on the Train page or pick another dataset.")
     st.stop()
 if not model.is_vae:
-    st.info(f"**{sel.model_name}** is a plain autoencoder. It maps x to one point, so it has no q(z|x), no "
-            "density p(x) and no ELBO. Pick a VAE in the sidebar.")
+    st.info(
+        f"**{sel.model_name}** is a plain autoencoder. It maps x to one point, so it has no q(z|x), no "
+        "density p(x) and no ELBO. Pick a VAE in the sidebar."
+    )
     st.stop()
 two_d = model.config.latent_dim == 2
 
 
 def pick_input(col) -> tuple[int, np.ndarray]:
-    idx = int(col.number_input("Input index", 0, ds.n - 1, 0, step=1, key="elbo_index",
-                               help=f"Which row of the dataset, 0 to {ds.n - 1}."))
+    idx = int(
+        col.number_input(
+            "Input index", 0, ds.n - 1, 0, step=1, key="elbo_index", help=f"Which row of the dataset, 0 to {ds.n - 1}."
+        )
+    )
     return idx, np.array(ds.x[idx], dtype=np.float32)
 
 
 # ---- models whose latent space is not 2-D: only sampled numbers ----
 @st.fragment
 def sampled_panel() -> None:
-    st.warning(f"This model has {model.config.latent_dim} latent dimensions. The exact posterior is drawn and "
-               "integrated on a grid only for 2-D latent spaces (a grid in more dimensions needs too many points). "
-               "Below, log p(x) is estimated by importance sampling instead; pick a 2-D model (all shipped digits "
-               "models are) to see the full picture.")
+    st.warning(
+        f"This model has {model.config.latent_dim} latent dimensions. The exact posterior is drawn and "
+        "integrated on a grid only for 2-D latent spaces (a grid in more dimensions needs too many points). "
+        "Below, log p(x) is estimated by importance sampling instead; pick a 2-D model (all shipped digits "
+        "models are) to see the full picture."
+    )
     fig_col, side = st.columns([3, 2], gap="large")
     idx, x = pick_input(side)
     if ds.image_shape is not None:
@@ -100,8 +118,9 @@ def sampled_panel() -> None:
     gap = s["log_px"] - s["elbo"]
     fig = go.Figure()
     fig.add_trace(go.Bar(x=["encoder's q"], y=[s["elbo"]], name="ELBO", marker_color=Q_COLOR))
-    fig.add_trace(go.Bar(x=["encoder's q"], y=[gap], base=[s["elbo"]], name="KL(q || p(z|x)) = the gap",
-                         marker_color="#ffa15a"))
+    fig.add_trace(
+        go.Bar(x=["encoder's q"], y=[gap], base=[s["elbo"]], name="KL(q || p(z|x)) = the gap", marker_color="#ffa15a")
+    )
     fig.add_hline(y=s["log_px"], line=dict(color="black", dash="dash"), annotation_text="log p(x)")
     fig.update_yaxes(title_text="nats")
     fig.update_layout(height=420, barmode="overlay", margin=dict(l=10, r=10, t=30, b=10))
@@ -110,8 +129,10 @@ def sampled_panel() -> None:
     c[0].metric("ELBO (Monte Carlo)", f"{s['elbo']:.3f}")
     c[1].metric(f"log p(x) (IS, k={IS_K})", f"{s['log_px']:.3f}")
     c[2].metric("gap = KL(q || p(z|x))", f"{gap:.3f}")
-    side.caption("Both numbers are sampled, so the gap is an estimate (importance sampling can itself fall short "
-                 "of log p(x) when q is much narrower than the posterior).")
+    side.caption(
+        "Both numbers are sampled, so the gap is an estimate (importance sampling can itself fall short "
+        "of log p(x) when q is much narrower than the posterior)."
+    )
 
 
 # ---- 2-D models: the grid ----
@@ -170,27 +191,67 @@ def grid_panel() -> None:
         set_q(enc_mu, enc_lv)
     with side:
         if ds.image_shape is not None:
-            img_col.plotly_chart(image_fig(x, ds.image_shape, f"x (label {ds.y[idx]})" if ds.y is not None
-                                           else "x"), key="elbo_img")
+            img_col.plotly_chart(
+                image_fig(x, ds.image_shape, f"x (label {ds.y[idx]})" if ds.y is not None else "x"), key="elbo_img"
+            )
         else:
-            img_col.caption("x = (" + ", ".join(f"{v:.2f}" for v in ds.to_data_units(x[None])[0][:6])
-                            + (", ...)" if ds.dim > 6 else ")"))
+            img_col.caption(
+                "x = ("
+                + ", ".join(f"{v:.2f}" for v in ds.to_data_units(x[None])[0][:6])
+                + (", ...)" if ds.dim > 6 else ")")
+            )
         c1, c2 = st.columns(2)
         step_m = float(f"{grid.spacing.min() / 2:.1g}")
-        m1 = c1.slider("q mean, z1", float(bounds["mean_lo"][0]), float(bounds["mean_hi"][0]), step=step_m,
-                       format="%.3f", key="elbo_m1")
-        m2 = c2.slider("q mean, z2", float(bounds["mean_lo"][1]), float(bounds["mean_hi"][1]), step=step_m,
-                       format="%.3f", key="elbo_m2")
-        ls1 = c1.slider("q log sigma, z1", float(np.log(bounds["sd_lo"][0])), float(np.log(bounds["sd_hi"][0])),
-                        step=0.01, format="%.2f", key="elbo_ls1")
-        ls2 = c2.slider("q log sigma, z2", float(np.log(bounds["sd_lo"][1])), float(np.log(bounds["sd_hi"][1])),
-                        step=0.01, format="%.2f", key="elbo_ls2")
+        m1 = c1.slider(
+            "q mean, z1",
+            float(bounds["mean_lo"][0]),
+            float(bounds["mean_hi"][0]),
+            step=step_m,
+            format="%.3f",
+            key="elbo_m1",
+        )
+        m2 = c2.slider(
+            "q mean, z2",
+            float(bounds["mean_lo"][1]),
+            float(bounds["mean_hi"][1]),
+            step=step_m,
+            format="%.3f",
+            key="elbo_m2",
+        )
+        ls1 = c1.slider(
+            "q log sigma, z1",
+            float(np.log(bounds["sd_lo"][0])),
+            float(np.log(bounds["sd_hi"][0])),
+            step=0.01,
+            format="%.2f",
+            key="elbo_ls1",
+        )
+        ls2 = c2.slider(
+            "q log sigma, z2",
+            float(np.log(bounds["sd_lo"][1])),
+            float(np.log(bounds["sd_hi"][1])),
+            step=0.01,
+            format="%.2f",
+            key="elbo_ls2",
+        )
         b1, b2 = st.columns(2)
-        b1.button("Reset to encoder", key="elbo_reset", on_click=set_q, args=(enc_mu, enc_lv), width="stretch",
-                  help="Put q back where the encoder puts it for this input.")
-        b2.button("Best Gaussian q", key="elbo_best_btn", on_click=use_best, args=(x,), width="stretch",
-                  help="Maximize the ELBO over q's four numbers on the grid: the smallest KL any diagonal "
-                       "Gaussian can reach.")
+        b1.button(
+            "Reset to encoder",
+            key="elbo_reset",
+            on_click=set_q,
+            args=(enc_mu, enc_lv),
+            width="stretch",
+            help="Put q back where the encoder puts it for this input.",
+        )
+        b2.button(
+            "Best Gaussian q",
+            key="elbo_best_btn",
+            on_click=use_best,
+            args=(x,),
+            width="stretch",
+            help="Maximize the ELBO over q's four numbers on the grid: the smallest KL any diagonal "
+            "Gaussian can reach.",
+        )
     q_mu = np.array([m1, m2])
     q_sd = np.exp(np.array([ls1, ls2]))
     q_lv = 2 * np.log(q_sd)
@@ -199,9 +260,20 @@ def grid_panel() -> None:
         with torch.no_grad():
             dec = model.decode(torch.tensor(q_mu[None], dtype=torch.float32, device=model.device))[0].cpu().numpy()
         dec_col.plotly_chart(image_fig(dec, ds.image_shape, "decoded mean"), key="elbo_dec")
-    record({"model": sel.model_name, "input": idx, "mean z1": round(m1, 4), "mean z2": round(m2, 4),
-            "sigma z1": round(float(q_sd[0]), 4), "sigma z2": round(float(q_sd[1]), 4), "ELBO": t["elbo"],
-            "KL(q || p(z|x))": t["kl_post"], "ELBO + KL": t["elbo"] + t["kl_post"], "log p(x)": t["log_px"]})
+    record(
+        {
+            "model": sel.model_name,
+            "input": idx,
+            "mean z1": round(m1, 4),
+            "mean z2": round(m2, 4),
+            "sigma z1": round(float(q_sd[0]), 4),
+            "sigma z2": round(float(q_sd[1]), 4),
+            "ELBO": t["elbo"],
+            "KL(q || p(z|x))": t["kl_post"],
+            "ELBO + KL": t["elbo"] + t["kl_post"],
+            "log p(x)": t["log_px"],
+        }
+    )
 
     # The picture: p(z|x) on the grid, q's 1- and 2-sigma ellipses, the encoder's q for reference.
     pm, pcov = grid.posterior_moments()
@@ -210,58 +282,113 @@ def grid_panel() -> None:
     i1 = (grid.z1 >= xr[0]) & (grid.z1 <= xr[1])
     i2 = (grid.z2 >= yr[0]) & (grid.z2 <= yr[1])
     dens = np.exp(grid.log_posterior[np.ix_(i2, i1)])
-    fig = go.Figure(go.Heatmap(x=grid.z1[i1], y=grid.z2[i2], z=dens, colorscale="Blues", zsmooth="best",
-                               colorbar=dict(title=dict(text="p(z|x)", side="right"), thickness=12),
-                               hovertemplate="z1 %{x:.3f}<br>z2 %{y:.3f}<br>p(z|x) %{z:.3g}<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            x=grid.z1[i1],
+            y=grid.z2[i2],
+            z=dens,
+            colorscale="Blues",
+            zsmooth="best",
+            colorbar=dict(title=dict(text="p(z|x)", side="right"), thickness=12),
+            hovertemplate="z1 %{x:.3f}<br>z2 %{y:.3f}<br>p(z|x) %{z:.3g}<extra></extra>",
+        )
+    )
     for k, dash in ((1, "solid"), (2, "dot")):
         ex, ey = ellipse(enc_mu, enc_sd, k)
-        fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line=dict(color=ENC_COLOR, width=1.5, dash=dash),
-                                 name=f"encoder's q, {k} sigma", legendgroup="enc"))
+        fig.add_trace(
+            go.Scatter(
+                x=ex,
+                y=ey,
+                mode="lines",
+                line=dict(color=ENC_COLOR, width=1.5, dash=dash),
+                name=f"encoder's q, {k} sigma",
+                legendgroup="enc",
+            )
+        )
     best = st.session_state.get("elbo_best")
     if best is not None:
         bx, by = ellipse(best[0], np.exp(0.5 * best[1]), 1)
-        fig.add_trace(go.Scatter(x=bx, y=by, mode="lines", line=dict(color=BEST_COLOR, width=2, dash="dash"),
-                                 name="best Gaussian q, 1 sigma"))
+        fig.add_trace(
+            go.Scatter(
+                x=bx,
+                y=by,
+                mode="lines",
+                line=dict(color=BEST_COLOR, width=2, dash="dash"),
+                name="best Gaussian q, 1 sigma",
+            )
+        )
     for k, dash in ((1, "solid"), (2, "dot")):
         ex, ey = ellipse(q_mu, q_sd, k)
-        fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line=dict(color=Q_COLOR, width=2.5, dash=dash),
-                                 name=f"your q, {k} sigma", legendgroup="q"))
-    fig.add_trace(go.Scatter(x=[q_mu[0]], y=[q_mu[1]], mode="markers", marker=dict(color=Q_COLOR, size=8),
-                             showlegend=False, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=[pm[0]], y=[pm[1]], mode="markers", name="posterior mean",
-                             marker=dict(color="black", symbol="x", size=9)))
+        fig.add_trace(
+            go.Scatter(
+                x=ex,
+                y=ey,
+                mode="lines",
+                line=dict(color=Q_COLOR, width=2.5, dash=dash),
+                name=f"your q, {k} sigma",
+                legendgroup="q",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[q_mu[0]],
+            y=[q_mu[1]],
+            mode="markers",
+            marker=dict(color=Q_COLOR, size=8),
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[pm[0]], y=[pm[1]], mode="markers", name="posterior mean", marker=dict(color="black", symbol="x", size=9)
+        )
+    )
     fig.update_xaxes(title_text="z1", range=xr, constrain="domain")
     fig.update_yaxes(title_text="z2", range=yr, scaleanchor="x")
-    fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.12),
-                      plot_bgcolor="white")
+    fig.update_layout(
+        height=520, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.12), plot_bgcolor="white"
+    )
     fig_col.plotly_chart(fig, key="elbo_fig")
     s = sampled_for(model, x)
     with side:
-        st.latex(rf"\underbrace{{{t['elbo']:.3f}}}_{{\mathrm{{ELBO}}}} + "
-                 rf"\underbrace{{{t['kl_post']:.3f}}}_{{\mathrm{{KL}}(q\,\|\,p(z|x))}} = "
-                 rf"\underbrace{{{grid.log_px:.3f}}}_{{\log p(x)}}")
-        st.caption(f"ELBO = E_q[log p(x|z)] - KL(q || p(z)) = {t['recon']:.3f} - {t['kl_prior']:.3f} (nats). "
-                   f"Grid: {len(grid.z1)} x {len(grid.z2)} points over z1 in [{grid.z1[0]:.2f}, {grid.z1[-1]:.2f}], "
-                   f"z2 in [{grid.z2[0]:.2f}, {grid.z2[-1]:.2f}]; quadrature error (vs half resolution) "
-                   f"{grid.quadrature_error:.0e} nats, posterior mass on the grid's edge {grid.edge_mass:.0e}, "
-                   f"q's mass on the grid {t['q_mass']:.6f}.")
+        st.latex(
+            rf"\underbrace{{{t['elbo']:.3f}}}_{{\mathrm{{ELBO}}}} + "
+            rf"\underbrace{{{t['kl_post']:.3f}}}_{{\mathrm{{KL}}(q\,\|\,p(z|x))}} = "
+            rf"\underbrace{{{grid.log_px:.3f}}}_{{\log p(x)}}"
+        )
+        st.caption(
+            f"ELBO = E_q[log p(x|z)] - KL(q || p(z)) = {t['recon']:.3f} - {t['kl_prior']:.3f} (nats). "
+            f"Grid: {len(grid.z1)} x {len(grid.z2)} points over z1 in [{grid.z1[0]:.2f}, {grid.z1[-1]:.2f}], "
+            f"z2 in [{grid.z2[0]:.2f}, {grid.z2[-1]:.2f}]; quadrature error (vs half resolution) "
+            f"{grid.quadrature_error:.0e} nats, posterior mass on the grid's edge {grid.edge_mass:.0e}, "
+            f"q's mass on the grid {t['q_mass']:.6f}."
+        )
         if abs(t["q_mass"] - 1) > 1e-3:
-            st.warning("q is not fully resolved by the grid (its mass on the grid is not 1), so these numbers are "
-                       "approximate. Widen q or move it back toward the posterior.")
+            st.warning(
+                "q is not fully resolved by the grid (its mass on the grid is not 1), so these numbers are "
+                "approximate. Widen q or move it back toward the posterior."
+            )
         if np.any(enc_sd < bounds["sd_lo"]):
-            st.info(f"This encoder's sigma ({', '.join(f'{v:.4f}' for v in enc_sd)}) is narrower than the grid can "
-                    f"resolve (smallest sigma here: {bounds['sd_lo'].min():.4f}), so 'Reset' puts q at that smallest "
-                    "width. Its true posterior is much wider: models trained with a small beta are overconfident.")
+            st.info(
+                f"This encoder's sigma ({', '.join(f'{v:.4f}' for v in enc_sd)}) is narrower than the grid can "
+                f"resolve (smallest sigma here: {bounds['sd_lo'].min():.4f}), so 'Reset' puts q at that smallest "
+                "width. Its true posterior is much wider: models trained with a small beta are overconfident."
+            )
 
     c = st.columns(5)
     c[0].metric("ELBO(q)", f"{t['elbo']:.4f}", help="E_q[log p(x, z) - log q(z)], a sum over the grid.")
     c[1].metric("KL(q || p(z|x))", f"{t['kl_post']:.4f}", help="E_q[log q(z) - log p(z|x)], a sum over the grid.")
     c[2].metric("ELBO + KL", f"{t['elbo'] + t['kl_post']:.4f}")
     c[3].metric("log p(x), quadrature", f"{grid.log_px:.4f}", help="log of the sum of p(x|z) p(z) over the grid.")
-    c[4].metric(f"log p(x), IS (k={IS_K})", f"{s['log_px']:.4f}",
-                delta=f"{s['log_px'] - grid.log_px:+.4f} vs quadrature", delta_color="off",
-                help=f"objectives.log_px with k = {IS_K} draws from the encoder's q. A stochastic lower bound: it "
-                     "falls short when q is narrower than p(z|x) (try a model with beta < 1).")
+    c[4].metric(
+        f"log p(x), IS (k={IS_K})",
+        f"{s['log_px']:.4f}",
+        delta=f"{s['log_px'] - grid.log_px:+.4f} vs quadrature",
+        delta_color="off",
+        help=f"objectives.log_px with k = {IS_K} draws from the encoder's q. A stochastic lower bound: it "
+        "falls short when q is narrower than p(z|x) (try a model with beta < 1).",
+    )
 
     tries = pd.DataFrame(st.session_state.get("elbo_tries", []))
     head, clear = st.columns([5, 1], vertical_alignment="bottom")
@@ -271,18 +398,26 @@ def grid_panel() -> None:
         tries = tries.iloc[0:0]
     tab_col, chart_col = st.columns([3.4, 1.6], gap="medium")
     if len(tries):
-        tab_col.dataframe(tries.drop(columns="model").iloc[::-1], hide_index=True, height=260, key="elbo_table",
-                          column_config={c: st.column_config.NumberColumn(format="%.3f")
-                                         for c in ["mean z1", "mean z2", "sigma z1", "sigma z2"]}
-                          | {c: st.column_config.NumberColumn(format="%.4f")
-                             for c in ["ELBO", "KL(q || p(z|x))", "ELBO + KL", "log p(x)"]})
+        tab_col.dataframe(
+            tries.drop(columns="model").iloc[::-1],
+            hide_index=True,
+            height=260,
+            key="elbo_table",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.3f") for c in ["mean z1", "mean z2", "sigma z1", "sigma z2"]
+            }
+            | {
+                c: st.column_config.NumberColumn(format="%.4f")
+                for c in ["ELBO", "KL(q || p(z|x))", "ELBO + KL", "log p(x)"]
+            },
+        )
         mine = tries[(tries["model"] == sel.model_name) & (tries["input"] == idx)].tail(40)
         n = np.arange(1, len(mine) + 1)
         bar = go.Figure()
-        bar.add_trace(go.Bar(x=n, y=mine["KL(q || p(z|x))"], base=mine["ELBO"], marker_color="#ffa15a",
-                             name="KL(q || p(z|x))"))
-        bar.add_trace(go.Scatter(x=n, y=mine["ELBO"], mode="markers+lines", marker=dict(color=Q_COLOR),
-                                 name="ELBO"))
+        bar.add_trace(
+            go.Bar(x=n, y=mine["KL(q || p(z|x))"], base=mine["ELBO"], marker_color="#ffa15a", name="KL(q || p(z|x))")
+        )
+        bar.add_trace(go.Scatter(x=n, y=mine["ELBO"], mode="markers+lines", marker=dict(color=Q_COLOR), name="ELBO"))
         bar.add_hline(y=grid.log_px, line=dict(color="black", dash="dash"), annotation_text="log p(x)")
         bar.update_xaxes(title_text=f"try (input {idx})", dtick=1 if len(mine) < 15 else None)
         bar.update_yaxes(title_text="nats")
@@ -299,19 +434,24 @@ st.divider()
 left, right = st.columns(2, gap="large")
 with left:
     st.markdown("#### Why the two numbers always add up")
-    st.latex(r"\log p(x) = \underbrace{\mathbb{E}_{q}\!\left[\log \frac{p(x, z)}{q(z)}\right]}_{\mathrm{ELBO}(q)}"
-             r" + \underbrace{\mathbb{E}_{q}\!\left[\log \frac{q(z)}{p(z\,|\,x)}\right]}_{\mathrm{KL}(q\,\|\,p(z|x))"
-             r"\;\ge\; 0}")
+    st.latex(
+        r"\log p(x) = \underbrace{\mathbb{E}_{q}\!\left[\log \frac{p(x, z)}{q(z)}\right]}_{\mathrm{ELBO}(q)}"
+        r" + \underbrace{\mathbb{E}_{q}\!\left[\log \frac{q(z)}{p(z\,|\,x)}\right]}_{\mathrm{KL}(q\,\|\,p(z|x))"
+        r"\;\ge\; 0}"
+    )
     st.markdown(
         "Write p(z|x) = p(x, z) / p(x) inside the KL and the log p(x) term comes out of the expectation, because "
         "it does not depend on z. What is left is the ELBO. So for **any** q, the ELBO and the KL share a fixed "
         "total, log p(x), which depends only on the model and the input. Since the KL cannot be negative, the ELBO "
         "is a floor under log p(x), and pushing the ELBO up is the same as pulling q toward the true posterior. "
-        "That is what training the encoder does, without ever computing p(z|x).")
+        "That is what training the encoder does, without ever computing p(z|x)."
+    )
 with right:
     st.markdown("#### How the numbers on this page are computed")
-    st.latex(r"p(x) = \int p(x\,|\,z)\,p(z)\,dz \;\approx\; \sum_{ij} p(x\,|\,z_{ij})\,p(z_{ij})\,\Delta z_1 "
-             r"\Delta z_2")
+    st.latex(
+        r"p(x) = \int p(x\,|\,z)\,p(z)\,dz \;\approx\; \sum_{ij} p(x\,|\,z_{ij})\,p(z_{ij})\,\Delta z_1 "
+        r"\Delta z_2"
+    )
     st.markdown(
         "With two latent dimensions the integral is a sum over a fine grid: the decoder is run on every grid "
         "point at once. The grid is centred on the encoder's mean, reaches past where the posterior has any "
@@ -319,4 +459,5 @@ with right:
         "bounds the error. ELBO and KL are sums over the same grid weighted by q. The sliders stop where q "
         "would leave the grid or become narrower than two grid steps. **Best Gaussian q** shows the limit of "
         "the Gaussian family: the KL left there is the part no diagonal Gaussian can remove; the encoder's "
-        "extra KL on top is the cost of one network answering for every input at once.")
+        "extra KL on top is the cost of one network answering for every input at once."
+    )

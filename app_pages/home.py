@@ -20,8 +20,10 @@ q(z|x) instead of a point, the decoder is a probability model p(x|z), and traini
 **evidence lower bound**:
 """
     )
-    st.latex(r"\mathcal{L}(x) = \underbrace{\mathbb{E}_{q(z|x)}[\log p(x|z)]}_{\text{reconstruct}}"
-             r" - \beta\,\underbrace{\mathrm{KL}(q(z|x)\,\|\,\mathcal{N}(0, I))}_{\text{stay near the prior}}")
+    st.latex(
+        r"\mathcal{L}(x) = \underbrace{\mathbb{E}_{q(z|x)}[\log p(x|z)]}_{\text{reconstruct}}"
+        r" - \beta\,\underbrace{\mathrm{KL}(q(z|x)\,\|\,\mathcal{N}(0, I))}_{\text{stay near the prior}}"
+    )
     st.markdown(
         """
 The KL term pulls every code toward the same standard Gaussian. Codes then overlap, so nearby points decode
@@ -44,13 +46,16 @@ with right:
         st.caption(blurb)
 
 st.subheader("Shipped models")
-st.caption("Each tile decodes a 12 x 12 grid of latent points over [-2.5, 2.5]^2. With beta = 0 the prior region "
-           "is full of blurry or meaningless decodes; around beta = 1 it is covered by digits; at large beta the "
-           "codes collapse and everything decodes to the same average digit.")
+st.caption(
+    "Each tile decodes a 12 x 12 grid of latent points over [-2.5, 2.5]^2. With beta = 0 the prior region "
+    "is full of blurry or meaningless decodes; around beta = 1 it is covered by digits; at large beta the "
+    "codes collapse and everything decodes to the same average digit."
+)
 rows = [r for r in state.shipped_index() if r["latent_dim"] == 2]
 # Per dataset: the VAEs in order of beta (the KL slider's story), then the plain autoencoder.
-image_rows = sorted((r for r in rows if r["image_shape"] is not None),
-                    key=lambda r: (r["dataset"], r["kind"] == "ae", r["beta"] or 0.0))
+image_rows = sorted(
+    (r for r in rows if r["image_shape"] is not None), key=lambda r: (r["dataset"], r["kind"] == "ae", r["beta"] or 0.0)
+)
 if not image_rows:
     st.info("No shipped image models found in models/. Rebuild them with `python -m vae_core pretrain`.")
 cols = st.columns(4)
@@ -61,7 +66,10 @@ for i, row in enumerate(image_rows):
     kind = "autoencoder" if row["kind"] == "ae" else f"VAE, beta={row['beta']:g}"
     title = f"{row['dataset']} {kind}"
     with cols[i % 4]:
-        st.plotly_chart(show_grid(images, row["image_shape"], 12, height=230, title=title), key=f"home_{row['name']}",
-                        config={"displayModeBar": False})
+        st.plotly_chart(
+            show_grid(images, row["image_shape"], 12, height=230, title=title),
+            key=f"home_{row['name']}",
+            config={"displayModeBar": False},
+        )
         if m:
             st.caption(f"ELBO {m.get('elbo', float('nan')):.1f} nats, KL {m.get('kl', 0):.2f} nats")

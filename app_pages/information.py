@@ -20,8 +20,14 @@ P_COLOR, Q_COLOR, POST_COLOR = "#636efa", "#ef553b", "#00cc96"
 sel = state.current()
 head, unit_col = st.columns([4, 1], vertical_alignment="bottom")
 head.title("Information and KL")
-unit = unit_col.segmented_control("Units", ["bits", "nats"], default="bits", required=True, key="info_unit",
-                                  help="bits use log base 2, nats the natural log; 1 nat = 1.443 bits.")
+unit = unit_col.segmented_control(
+    "Units",
+    ["bits", "nats"],
+    default="bits",
+    required=True,
+    key="info_unit",
+    help="bits use log base 2, nats the natural log; 1 nat = 1.443 bits.",
+)
 unit = unit or "bits"
 U = "bit" if unit == "bits" else "nat"
 
@@ -31,14 +37,15 @@ def fmt(nats: float, digits: int = 4) -> str:
 
 
 def compact(fig: go.Figure, height: int) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0)
+    )
     return fig
 
 
 tab_info, tab_ent, tab_kl, tab_model, tab_bayes = st.tabs(
-    ["Information of an event", "Entropy", "KL divergence of two Gaussians", "KL of the model's q(z|x)",
-     "Bayes' rule"])
+    ["Information of an event", "Entropy", "KL divergence of two Gaussians", "KL of the model's q(z|x)", "Bayes' rule"]
+)
 
 
 # ---- (a) information of one event ----
@@ -54,15 +61,32 @@ def information_panel() -> None:
             "Information measures **surprise**. A sure event (p = 1) tells you nothing new: 0 bits. Halve the "
             "probability and you add one bit; an impossible event would be infinitely surprising. A fair coin flip "
             "carries 1 bit, a fair die roll log2 6 = 2.585 bits. The base of the log only sets the unit: "
-            "ln 2 = 0.693 nats is one bit.")
+            "ln 2 = 0.693 nats is one bit."
+        )
     with fig_col:
         grid = np.geomspace(0.001, 1.0, 400)
         fig = go.Figure(go.Scatter(x=grid, y=post.information(grid, unit), name="-log p", line=dict(color=P_COLOR)))
         for q, label in [(0.5, "coin"), (1 / 6, "die"), (1 / 52, "card")]:
-            fig.add_trace(go.Scatter(x=[q], y=[post.information(q, unit)], mode="markers+text", text=[label],
-                                     textposition="top right", marker=dict(color="gray", size=7), showlegend=False))
-        fig.add_trace(go.Scatter(x=[p], y=[bits], mode="markers", marker=dict(color=Q_COLOR, size=13),
-                                 name=f"p = {p:.3f}: {bits:.3f} {unit}"))
+            fig.add_trace(
+                go.Scatter(
+                    x=[q],
+                    y=[post.information(q, unit)],
+                    mode="markers+text",
+                    text=[label],
+                    textposition="top right",
+                    marker=dict(color="gray", size=7),
+                    showlegend=False,
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=[p],
+                y=[bits],
+                mode="markers",
+                marker=dict(color=Q_COLOR, size=13),
+                name=f"p = {p:.3f}: {bits:.3f} {unit}",
+            )
+        )
         fig.update_xaxes(title_text="probability p (log scale)", type="log")
         fig.update_yaxes(title_text=f"information ({unit})", rangemode="tozero")
         st.plotly_chart(compact(fig, 420), key="info_fig")
@@ -74,53 +98,103 @@ DEFAULT_TABLE = pd.DataFrame({"outcome": ["A", "B", "C", "D"], "weight": [4.0, 2
 
 @st.fragment
 def entropy_panel() -> None:
-    st.latex(r"H(p) = \mathbb{E}_p[-\log p] = -\sum_i p_i \log p_i \qquad\qquad "
-             r"H(\mathcal{N}(\mu, \sigma^2)) = -\int p \log p \, dx = \tfrac12 \log(2\pi e \sigma^2)")
+    st.latex(
+        r"H(p) = \mathbb{E}_p[-\log p] = -\sum_i p_i \log p_i \qquad\qquad "
+        r"H(\mathcal{N}(\mu, \sigma^2)) = -\int p \log p \, dx = \tfrac12 \log(2\pi e \sigma^2)"
+    )
     disc, gauss = st.columns(2, gap="large")
     with disc:
-        st.markdown("**A discrete distribution.** Edit the weights (any non-negative numbers; they are "
-                    "normalized). Add or delete rows. Entropy is the average surprise over the outcomes.")
+        st.markdown(
+            "**A discrete distribution.** Edit the weights (any non-negative numbers; they are "
+            "normalized). Add or delete rows. Entropy is the average surprise over the outcomes."
+        )
         ed_col, fig_col = st.columns([1.7, 2])
         with ed_col:
-            table = st.data_editor(DEFAULT_TABLE, num_rows="dynamic", key="ent_table", hide_index=True,
-                                   column_config={"outcome": st.column_config.TextColumn("outcome", width=80),
-                                                  "weight": st.column_config.NumberColumn("weight", format="%.3g",
-                                                                                          width=75)})
+            table = st.data_editor(
+                DEFAULT_TABLE,
+                num_rows="dynamic",
+                key="ent_table",
+                hide_index=True,
+                column_config={
+                    "outcome": st.column_config.TextColumn("outcome", width=80),
+                    "weight": st.column_config.NumberColumn("weight", format="%.3g", width=75),
+                },
+            )
         with fig_col:
             try:
                 probs, h = post.discrete_entropy(pd.to_numeric(table["weight"], errors="coerce").to_numpy(), unit)
             except InputError as e:
                 st.error(f"Cannot compute the entropy: {e}")
                 return  # only this panel stops; the other tabs still draw
-            names = [str(o) if o is not None and str(o) != "nan" else f"#{i + 1}"
-                     for i, o in enumerate(table["outcome"])]
+            names = [
+                str(o) if o is not None and str(o) != "nan" else f"#{i + 1}" for i, o in enumerate(table["outcome"])
+            ]
             info = [f"{post.information(p, unit):.2f} {U}s" if p > 0 else "never" for p in probs]
-            fig = go.Figure(go.Bar(x=names, y=probs, text=info, textposition="outside", marker_color=P_COLOR,
-                                   hovertemplate="%{x}: p = %{y:.4f}, surprise %{text}<extra></extra>"))
+            fig = go.Figure(
+                go.Bar(
+                    x=names,
+                    y=probs,
+                    text=info,
+                    textposition="outside",
+                    marker_color=P_COLOR,
+                    hovertemplate="%{x}: p = %{y:.4f}, surprise %{text}<extra></extra>",
+                )
+            )
             fig.update_yaxes(title_text="probability", range=[0, min(1.0, probs.max() * 1.25 + 0.05)])
             fig.update_layout(title=dict(text="bar labels: the surprise -log p of each outcome", font=dict(size=12)))
             st.plotly_chart(compact(fig, 300), key="ent_bar")
         k = int((probs > 0).sum())
         c1, c2 = st.columns(2)
         c1.metric("Entropy H", f"{h:.4f} {unit}")
-        c2.metric(f"Uniform over {k}: log {k}", f"{post.in_units(math.log(k), unit):.4f} {unit}",
-                  help="The most entropy any distribution over these outcomes can have: all equally likely.")
+        c2.metric(
+            f"Uniform over {k}: log {k}",
+            f"{post.in_units(math.log(k), unit):.4f} {unit}",
+            help="The most entropy any distribution over these outcomes can have: all equally likely.",
+        )
     with gauss:
-        st.markdown("**A Gaussian.** For a density the same average gives the differential entropy. It grows "
-                    "with the log of the spread and, unlike the discrete case, goes negative for narrow "
-                    "Gaussians (sigma below 1/sqrt(2 pi e) = 0.242).")
+        st.markdown(
+            "**A Gaussian.** For a density the same average gives the differential entropy. It grows "
+            "with the log of the spread and, unlike the discrete case, goes negative for narrow "
+            "Gaussians (sigma below 1/sqrt(2 pi e) = 0.242)."
+        )
         sd = st.slider("sigma", 0.05, 5.0, 1.0, step=0.05, key="ent_sigma")
         h_closed = float(objectives.gaussian_entropy_1d(sd))
         h_num = post.gaussian_entropy_numeric(sd)
         sds = np.linspace(0.05, 5.0, 200)
         fig = make_subplots(rows=1, cols=2, subplot_titles=(f"N(0, {sd:g}^2)", "entropy against sigma"))
         xs = np.linspace(-4 * max(sd, 1.0), 4 * max(sd, 1.0), 400)
-        fig.add_trace(go.Scatter(x=xs, y=np.exp(-0.5 * (xs / sd) ** 2) / (sd * math.sqrt(2 * math.pi)),
-                                 fill="tozeroy", line=dict(color=P_COLOR), showlegend=False), row=1, col=1)
-        fig.add_trace(go.Scatter(x=sds, y=post.in_units(objectives.gaussian_entropy_1d(sds).numpy(), unit),
-                                 line=dict(color=P_COLOR), showlegend=False), row=1, col=2)
-        fig.add_trace(go.Scatter(x=[sd], y=[post.in_units(h_closed, unit)], mode="markers",
-                                 marker=dict(color=Q_COLOR, size=11), showlegend=False), row=1, col=2)
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=np.exp(-0.5 * (xs / sd) ** 2) / (sd * math.sqrt(2 * math.pi)),
+                fill="tozeroy",
+                line=dict(color=P_COLOR),
+                showlegend=False,
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=sds,
+                y=post.in_units(objectives.gaussian_entropy_1d(sds).numpy(), unit),
+                line=dict(color=P_COLOR),
+                showlegend=False,
+            ),
+            row=1,
+            col=2,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[sd],
+                y=[post.in_units(h_closed, unit)],
+                mode="markers",
+                marker=dict(color=Q_COLOR, size=11),
+                showlegend=False,
+            ),
+            row=1,
+            col=2,
+        )
         fig.add_hline(y=0, line=dict(color="gray", width=1), row=1, col=2)
         fig.update_xaxes(title_text="x", row=1, col=1)
         fig.update_xaxes(title_text="sigma", row=1, col=2)
@@ -128,8 +202,12 @@ def entropy_panel() -> None:
         st.plotly_chart(compact(fig, 300), key="ent_gauss")
         c1, c2 = st.columns(2)
         c1.metric("H closed form", fmt(h_closed))
-        c2.metric("H by numerical integration", fmt(h_num), delta=f"difference {abs(h_num - h_closed):.1e} nats",
-                  delta_color="off")
+        c2.metric(
+            "H by numerical integration",
+            fmt(h_num),
+            delta=f"difference {abs(h_num - h_closed):.1e} nats",
+            delta_color="off",
+        )
 
 
 # ---- (c) KL of two Gaussians, both ways ----
@@ -142,54 +220,98 @@ def kl_panel() -> None:
     sq = cols[3].slider("sigma of q", 0.1, 4.0, 0.5, 0.05, key="kl_sd_q")
     curves = post.gaussian_kl_integrands(mp, sp, mq, sq)
     num = post.gaussian_divergences_numeric(mp, sp, mq, sq)
-    closed = {"kl_pq": float(objectives.gaussian_kl_1d(mp, sp, mq, sq)),
-              "kl_qp": float(objectives.gaussian_kl_1d(mq, sq, mp, sp)),
-              "h_p": float(objectives.gaussian_entropy_1d(sp)),
-              "h_pq": float(objectives.gaussian_cross_entropy_1d(mp, sp, mq, sq))}
+    closed = {
+        "kl_pq": float(objectives.gaussian_kl_1d(mp, sp, mq, sq)),
+        "kl_qp": float(objectives.gaussian_kl_1d(mq, sq, mp, sp)),
+        "h_p": float(objectives.gaussian_entropy_1d(sp)),
+        "h_pq": float(objectives.gaussian_cross_entropy_1d(mp, sp, mq, sq)),
+    }
     fig_col, num_col = st.columns([3, 2], gap="medium")
     with fig_col:
         x = curves["x"]
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.45, 0.55],
-                            subplot_titles=("densities", f"KL integrands (their areas are the KLs, in {unit})"))
+        fig = make_subplots(
+            rows=2,
+            cols=1,
+            shared_xaxes=True,
+            vertical_spacing=0.08,
+            row_heights=[0.45, 0.55],
+            subplot_titles=("densities", f"KL integrands (their areas are the KLs, in {unit})"),
+        )
         fig.add_trace(go.Scatter(x=x, y=curves["p"], name="p", line=dict(color=P_COLOR, width=2.5)), row=1, col=1)
         fig.add_trace(go.Scatter(x=x, y=curves["q"], name="q", line=dict(color=Q_COLOR, width=2.5)), row=1, col=1)
-        fig.add_trace(go.Scatter(x=x, y=post.in_units(curves["p_log_p_over_q"], unit), fill="tozeroy",
-                                 name=f"p log(p/q): area KL(p||q) = {post.in_units(closed['kl_pq'], unit):.3f}",
-                                 line=dict(color=P_COLOR)), row=2, col=1)
-        fig.add_trace(go.Scatter(x=x, y=post.in_units(curves["q_log_q_over_p"], unit), fill="tozeroy",
-                                 name=f"q log(q/p): area KL(q||p) = {post.in_units(closed['kl_qp'], unit):.3f}",
-                                 line=dict(color=Q_COLOR)), row=2, col=1)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=post.in_units(curves["p_log_p_over_q"], unit),
+                fill="tozeroy",
+                name=f"p log(p/q): area KL(p||q) = {post.in_units(closed['kl_pq'], unit):.3f}",
+                line=dict(color=P_COLOR),
+            ),
+            row=2,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=post.in_units(curves["q_log_q_over_p"], unit),
+                fill="tozeroy",
+                name=f"q log(q/p): area KL(q||p) = {post.in_units(closed['kl_qp'], unit):.3f}",
+                line=dict(color=Q_COLOR),
+            ),
+            row=2,
+            col=1,
+        )
         fig.add_hline(y=0, line=dict(color="gray", width=1), row=2, col=1)
         fig.update_xaxes(title_text="x", row=2, col=1)
         compact(fig, 540).update_layout(legend=dict(orientation="h", yanchor="top", y=-0.1, x=0))
         st.plotly_chart(fig, key="kl_fig")
     with num_col:
         closed["kl_via_h"], num["kl_via_h"] = closed["h_pq"] - closed["h_p"], num["h_pq"] - num["h_p"]
-        rows = [("KL(p || q)", "kl_pq"), ("KL(q || p)", "kl_qp"), ("H(p)", "h_p"), ("H(p, q)", "h_pq"),
-                ("H(p, q) - H(p)", "kl_via_h")]
-        df = pd.DataFrame({"quantity": [r[0] for r in rows],
-                           "closed form": [post.in_units(closed[k], unit) for _, k in rows],
-                           "numerical": [post.in_units(num[k], unit) for _, k in rows]})
+        rows = [
+            ("KL(p || q)", "kl_pq"),
+            ("KL(q || p)", "kl_qp"),
+            ("H(p)", "h_p"),
+            ("H(p, q)", "h_pq"),
+            ("H(p, q) - H(p)", "kl_via_h"),
+        ]
+        df = pd.DataFrame(
+            {
+                "quantity": [r[0] for r in rows],
+                "closed form": [post.in_units(closed[k], unit) for _, k in rows],
+                "numerical": [post.in_units(num[k], unit) for _, k in rows],
+            }
+        )
         df["|diff|"] = (df["closed form"] - df["numerical"]).abs()
-        st.dataframe(df, hide_index=True, key="kl_table",
-                     column_config={"closed form": st.column_config.NumberColumn(format="%.6f"),
-                                    "numerical": st.column_config.NumberColumn(format="%.6f"),
-                                    "|diff|": st.column_config.NumberColumn(format="%.0e")})
-        st.caption(f"In {unit}. Numerical: adaptive quadrature (scipy quad) of each integral. "
-                   f"KL(p||q) = {fmt(closed['kl_pq'])} (closed) = {fmt(num['kl_pq'])} (quad); "
-                   f"KL(q||p) = {fmt(closed['kl_qp'])} (closed) = {fmt(num['kl_qp'])} (quad).")
+        st.dataframe(
+            df,
+            hide_index=True,
+            key="kl_table",
+            column_config={
+                "closed form": st.column_config.NumberColumn(format="%.6f"),
+                "numerical": st.column_config.NumberColumn(format="%.6f"),
+                "|diff|": st.column_config.NumberColumn(format="%.0e"),
+            },
+        )
+        st.caption(
+            f"In {unit}. Numerical: adaptive quadrature (scipy quad) of each integral. "
+            f"KL(p||q) = {fmt(closed['kl_pq'])} (closed) = {fmt(num['kl_pq'])} (quad); "
+            f"KL(q||p) = {fmt(closed['kl_qp'])} (closed) = {fmt(num['kl_qp'])} (quad)."
+        )
     m1, m2 = st.columns(2)
     m1.latex(r"\mathrm{KL}(p\,\|\,q) = \int p \log\frac{p}{q}\,dx = H(p, q) - H(p) \;\ge\; 0")
     m1.latex(r"H(p, q) = -\!\int p\log q\,dx, \quad H(p) = -\!\int p\log p\,dx")
-    m2.latex(r"\mathrm{KL}(\mathcal{N}_1\|\mathcal{N}_2) = \log\frac{\sigma_2}{\sigma_1} + "
-             r"\frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2} - \frac12")
+    m2.latex(
+        r"\mathrm{KL}(\mathcal{N}_1\|\mathcal{N}_2) = \log\frac{\sigma_2}{\sigma_1} + "
+        r"\frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2} - \frac12"
+    )
     with num_col:
         st.markdown(
             "Cross-entropy H(p, q) is the average surprise when outcomes come from p but you score them with q; "
             "the KL is what you lose for using the wrong model. The integrand can dip below zero where q is "
             "larger than p, but the total never does. Swap the roles and the answer changes: KL(p||q) is large "
             "where **p** has mass that q barely covers, KL(q||p) where **q** does. Make q narrow and inside p "
-            "to see the two directions disagree.")
+            "to see the two directions disagree."
+        )
 
 
 # ---- (d) the selected model's own q(z|x) against the prior ----
@@ -199,8 +321,10 @@ def model_panel() -> None:
         st.info("No model is selected for this dataset: train one on the Train page or pick another dataset.")
         return
     if not sel.model.is_vae:
-        st.info(f"**{sel.model_name}** is a plain autoencoder: it maps each input to a single code z = e(x), not "
-                "to a distribution, so there is no q(z|x) and no KL to the prior. Pick a VAE in the sidebar.")
+        st.info(
+            f"**{sel.model_name}** is a plain autoencoder: it maps each input to a single code z = e(x), not "
+            "to a distribution, so there is no q(z|x) and no KL to the prior. Pick a VAE in the sidebar."
+        )
         return
     ds = sel.dataset
     left, right = st.columns([1, 3], gap="large")
@@ -208,13 +332,23 @@ def model_panel() -> None:
         idx = st.number_input(f"Input index (0 to {ds.n - 1})", 0, ds.n - 1, 0, step=1, key="klm_index")
         x = np.array(ds.x[int(idx)])  # a copy: dataset arrays are read-only
         if ds.image_shape is not None:
-            img = go.Figure(go.Heatmap(z=x.reshape(ds.image_shape)[::-1], colorscale="gray_r", showscale=False,
-                                       zmin=0, zmax=1, hoverinfo="skip"))
+            img = go.Figure(
+                go.Heatmap(
+                    z=x.reshape(ds.image_shape)[::-1],
+                    colorscale="gray_r",
+                    showscale=False,
+                    zmin=0,
+                    zmax=1,
+                    hoverinfo="skip",
+                )
+            )
             img.update_xaxes(visible=False, constrain="domain")
             img.update_yaxes(visible=False, scaleanchor="x")
-            img.update_layout(height=200, margin=dict(l=0, r=0, t=24, b=0),
-                              title=dict(text="input" + ("" if ds.y is None else f" (label {ds.y[int(idx)]})"),
-                                         font=dict(size=13)))
+            img.update_layout(
+                height=200,
+                margin=dict(l=0, r=0, t=24, b=0),
+                title=dict(text="input" + ("" if ds.y is None else f" (label {ds.y[int(idx)]})"), font=dict(size=13)),
+            )
             st.plotly_chart(img, key="klm_img")
         else:
             st.caption("x = " + ", ".join(f"{v:.2f}" for v in ds.to_data_units(x[None])[0][:8]))
@@ -224,16 +358,40 @@ def model_panel() -> None:
     mu, sd = mu[0].double().cpu().numpy(), np.exp(0.5 * logvar[0].double().cpu().numpy())
     with right:
         names = [f"z{j + 1}" for j in range(len(per_dim))]
-        fig = make_subplots(rows=1, cols=2, column_widths=[0.4, 0.6],
-                            subplot_titles=(f"KL per latent dimension ({unit})",
-                                            "q(z_j | x) for each dimension, against the prior N(0, 1)"))
-        fig.add_trace(go.Bar(x=names, y=post.in_units(per_dim, unit), marker_color=Q_COLOR, showlegend=False,
-                             text=[f"{post.in_units(v, unit):.2f}" for v in per_dim], textposition="outside"),
-                      row=1, col=1)
+        fig = make_subplots(
+            rows=1,
+            cols=2,
+            column_widths=[0.4, 0.6],
+            subplot_titles=(
+                f"KL per latent dimension ({unit})",
+                "q(z_j | x) for each dimension, against the prior N(0, 1)",
+            ),
+        )
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=post.in_units(per_dim, unit),
+                marker_color=Q_COLOR,
+                showlegend=False,
+                text=[f"{post.in_units(v, unit):.2f}" for v in per_dim],
+                textposition="outside",
+            ),
+            row=1,
+            col=1,
+        )
         lim = max(4.0, float(np.max(np.abs(mu) + 4 * sd)))
         zz = np.linspace(-lim, lim, 600)
-        fig.add_trace(go.Scatter(x=zz, y=np.exp(-0.5 * zz**2) / math.sqrt(2 * math.pi), name="prior N(0, 1)",
-                                 fill="tozeroy", line=dict(color="gray")), row=1, col=2)
+        fig.add_trace(
+            go.Scatter(
+                x=zz,
+                y=np.exp(-0.5 * zz**2) / math.sqrt(2 * math.pi),
+                name="prior N(0, 1)",
+                fill="tozeroy",
+                line=dict(color="gray"),
+            ),
+            row=1,
+            col=2,
+        )
         for j in range(min(len(per_dim), 8)):
             dens = np.exp(-0.5 * ((zz - mu[j]) / sd[j]) ** 2) / (sd[j] * math.sqrt(2 * math.pi))
             fig.add_trace(go.Scatter(x=zz, y=dens, name=f"q(z{j + 1}|x)"), row=1, col=2)
@@ -242,12 +400,16 @@ def model_panel() -> None:
         compact(fig, 360).update_layout(legend=dict(orientation="h", yanchor="top", y=-0.15, x=0.4))
         st.plotly_chart(fig, key="klm_fig")
         st.metric("KL(q(z|x) || N(0, I)), summed over dimensions", fmt(float(per_dim.sum())))
-    st.latex(r"\mathrm{KL}\big(q(z|x)\,\|\,\mathcal{N}(0, I)\big) = \sum_j \tfrac12\left(\mu_j^2 + \sigma_j^2 - 1 - "
-             r"\log \sigma_j^2\right)")
-    st.caption(f"Model **{sel.model_name}**: the encoder gives mu = ({', '.join(f'{v:.3f}' for v in mu)}) and "
-               f"sigma = ({', '.join(f'{v:.3f}' for v in sd)}). This KL is the price, per input, that the VAE's "
-               "loss charges for moving the code away from the prior; with a large beta the model pays little of it "
-               "(q sits on the prior), with beta = 0 it pays a lot.")
+    st.latex(
+        r"\mathrm{KL}\big(q(z|x)\,\|\,\mathcal{N}(0, I)\big) = \sum_j \tfrac12\left(\mu_j^2 + \sigma_j^2 - 1 - "
+        r"\log \sigma_j^2\right)"
+    )
+    st.caption(
+        f"Model **{sel.model_name}**: the encoder gives mu = ({', '.join(f'{v:.3f}' for v in mu)}) and "
+        f"sigma = ({', '.join(f'{v:.3f}' for v in sd)}). This KL is the price, per input, that the VAE's "
+        "loss charges for moving the code away from the prior; with a large beta the model pays little of it "
+        "(q sits on the prior), with beta = 0 it pays a lot."
+    )
 
 
 # ---- (e) Bayes' rule: prior x likelihood -> posterior ----
@@ -264,12 +426,32 @@ def bayes_panel() -> None:
     with fig_col:
         fig = go.Figure()
         fig.add_trace(go.Scatter(x=r["z"], y=r["prior"], name="prior p(z)", line=dict(color="gray", width=2)))
-        fig.add_trace(go.Scatter(x=r["z"], y=r["likelihood"], name="likelihood p(x|z) (as a function of z)",
-                                 line=dict(color=P_COLOR, width=2)))
-        fig.add_trace(go.Scatter(x=r["z"], y=r["posterior_grid"], name="prior x likelihood, normalized on the grid",
-                                 fill="tozeroy", line=dict(color=POST_COLOR, width=5), opacity=0.6))
-        fig.add_trace(go.Scatter(x=r["z"], y=r["posterior_exact"], name="exact conjugate posterior",
-                                 line=dict(color="black", width=1.5, dash="dash")))
+        fig.add_trace(
+            go.Scatter(
+                x=r["z"],
+                y=r["likelihood"],
+                name="likelihood p(x|z) (as a function of z)",
+                line=dict(color=P_COLOR, width=2),
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=r["z"],
+                y=r["posterior_grid"],
+                name="prior x likelihood, normalized on the grid",
+                fill="tozeroy",
+                line=dict(color=POST_COLOR, width=5),
+                opacity=0.6,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=r["z"],
+                y=r["posterior_exact"],
+                name="exact conjugate posterior",
+                line=dict(color="black", width=1.5, dash="dash"),
+            )
+        )
         peak = np.maximum.reduce([r["prior"], r["likelihood"], r["posterior_grid"]])
         shown = r["z"][peak > 1e-3 * peak.max()]
         fig.update_xaxes(title_text="z (the unknown mean)", range=[shown[0], shown[-1]])
@@ -280,8 +462,10 @@ def bayes_panel() -> None:
         st.latex(r"p(z\,|\,x) = \frac{p(x\,|\,z)\,p(z)}{p(x)}")
         st.latex(r"p(x) = \int p(x\,|\,z)\,p(z)\,dz")
         st.latex(r"\frac{1}{\sigma_{\text{post}}^2} = \frac{1}{\sigma_0^2} + \frac{n}{\sigma^2}")
-        st.latex(r"\mu_{\text{post}} = \sigma_{\text{post}}^2\left(\frac{\mu_0}{\sigma_0^2} + "
-                 r"\frac{n\,\bar x}{\sigma^2}\right)")
+        st.latex(
+            r"\mu_{\text{post}} = \sigma_{\text{post}}^2\left(\frac{\mu_0}{\sigma_0^2} + "
+            r"\frac{n\,\bar x}{\sigma^2}\right)"
+        )
         c1, c2 = st.columns(2)
         c1.metric("posterior mean", f"{r['post_mean']:.4f}")
         c2.metric("posterior sigma", f"{r['post_sd']:.4f}")
@@ -294,7 +478,8 @@ def bayes_panel() -> None:
             "precision is the sum of the two precisions and its mean a precision-weighted average: more "
             "observations, or less noise, pull it away from the prior towards the data. In a VAE the "
             "normalizer p(x) has no closed form, which is why the encoder approximates p(z|x) instead (see the "
-            "ELBO page).")
+            "ELBO page)."
+        )
 
 
 with tab_info:

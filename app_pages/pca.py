@@ -15,20 +15,36 @@ st.title("PCA vs autoencoder")
 
 left, right = st.columns([3, 2], gap="large")
 with right:
-    st.markdown("PCA keeps the k directions of largest variance: with U the top k eigenvectors of the data "
-                "covariance, the code and the reconstruction are")
+    st.markdown(
+        "PCA keeps the k directions of largest variance: with U the top k eigenvectors of the data "
+        "covariance, the code and the reconstruction are"
+    )
     st.latex(r"z = U^\top (x - \bar x), \qquad \hat x = \bar x + U U^\top (x - \bar x).")
-    st.markdown("An autoencoder learns an encoder e and a decoder d by minimizing the squared reconstruction "
-                "error. When both are linear, the best decoder spans **the same subspace** as U (its axes may be "
-                "rotated or sheared), so it cannot beat PCA. Non-linear maps can follow a curved manifold, like "
-                "the swiss roll, with fewer dimensions. A VAE pays for its KL term with some reconstruction error.")
+    st.markdown(
+        "An autoencoder learns an encoder e and a decoder d by minimizing the squared reconstruction "
+        "error. When both are linear, the best decoder spans **the same subspace** as U (its axes may be "
+        "rotated or sheared), so it cannot beat PCA. Non-linear maps can follow a curved manifold, like "
+        "the swiss roll, with fewer dimensions. A VAE pays for its KL term with some reconstruction error."
+    )
     dims_all = [k for k in (1, 2, 3, 4, 6, 8, 12, 16) if k <= min(ds.dim, ds.n)]
-    dims = st.multiselect("Latent sizes to compare", dims_all, default=[k for k in dims_all if k <= 8][:6],
-                          key="pca_dims")
-    epochs = st.slider("Training epochs per model", 5, 200, 20, 5, key="pca_epochs",
-                       help="More epochs bring the linear AE closer to the PCA optimum (smaller angles).")
-    run = st.button("Train the autoencoders", type="primary", key="pca_run",
-                    help="Trains a linear AE, an AE and a VAE for every latent size. Results are cached for everyone.")
+    dims = st.multiselect(
+        "Latent sizes to compare", dims_all, default=[k for k in dims_all if k <= 8][:6], key="pca_dims"
+    )
+    epochs = st.slider(
+        "Training epochs per model",
+        5,
+        200,
+        20,
+        5,
+        key="pca_epochs",
+        help="More epochs bring the linear AE closer to the PCA optimum (smaller angles).",
+    )
+    run = st.button(
+        "Train the autoencoders",
+        type="primary",
+        key="pca_run",
+        help="Trains a linear AE, an AE and a VAE for every latent size. Results are cached for everyone.",
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -42,8 +58,9 @@ def pca_only(name: str, x: np.ndarray, kmax: int):
 @st.cache_data(show_spinner=False, max_entries=16)
 def comparison(name: str, x: np.ndarray, dims: tuple, epochs: int, device: str):
     bar = st.progress(0.0, text="starting...")
-    res = metrics.pca_comparison(ds, latent_dims=dims, epochs=epochs, device=device,
-                                 on_step=lambda i, n, label: bar.progress(i / n, text=label))
+    res = metrics.pca_comparison(
+        ds, latent_dims=dims, epochs=epochs, device=device, on_step=lambda i, n, label: bar.progress(i / n, text=label)
+    )
     bar.empty()
     return res
 
@@ -64,23 +81,42 @@ if st.session_state.get("pca_key") == key:
         st.error(str(e))
 
 with left:
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("reconstruction error vs latent size",
-                                                        "principal angles: linear AE vs PCA"))
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=("reconstruction error vs latent size", "principal angles: linear AE vs PCA")
+    )
     ks = np.arange(1, len(evr) + 1)
-    fig.add_trace(go.Scatter(x=ks, y=total_var * (1 - np.cumsum(evr)), name="PCA (exact)",
-                             line=dict(color="#636efa")), row=1, col=1)
+    fig.add_trace(
+        go.Scatter(x=ks, y=total_var * (1 - np.cumsum(evr)), name="PCA (exact)", line=dict(color="#636efa")),
+        row=1,
+        col=1,
+    )
     if res is not None:
         for name, color, dash in (("linear_ae", "#00cc96", "dash"), ("ae", "#ef553b", None), ("vae", "#ab63fa", None)):
-            fig.add_trace(go.Scatter(x=res["latent_dims"], y=res["errors"][name], mode="lines+markers",
-                                     name={"linear_ae": "linear AE", "ae": "non-linear AE", "vae": "VAE"}[name],
-                                     line=dict(color=color, dash=dash)), row=1, col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=res["latent_dims"],
+                    y=res["errors"][name],
+                    mode="lines+markers",
+                    name={"linear_ae": "linear AE", "ae": "non-linear AE", "vae": "VAE"}[name],
+                    line=dict(color=color, dash=dash),
+                ),
+                row=1,
+                col=1,
+            )
         for k, ang in zip(res["latent_dims"], res["angles"]):
-            fig.add_trace(go.Box(y=ang, name=f"k={k}", marker_color="#00cc96", showlegend=False, boxpoints="all"),
-                          row=1, col=2)
+            fig.add_trace(
+                go.Box(y=ang, name=f"k={k}", marker_color="#00cc96", showlegend=False, boxpoints="all"), row=1, col=2
+            )
         fig.update_yaxes(title_text="degrees", row=1, col=2)
     else:
-        fig.add_annotation(text="press <b>Train the autoencoders</b><br>to measure the linear AE's subspace",
-                           xref="paper", yref="paper", x=0.78, y=0.5, showarrow=False)
+        fig.add_annotation(
+            text="press <b>Train the autoencoders</b><br>to measure the linear AE's subspace",
+            xref="paper",
+            yref="paper",
+            x=0.78,
+            y=0.5,
+            showarrow=False,
+        )
         fig.update_xaxes(visible=False, row=1, col=2)
         fig.update_yaxes(visible=False, row=1, col=2)
     fig.update_xaxes(title_text="latent size k", row=1, col=1)
@@ -91,26 +127,36 @@ with left:
         k2 = res["latent_dims"]
         i2 = k2.index(2) if 2 in k2 else 0
         e = {n: res["errors"][n][i2] for n in res["errors"]}
-        st.caption(f"At k = {k2[i2]}: PCA {e['pca']:.3f}, linear AE {e['linear_ae']:.3f} "
-                   f"({100 * (e['linear_ae'] / e['pca'] - 1):+.1f}%), non-linear AE {e['ae']:.3f}, VAE {e['vae']:.3f}."
-                   f" Largest principal angle {float(np.max(res['angles'][i2])):.1f} degrees. Trained "
-                   f"{res['settings']['epochs']} epochs per model in {res['seconds']:.1f} s.")
+        st.caption(
+            f"At k = {k2[i2]}: PCA {e['pca']:.3f}, linear AE {e['linear_ae']:.3f} "
+            f"({100 * (e['linear_ae'] / e['pca'] - 1):+.1f}%), non-linear AE {e['ae']:.3f}, VAE {e['vae']:.3f}."
+            f" Largest principal angle {float(np.max(res['angles'][i2])):.1f} degrees. Trained "
+            f"{res['settings']['epochs']} epochs per model in {res['seconds']:.1f} s."
+        )
         if ds.image_shape is None:
-            st.caption("The VAE here uses a Gaussian likelihood with c = 1. On standardized data that is as large as "
-                       "each feature's variance, so the KL term outweighs what a code would save in reconstruction "
-                       "and the codes collapse toward the prior: its error stays near the total variance. A smaller "
-                       "c (Train page) lets it encode.")
+            st.caption(
+                "The VAE here uses a Gaussian likelihood with c = 1. On standardized data that is as large as "
+                "each feature's variance, so the KL term outweighs what a code would save in reconstruction "
+                "and the codes collapse toward the prior: its error stays near the total variance. A smaller "
+                "c (Train page) lets it encode."
+            )
     else:
-        st.caption("The blue curve is exact: PCA's error with k components is the sum of the remaining eigenvalues. "
-                   "Train the autoencoders to put them on the same axes.")
+        st.caption(
+            "The blue curve is exact: PCA's error with k components is the sum of the remaining eigenvalues. "
+            "Train the autoencoders to put them on the same axes."
+        )
 
 st.subheader("2-D codes side by side")
 emb = res["embeddings"] if res is not None and res["embeddings"] is not None else {"pca": scores}
 cols = st.columns(4)
 for col, name in zip(cols, ("pca", "linear_ae", "ae", "vae")):
     with col:
-        title = {"pca": "PCA scores", "linear_ae": "linear AE codes", "ae": "non-linear AE codes",
-                 "vae": "VAE posterior means"}[name]
+        title = {
+            "pca": "PCA scores",
+            "linear_ae": "linear AE codes",
+            "ae": "non-linear AE codes",
+            "vae": "VAE posterior means",
+        }[name]
         if name not in emb:
             st.caption(f"{title}: train the autoencoders (k = 2 included) to see this.")
             continue
@@ -122,14 +168,25 @@ if res is not None and res["reconstructions"] is not None:
     r = res["reconstructions"]
     if ds.image_shape is not None:
         rows = np.concatenate([r[n] for n in ("original", "pca", "linear_ae", "ae", "vae")])
-        st.plotly_chart(show_grid(rows, ds.image_shape, len(r["index"]), height=320), key="pca_recon",
-                        config={"displayModeBar": False})
+        st.plotly_chart(
+            show_grid(rows, ds.image_shape, len(r["index"]), height=320),
+            key="pca_recon",
+            config={"displayModeBar": False},
+        )
         st.caption("Rows, top to bottom: original, PCA, linear AE, non-linear AE, VAE.")
     else:
         f = go.Figure()
         for n, c in (("original", "#444"), ("pca", "#636efa"), ("ae", "#ef553b"), ("vae", "#ab63fa")):
             p = ds.to_data_units(r[n])
-            f.add_trace(go.Scatter3d(x=p[:, 0], y=p[:, 1], z=p[:, 2] if p.shape[1] > 2 else p[:, 1] * 0,
-                                     mode="markers", name=n, marker=dict(size=4, color=c)))
+            f.add_trace(
+                go.Scatter3d(
+                    x=p[:, 0],
+                    y=p[:, 1],
+                    z=p[:, 2] if p.shape[1] > 2 else p[:, 1] * 0,
+                    mode="markers",
+                    name=n,
+                    marker=dict(size=4, color=c),
+                )
+            )
         f.update_layout(height=420, margin=dict(l=0, r=0, t=10, b=0))
         st.plotly_chart(f, key="pca_recon3d")

@@ -15,10 +15,8 @@ BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 
 
 @st.cache_data(show_spinner="Drawing gradient estimates...", max_entries=64)
-def run(key: str, mu: float, sigma: float, batch: int, n_estimates: int, a: float, seed: int,
-        baseline: bool) -> dict:
-    return estimators.compare(key, mu, sigma, batch=batch, n_estimates=n_estimates, a=a, seed=seed,
-                              baseline=baseline)
+def run(key: str, mu: float, sigma: float, batch: int, n_estimates: int, a: float, seed: int, baseline: bool) -> dict:
+    return estimators.compare(key, mu, sigma, batch=batch, n_estimates=n_estimates, a=a, seed=seed, baseline=baseline)
 
 
 def shared_bins(*samples: np.ndarray, nbins: int = 70) -> dict:
@@ -40,18 +38,34 @@ def experiment() -> None:
     with ctl:
         st.markdown("**Estimate the gradient of E[f(z)], z ~ N(mu, sigma^2), with respect to mu and sigma.**")
         c1, c2 = st.columns(2)
-        key = c1.selectbox("test function f", list(estimators.FUNCTIONS), key="rp_f",
-                           format_func=lambda k: "f(z) = " + k.replace("step(z-a)", "1[z > a]"))
+        key = c1.selectbox(
+            "test function f",
+            list(estimators.FUNCTIONS),
+            key="rp_f",
+            format_func=lambda k: "f(z) = " + k.replace("step(z-a)", "1[z > a]"),
+        )
         fn = estimators.get_function(key)
-        a = c2.slider("shift a", -3.0, 3.0, 0.5, 0.1, key="rp_a", disabled=not fn.uses_a,
-                      help="Only used by the functions that contain a.")
+        a = c2.slider(
+            "shift a",
+            -3.0,
+            3.0,
+            0.5,
+            0.1,
+            key="rp_a",
+            disabled=not fn.uses_a,
+            help="Only used by the functions that contain a.",
+        )
         mu = c1.slider("mu", -3.0, 3.0, 1.0, 0.05, key="rp_mu")
         sigma = c2.slider("sigma", 0.1, 3.0, 1.0, 0.05, key="rp_sigma")
         batch = c1.select_slider("draws per estimate (batch m)", BATCHES, 16, key="rp_m")
         n_est = c2.select_slider("number of estimates", [500, 1000, 2000, 5000], 2000, key="rp_n")
-        baseline = c1.toggle("baseline (score fn.)", False, key="rp_baseline",
-                             help="Subtract from each f(z_j) the mean of the other draws of its batch: still "
-                                  "unbiased, usually less variance. Needs m >= 2.")
+        baseline = c1.toggle(
+            "baseline (score fn.)",
+            False,
+            key="rp_baseline",
+            help="Subtract from each f(z_j) the mean of the other draws of its batch: still "
+            "unbiased, usually less variance. Needs m >= 2.",
+        )
         seed = int(c2.number_input("seed", 0, 2**31 - 1, 0, key="rp_seed"))
     try:
         r = run(key, mu, sigma, int(batch), int(n_est), a if fn.uses_a else 0.0, seed, baseline)
@@ -60,48 +74,90 @@ def experiment() -> None:
         return
     rs, ss = r["reparam_summary"], r["score_summary"]
     with fig_col:
-        fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08,
-                            subplot_titles=(f"d/dmu E[f]: exact {r['exact'][0]:.4f}",
-                                            f"d/dsigma E[f]: exact {r['exact'][1]:.4f}"))
+        fig = make_subplots(
+            rows=1,
+            cols=2,
+            horizontal_spacing=0.08,
+            subplot_titles=(f"d/dmu E[f]: exact {r['exact'][0]:.4f}", f"d/dsigma E[f]: exact {r['exact'][1]:.4f}"),
+        )
         for j in range(2):
-            bins = shared_bins(r["reparam"][:, j], r["score"][:, j], r["exact"][j:j + 1])
-            for est, name, color in ((r["score"], "score function", SCORE_COLOR),
-                                     (r["reparam"], "reparameterization", REP_COLOR)):
-                fig.add_trace(go.Histogram(x=est[:, j], xbins=bins, name=name, marker_color=color, opacity=0.6,
-                                           legendgroup=name, showlegend=j == 0), row=1, col=j + 1)
+            bins = shared_bins(r["reparam"][:, j], r["score"][:, j], r["exact"][j : j + 1])
+            for est, name, color in (
+                (r["score"], "score function", SCORE_COLOR),
+                (r["reparam"], "reparameterization", REP_COLOR),
+            ):
+                fig.add_trace(
+                    go.Histogram(
+                        x=est[:, j],
+                        xbins=bins,
+                        name=name,
+                        marker_color=color,
+                        opacity=0.6,
+                        legendgroup=name,
+                        showlegend=j == 0,
+                    ),
+                    row=1,
+                    col=j + 1,
+                )
             fig.add_vline(x=r["exact"][j], line=dict(color="black", width=2.5), row=1, col=j + 1)
             fig.update_xaxes(range=[bins["start"], bins["end"]], row=1, col=j + 1)
-        fig.update_layout(barmode="overlay", height=430, margin=dict(l=10, r=10, t=40, b=10),
-                          legend=dict(orientation="h", y=-0.12))
+        fig.update_layout(
+            barmode="overlay", height=430, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.12)
+        )
         fig.update_yaxes(title_text=f"count of {n_est} estimates", row=1, col=1)
         st.plotly_chart(fig, key="rp_fig")
-        st.caption(f"{n_est} estimates of each kind, each the average over m = {batch} draws; bins cover the "
-                   "central 99.5% of the estimates. Black lines: the exact gradient, the derivative of the closed "
-                   "form of E[f] (right).")
+        st.caption(
+            f"{n_est} estimates of each kind, each the average over m = {batch} draws; bins cover the "
+            "central 99.5% of the estimates. Black lines: the exact gradient, the derivative of the closed "
+            "form of E[f] (right)."
+        )
     rows = []
     for name, s in (("reparameterization", rs), ("score function" + (" + baseline" if baseline else ""), ss)):
         for j, par in enumerate(("mu", "sigma")):
-            rows.append({"estimator": name, "gradient": f"d/d{par}", "exact": s["exact"][j], "mean": s["mean"][j],
-                         "s.e.": s["se"][j], "z": s["z"][j], "variance": s["var"][j]})
+            rows.append(
+                {
+                    "estimator": name,
+                    "gradient": f"d/d{par}",
+                    "exact": s["exact"][j],
+                    "mean": s["mean"][j],
+                    "s.e.": s["se"][j],
+                    "z": s["z"][j],
+                    "variance": s["var"][j],
+                }
+            )
     with fig_col:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="rp_table",
-                     column_config={c: st.column_config.NumberColumn(format="%.4f")
-                                    for c in ["exact", "mean", "s.e.", "z", "variance"]})
-        st.caption("s.e.: standard error of the mean of the estimates; z = (mean - exact) / s.e. (an unbiased "
-                   "estimator gives |z| < 3 nearly always); variance: of one estimate.")
+        st.dataframe(
+            pd.DataFrame(rows),
+            hide_index=True,
+            key="rp_table",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.4f") for c in ["exact", "mean", "s.e.", "z", "variance"]
+            },
+        )
+        st.caption(
+            "s.e.: standard error of the mean of the estimates; z = (mean - exact) / s.e. (an unbiased "
+            "estimator gives |z| < 3 nearly always); variance: of one estimate."
+        )
     with ctl:
         c = st.columns(2)
         for j, par in enumerate(("mu", "sigma")):
             ratio = ss["var"][j] / rs["var"][j] if rs["var"][j] > 0 else float("inf")
-            c[j].metric(f"variance ratio, d/d{par}", f"{ratio:.2f}" if np.isfinite(ratio) else "inf",
-                        help="Variance of the score-function estimates divided by that of the reparameterization "
-                             "estimates. Above 1: reparameterization is the more precise one.")
-        st.latex(rf"{fn.latex}, \qquad \mathbb{{E}}_q[f] = {fn.expectation_latex} = "
-                 rf"{fn.expectation(mu, sigma, a if fn.uses_a else 0.0):.4f}")
+            c[j].metric(
+                f"variance ratio, d/d{par}",
+                f"{ratio:.2f}" if np.isfinite(ratio) else "inf",
+                help="Variance of the score-function estimates divided by that of the reparameterization "
+                "estimates. Above 1: reparameterization is the more precise one.",
+            )
+        st.latex(
+            rf"{fn.latex}, \qquad \mathbb{{E}}_q[f] = {fn.expectation_latex} = "
+            rf"{fn.expectation(mu, sigma, a if fn.uses_a else 0.0):.4f}"
+        )
         if not fn.differentiable:
-            st.warning("f is flat wherever its derivative exists, so every reparameterization estimate is 0 even "
-                       "though E[f] changes with mu and sigma: the pathwise trick needs a differentiable f. The "
-                       "score function only evaluates f and stays unbiased.")
+            st.warning(
+                "f is flat wherever its derivative exists, so every reparameterization estimate is 0 even "
+                "though E[f] changes with mu and sigma: the pathwise trick needs a differentiable f. The "
+                "score function only evaluates f and stays unbiased."
+            )
 
 
 experiment()
@@ -114,43 +170,59 @@ with left:
         "A VAE's loss contains an average over z drawn from q(z|x) = N(mu, sigma^2), and mu and sigma come out "
         "of the encoder. A sampling step has no derivative with respect to its parameters, so backpropagation "
         "would stop there. Rewrite the draw as a deterministic function of the parameters and of noise that "
-        "does not depend on them:")
-    st.latex(r"z = \mu + \sigma\,\varepsilon,\quad \varepsilon \sim \mathcal{N}(0, 1) \quad\Rightarrow\quad"
-             r"\frac{\partial z}{\partial \mu} = 1,\;\; \frac{\partial z}{\partial \sigma} = \varepsilon")
-    st.latex(r"\frac{\partial}{\partial\mu}\mathbb{E}_{q}[f(z)] = \mathbb{E}_{\varepsilon}\big[f'(z)\big],\qquad"
-             r"\frac{\partial}{\partial\sigma}\mathbb{E}_{q}[f(z)] = \mathbb{E}_{\varepsilon}\big[f'(z)\,"
-             r"\varepsilon\big]")
+        "does not depend on them:"
+    )
+    st.latex(
+        r"z = \mu + \sigma\,\varepsilon,\quad \varepsilon \sim \mathcal{N}(0, 1) \quad\Rightarrow\quad"
+        r"\frac{\partial z}{\partial \mu} = 1,\;\; \frac{\partial z}{\partial \sigma} = \varepsilon"
+    )
+    st.latex(
+        r"\frac{\partial}{\partial\mu}\mathbb{E}_{q}[f(z)] = \mathbb{E}_{\varepsilon}\big[f'(z)\big],\qquad"
+        r"\frac{\partial}{\partial\sigma}\mathbb{E}_{q}[f(z)] = \mathbb{E}_{\varepsilon}\big[f'(z)\,"
+        r"\varepsilon\big]"
+    )
     st.markdown(
         "Now the randomness is an input, like the data, and the chain rule runs from the loss through z to mu "
         "and sigma. In the experiment, autograd does exactly this on z = mu + sigma * eps "
-        "(`vae_core.model.VAE.reparameterize` is the same line inside the model).")
+        "(`vae_core.model.VAE.reparameterize` is the same line inside the model)."
+    )
 with right:
     st.markdown("#### The alternative: the score function (REINFORCE)")
     st.markdown(
         "The gradient can also be moved onto the log-density, using that the derivative of q equals q times the "
         "derivative of log q. This needs only values of f, not its derivative, so it works for any f, even a "
-        "step or a black box:")
-    st.latex(r"\nabla_{\theta}\,\mathbb{E}_{q_\theta}[f(z)] = \mathbb{E}_{q_\theta}\big[f(z)\,\nabla_\theta \log "
-             r"q_\theta(z)\big]")
-    st.latex(r"\frac{\partial \log q}{\partial \mu} = \frac{z - \mu}{\sigma^2},\qquad "
-             r"\frac{\partial \log q}{\partial \sigma} = \frac{(z-\mu)^2 - \sigma^2}{\sigma^3}")
+        "step or a black box:"
+    )
+    st.latex(
+        r"\nabla_{\theta}\,\mathbb{E}_{q_\theta}[f(z)] = \mathbb{E}_{q_\theta}\big[f(z)\,\nabla_\theta \log "
+        r"q_\theta(z)\big]"
+    )
+    st.latex(
+        r"\frac{\partial \log q}{\partial \mu} = \frac{z - \mu}{\sigma^2},\qquad "
+        r"\frac{\partial \log q}{\partial \sigma} = \frac{(z-\mu)^2 - \sigma^2}{\sigma^3}"
+    )
     st.markdown(
         "Both estimators are unbiased: their histograms centre on the exact gradient. They differ in spread. "
         "The score function multiplies the raw value of f by a noisy weight, so an f that is large on average "
         "(try shifting mu away from 0 with f(z) = z²) gives wild estimates; the reparameterization estimator uses "
         "how f changes near each draw and is usually much tighter. That low variance is why VAEs train with it. "
         "A baseline subtracted from f narrows the score function, but rarely to the same level. The spread of "
-        "every estimator shrinks like 1/m with the batch size m.")
+        "every estimator shrinks like 1/m with the batch size m."
+    )
 
 st.markdown("#### The two computation graphs")
 g1, g2 = st.columns(2, gap="large")
 g1.caption("Sampling inside the graph: the red step has no derivative, so the loss cannot reach the encoder.")
-g1.graphviz_chart('digraph { rankdir=LR; ranksep=0.3; nodesep=0.25; node [shape=box, style=rounded, fontsize=16, '
-                  'margin="0.1,0.04"]; "encoder(x)" -> "mu, sigma"; "mu, sigma" -> "z ~ N(mu, sigma²)" '
-                  '[label="sample", style=dashed, color=red, fontcolor=red, fontsize=14]; '
-                  '"z ~ N(mu, sigma²)" -> "loss(decoder(z))" }')
+g1.graphviz_chart(
+    "digraph { rankdir=LR; ranksep=0.3; nodesep=0.25; node [shape=box, style=rounded, fontsize=16, "
+    'margin="0.1,0.04"]; "encoder(x)" -> "mu, sigma"; "mu, sigma" -> "z ~ N(mu, sigma²)" '
+    '[label="sample", style=dashed, color=red, fontcolor=red, fontsize=14]; '
+    '"z ~ N(mu, sigma²)" -> "loss(decoder(z))" }'
+)
 g2.caption("Reparameterized: eps is an input like x, and z is a formula the chain rule can go through.")
-g2.graphviz_chart('digraph { rankdir=LR; ranksep=0.3; nodesep=0.25; node [shape=box, style=rounded, fontsize=16, '
-                  'margin="0.1,0.04"]; "encoder(x)" -> "mu, sigma" -> "z = mu + sigma·eps"; '
-                  'eps [shape=ellipse, label="eps ~ N(0, 1)"]; eps -> "z = mu + sigma·eps"; '
-                  '"z = mu + sigma·eps" -> "loss(decoder(z))" }')
+g2.graphviz_chart(
+    "digraph { rankdir=LR; ranksep=0.3; nodesep=0.25; node [shape=box, style=rounded, fontsize=16, "
+    'margin="0.1,0.04"]; "encoder(x)" -> "mu, sigma" -> "z = mu + sigma·eps"; '
+    'eps [shape=ellipse, label="eps ~ N(0, 1)"]; eps -> "z = mu + sigma·eps"; '
+    '"z = mu + sigma·eps" -> "loss(decoder(z))" }'
+)

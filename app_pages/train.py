@@ -8,14 +8,18 @@ from vae_core import InputError, ModelConfig, TrainConfig, checkpoints, data, tr
 
 sel = state.current()
 st.title("Train a model")
-st.caption("Train an autoencoder or a VAE on the selected data, watch the loss terms move, and use the result on "
-           "every other page. Training runs in the background: you can stop it at any time.")
+st.caption(
+    "Train an autoencoder or a VAE on the selected data, watch the loss terms move, and use the result on "
+    "every other page. Training runs in the background: you can stop it at any time."
+)
 
 # ---- data ----
 with st.expander("Use your own data", expanded=False):
-    st.markdown("CSV (numbers, optional header and `label` column), NPY (rows or a stack of images), NPZ (`x`, "
-                "optional `y`), MNIST IDX (plain or .gz), or a ZIP of same-sized PNG/JPEG images. The file is "
-                "checked before use; nothing in it is executed.")
+    st.markdown(
+        "CSV (numbers, optional header and `label` column), NPY (rows or a stack of images), NPZ (`x`, "
+        "optional `y`), MNIST IDX (plain or .gz), or a ZIP of same-sized PNG/JPEG images. The file is "
+        "checked before use; nothing in it is executed."
+    )
     up = st.file_uploader("Data file", key="train_data_upload")
     if up is not None and st.session_state.get("train_data_loaded") != (up.name, up.size):
         try:
@@ -32,27 +36,55 @@ with st.expander("Use your own data", expanded=False):
 
 ds = sel.dataset
 shape = f"{ds.image_shape[0]}x{ds.image_shape[1]} images" if ds.image_shape else f"{ds.dim}-D points"
-st.markdown(f"**Data:** {sel.dataset_name}: {ds.n:,} samples, {shape}"
-            + (", standardized per feature" if ds.mean is not None else ", values in [0, 1]")
-            + ". Change it in the sidebar.")
+st.markdown(
+    f"**Data:** {sel.dataset_name}: {ds.n:,} samples, {shape}"
+    + (", standardized per feature" if ds.mean is not None else ", values in [0, 1]")
+    + ". Change it in the sidebar."
+)
 
 # ---- settings ----
 left, mid, right = st.columns(3)
 with left:
-    kind = st.radio("Model", ["vae", "ae"], horizontal=True, key="tr_kind",
-                    format_func=lambda k: {"vae": "VAE", "ae": "autoencoder"}[k])
+    kind = st.radio(
+        "Model",
+        ["vae", "ae"],
+        horizontal=True,
+        key="tr_kind",
+        format_func=lambda k: {"vae": "VAE", "ae": "autoencoder"}[k],
+    )
     latent = st.number_input("Latent dimensions", 1, 64, 2, key="tr_latent")
-    hidden_txt = st.text_input("Hidden layer widths", "256", key="tr_hidden",
-                               help="Comma-separated, e.g. 512,256. Leave empty for linear maps (PCA-like).")
+    hidden_txt = st.text_input(
+        "Hidden layer widths",
+        "256",
+        key="tr_hidden",
+        help="Comma-separated, e.g. 512,256. Leave empty for linear maps (PCA-like).",
+    )
 with mid:
     lik_options = ["bernoulli", "gaussian"] if ds.in_unit_interval else ["gaussian"]
-    likelihood = st.radio("Likelihood p(x|z)", lik_options, horizontal=True, key="tr_lik",
-                          help="Bernoulli for data in [0, 1]; Gaussian N(f(z), cI) for any data.")
-    obs_var = st.number_input("Observation variance c", 1e-4, 100.0, 0.1 if ds.mean is not None else 1.0,
-                              format="%.4f", key="tr_c", disabled=likelihood != "gaussian")
+    likelihood = st.radio(
+        "Likelihood p(x|z)",
+        lik_options,
+        horizontal=True,
+        key="tr_lik",
+        help="Bernoulli for data in [0, 1]; Gaussian N(f(z), cI) for any data.",
+    )
+    obs_var = st.number_input(
+        "Observation variance c",
+        1e-4,
+        100.0,
+        0.1 if ds.mean is not None else 1.0,
+        format="%.4f",
+        key="tr_c",
+        disabled=likelihood != "gaussian",
+    )
     beta = st.number_input("KL weight beta", 0.0, 100.0, 1.0, step=0.1, key="tr_beta", disabled=kind == "ae")
-    grid_txt = st.text_input("...or a whole beta grid (trained together)", "", key="tr_grid",
-                             placeholder="e.g. 0, 0.5, 1, 2, 4", disabled=kind == "ae")
+    grid_txt = st.text_input(
+        "...or a whole beta grid (trained together)",
+        "",
+        key="tr_grid",
+        placeholder="e.g. 0, 0.5, 1, 2, 4",
+        disabled=kind == "ae",
+    )
 with right:
     defaults = TrainConfig()  # one source of truth for the defaults: the library's
     epochs = st.number_input("Epochs", 1, 2000, defaults.epochs, key="tr_epochs")
@@ -72,10 +104,21 @@ def parse_list(text: str, cast, what: str) -> list:
 try:
     hidden = tuple(parse_list(hidden_txt, int, "hidden layer widths"))
     betas = parse_list(grid_txt, float, "the beta grid") if kind == "vae" else []
-    cfg = ModelConfig(kind=kind, input_dim=ds.dim, latent_dim=int(latent), hidden=hidden, likelihood=likelihood,
-                      obs_var=float(obs_var))
-    tcfg = TrainConfig(beta=float(beta) if kind == "vae" else 0.0, epochs=int(epochs), batch_size=int(batch),
-                       lr=float(lr), seed=int(seed))
+    cfg = ModelConfig(
+        kind=kind,
+        input_dim=ds.dim,
+        latent_dim=int(latent),
+        hidden=hidden,
+        likelihood=likelihood,
+        obs_var=float(obs_var),
+    )
+    tcfg = TrainConfig(
+        beta=float(beta) if kind == "vae" else 0.0,
+        epochs=int(epochs),
+        batch_size=int(batch),
+        lr=float(lr),
+        seed=int(seed),
+    )
     if len(betas) > 16:
         raise InputError(f"a beta grid holds at most 16 values; got {len(betas)}.")
     for b in betas:
@@ -105,8 +148,10 @@ if c2.button("Stop", key="tr_stop", disabled=not (job and job.active)):
 def progress_panel():
     job = st.session_state.get("train_job")
     if job is None:
-        st.info("Choose settings and press **Train**. With the defaults the digits VAE trains in about a second "
-                "on a 2-core CPU; an MNIST model of the same shape takes about 0.2 s per epoch.")
+        st.info(
+            "Choose settings and press **Train**. With the defaults the digits VAE trains in about a second "
+            "on a 2-core CPU; an MNIST model of the same shape takes about 0.2 s per epoch."
+        )
         return
     labels = [f"beta={b:g}" for b in job.meta["betas"]] if job.meta["kind"] == "vae" else ["autoencoder"]
     if job.status == "waiting":
@@ -127,21 +172,30 @@ def progress_panel():
                 continue
             n = len(state.session_models()) + 1
             suffix = f"-beta{b:g}" if job.meta["kind"] == "vae" else ""
-            kept.append(state.add_session_model(f"{job.meta['dataset']}-{job.meta['kind']}{suffix} #{n}", model,
-                                                job.meta["dataset"], "trained"))
+            kept.append(
+                state.add_session_model(
+                    f"{job.meta['dataset']}-{job.meta['kind']}{suffix} #{n}", model, job.meta["dataset"], "trained"
+                )
+            )
         st.session_state["train_kept"] = job
         st.session_state["train_kept_names"] = kept
         st.rerun(scope="app")
     names = st.session_state.get("train_kept_names", [])
     if names:
         secs = (job.finished or 0) - job.started
-        st.success(f"{'Stopped early; kept' if job.status == 'stopped' else 'Done in'} {secs:.1f} s: "
-                   f"{', '.join(names)} now selectable in the sidebar on every page.")
+        st.success(
+            f"{'Stopped early; kept' if job.status == 'stopped' else 'Done in'} {secs:.1f} s: "
+            f"{', '.join(names)} now selectable in the sidebar on every page."
+        )
         for name in names:
             model = state.session_models()[name]["model"]
-            st.download_button(f"Download {name}.safetensors", checkpoints.to_bytes(model),
-                               file_name=f"{name.replace(' #', '-')}.safetensors", key=f"dl_{name}",
-                               on_click="ignore")
+            st.download_button(
+                f"Download {name}.safetensors",
+                checkpoints.to_bytes(model),
+                file_name=f"{name.replace(' #', '-')}.safetensors",
+                key=f"dl_{name}",
+                on_click="ignore",
+            )
 
 
 progress_panel()
@@ -155,11 +209,15 @@ if ck is not None and st.session_state.get("ckpt_loaded") != (ck.name, ck.size):
         ds_name = (meta.get("dataset") or {}).get("name")
         known = data.names() + list(state.session_datasets())
         if ds_name not in known:
-            raise InputError(f"this model was trained on '{ds_name}', which is not loaded here; upload that data "
-                             "first (above), then the checkpoint.")
+            raise InputError(
+                f"this model was trained on '{ds_name}', which is not loaded here; upload that data "
+                "first (above), then the checkpoint."
+            )
         if state.get_dataset(ds_name).dim != model.config.input_dim:
-            raise InputError(f"the model expects {model.config.input_dim} features but '{ds_name}' has "
-                             f"{state.get_dataset(ds_name).dim}.")
+            raise InputError(
+                f"the model expects {model.config.input_dim} features but '{ds_name}' has "
+                f"{state.get_dataset(ds_name).dim}."
+            )
     except InputError as e:
         st.error(f"Could not use {ck.name}: {e}")
     else:

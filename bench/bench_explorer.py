@@ -40,8 +40,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DIGITS = ROOT / "models" / "digits-vae-beta1.safetensors"
 HOOK = "Object.values(window.__latentCanvas || {})[0]"
 
@@ -92,8 +98,12 @@ def pct(values, q):
 
 
 def stats(values):
-    return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95),
-            "max": round(max(values), 3) if values else None}
+    return {
+        "n": len(values),
+        "p50": pct(values, 50),
+        "p95": pct(values, 95),
+        "max": round(max(values), 3) if values else None,
+    }
 
 
 def free_port() -> int:
@@ -110,11 +120,29 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", *flags],
-            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, stdout=self.log,
-            stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(script),
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+                *flags,
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
 
     def __enter__(self):
         deadline = time.time() + 120
@@ -228,16 +256,19 @@ def calibration(browser, clicks: int, flags: tuple) -> dict:
                 lat.append(page.evaluate(f"window.__seen['{k}'] - window.__clicks[{k}]"))
                 page.wait_for_timeout(120)
             ctx.close()
-    return {"what": "trivial components.v2 trigger -> fragment rerun -> st.html, same machine and load "
-                    "(runner.postScriptGC=false)",
-            "click_ms": stats(lat)}
+    return {
+        "what": "trivial components.v2 trigger -> fragment rerun -> st.html, same machine and load "
+        "(runner.postScriptGC=false)",
+        "click_ms": stats(lat),
+    }
 
 
 def mnist_model(arg: str | None) -> tuple[Path, str]:
     if arg:
         return Path(arg), "given"
     shipped = sorted((ROOT / "models").glob("mnist-vae-beta1*.safetensors")) or sorted(
-        (ROOT / "models").glob("mnist-vae*.safetensors"))
+        (ROOT / "models").glob("mnist-vae*.safetensors")
+    )
     if shipped:
         return shipped[0], "shipped"
     from vae_core import ModelConfig, TrainConfig, checkpoints, data, train
@@ -245,8 +276,9 @@ def mnist_model(arg: str | None) -> tuple[Path, str]:
     path = Path(tempfile.gettempdir()) / "bench_explorer_mnist_vae.safetensors"
     if not path.exists():
         ds = data.load("mnist")
-        model, _ = train.fit(ds, ModelConfig(input_dim=784, latent_dim=2, hidden=(512,)),
-                             TrainConfig(beta=1.0, epochs=4), device="cpu")
+        model, _ = train.fit(
+            ds, ModelConfig(input_dim=784, latent_dim=2, hidden=(512,)), TrainConfig(beta=1.0, epochs=4), device="cpu"
+        )
         checkpoints.save(model, path)
     return path, "trained by the bench (no MNIST checkpoint in models/)"
 
@@ -258,8 +290,9 @@ def select_mnist(page) -> float:
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
     t = page.evaluate("performance.now()")
     page.get_by_role("option", name=re.compile("MNIST")).first.click()
-    page.wait_for_function(f"{HOOK} && {HOOK}.ready && {HOOK}.outDim === 784 && {HOOK}.lastRenderAt > {t}",
-                           timeout=180_000)
+    page.wait_for_function(
+        f"{HOOK} && {HOOK}.ready && {HOOK}.outDim === 784 && {HOOK}.lastRenderAt > {t}", timeout=180_000
+    )
     return t
 
 
@@ -286,22 +319,39 @@ def main() -> None:
         ("canvas_app digits 1,797 points", test_app, no_gc, "/", DIGITS, None),
         ("canvas_app digits 70,000 points", test_app, no_gc, "/?n=70000", DIGITS, None),
         ("canvas_app mnist 5,000 points", test_app, no_gc, f"/?dataset=mnist&model={q(str(mnist))}", mnist, None),
-        ("canvas_app mnist 70,000 points + overlays", test_app, no_gc,
-         f"/?dataset=mnist&n=70000&overlays=1&model={q(str(mnist))}", mnist, None),
+        (
+            "canvas_app mnist 70,000 points + overlays",
+            test_app,
+            no_gc,
+            f"/?dataset=mnist&n=70000&overlays=1&model={q(str(mnist))}",
+            mnist,
+            None,
+        ),
     ]
     if mnist_src == "shipped":
-        scenarios[2:2] = [("explorer mnist (app.py /explorer, app's config)", app, (), "/explorer", None,
-                           select_mnist),
-                          ("explorer mnist (app.py /explorer, runner.postScriptGC=false)", app, no_gc, "/explorer",
-                           None, select_mnist)]
+        scenarios[2:2] = [
+            ("explorer mnist (app.py /explorer, app's config)", app, (), "/explorer", None, select_mnist),
+            (
+                "explorer mnist (app.py /explorer, runner.postScriptGC=false)",
+                app,
+                no_gc,
+                "/explorer",
+                None,
+                select_mnist,
+            ),
+        ]
     if args.only:
         scenarios = [s for s in scenarios if args.only in s[0]]
-    result = {"machine": {"cpus": os.cpu_count(), "loadavg_start": [round(v, 2) for v in os.getloadavg()],
-                          "browser": "headless Chromium (--disable-gpu: WebGL by SwiftShader)"},
-              "mnist_model": {"path": str(mnist), "source": mnist_src},
-              "targets": {"hover_p95_ms": 4, "click_p50_ms": 120, "click_p95_ms": 250, "render_70k_s": 2,
-                          "lost_clicks": 0},
-              "scenarios": {}}
+    result = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "loadavg_start": [round(v, 2) for v in os.getloadavg()],
+            "browser": "headless Chromium (--disable-gpu: WebGL by SwiftShader)",
+        },
+        "mnist_model": {"path": str(mnist), "source": mnist_src},
+        "targets": {"hover_p95_ms": 4, "click_p50_ms": 120, "click_p95_ms": 250, "render_70k_s": 2, "lost_clicks": 0},
+        "scenarios": {},
+    }
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -313,8 +363,9 @@ def main() -> None:
                 with Server(script, flags) as srv:
                     for name, _, _, path, model_path, prepare in group:
                         print(f"# {name}", file=sys.stderr, flush=True)
-                        result["scenarios"][name] = measure(browser, srv.url + path, model_path, args.clicks,
-                                                            args.hovers, prepare)
+                        result["scenarios"][name] = measure(
+                            browser, srv.url + path, model_path, args.clicks, args.hovers, prepare
+                        )
         finally:
             browser.close()
     result["machine"]["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]

@@ -43,8 +43,12 @@ def stats(ms: list[float]) -> dict:
     if not ms:
         return {"n": 0}
     a = np.asarray(ms)
-    return {"n": len(ms), "p50_ms": float(np.percentile(a, 50)), "p95_ms": float(np.percentile(a, 95)),
-            "max_ms": float(a.max())}
+    return {
+        "n": len(ms),
+        "p50_ms": float(np.percentile(a, 50)),
+        "p95_ms": float(np.percentile(a, 95)),
+        "max_ms": float(a.max()),
+    }
 
 
 async def open_explorer(browser, url: str):
@@ -130,14 +134,17 @@ async def main_async(args) -> dict:
             trainers = [asyncio.create_task(trainer_session(browser, srv.url, stop)) for _ in range(args.trainers)]
             await asyncio.sleep(5)
             t0 = time.perf_counter()
-            sessions = await asyncio.gather(*[explorer_session(browser, srv.url, args.clicks, i + 1, 3)
-                                              for i in range(args.explorers)])
+            sessions = await asyncio.gather(
+                *[explorer_session(browser, srv.url, args.clicks, i + 1, 3) for i in range(args.explorers)]
+            )
             stop.set()
             trained = await asyncio.gather(*trainers)
             clicks = [ms for s in sessions for ms in s["clicks"]]
             result["load"] = stats(clicks) | {
-                "lost": sum(s["lost"] for s in sessions), "seconds": time.perf_counter() - t0,
-                "failed_sessions": [s["failed"] for s in sessions + trained if s["failed"]]}
+                "lost": sum(s["lost"] for s in sessions),
+                "seconds": time.perf_counter() - t0,
+                "failed_sessions": [s["failed"] for s in sessions + trained if s["failed"]],
+            }
             await asyncio.sleep(3)
             before = rss_mb(srv.proc.pid)
             for _ in range(args.churn):

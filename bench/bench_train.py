@@ -93,9 +93,16 @@ def bench_dataset(name: str, tcfg: TrainConfig, fast: TrainConfig, hidden, budge
     ours_fast = time_to_reach(ds, cfg, fast, band, grid)
     ref = reference_loop(ds, cfg, target, max_epochs=2000, budget_s=budget_s)
     best = min((r for r in (ours, ours_fast) if r["reached"]), key=lambda r: r["seconds"], default=None)
-    return {"dataset": name, "target_elbo": target, "band": band, "default_run": {"seconds": secs},
-            "ours_default": ours, "ours_tuned": ours_fast, "reference": ref,
-            "speedup": (ref["seconds"] / best["seconds"]) if ref["reached"] and best else None}
+    return {
+        "dataset": name,
+        "target_elbo": target,
+        "band": band,
+        "default_run": {"seconds": secs},
+        "ours_default": ours,
+        "ours_tuned": ours_fast,
+        "reference": ref,
+        "speedup": (ref["seconds"] / best["seconds"]) if ref["reached"] and best else None,
+    }
 
 
 def main(argv=None) -> int:

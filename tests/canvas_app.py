@@ -82,17 +82,28 @@ def canvas():
     extra = dict(overlays(MODEL, DATASET, N)) if OVERLAYS else {}
     extra["prior_contours"] = st.checkbox("Prior contours", value=OVERLAYS, key="prior")
     with left:
-        ev = latent_canvas(model, mu[:, :2], labels=None if ds.y is None else y,
-                           color=y if ds.y is None else None, image_shape=ds.image_shape, key="canvas",
-                           device_label=str(model.device), browser_decode=BROWSER, data_transform=transform,
-                           **extra)
+        ev = latent_canvas(
+            model,
+            mu[:, :2],
+            labels=None if ds.y is None else y,
+            color=y if ds.y is None else None,
+            image_shape=ds.image_shape,
+            key="canvas",
+            device_label=str(model.device),
+            browser_decode=BROWSER,
+            data_transform=transform,
+            **extra,
+        )
     with right:
         if ev is None:
             st.caption("Click the plot to decode with torch.")
         else:
             x, ms = server_decode(model, ev["z"])
-            st.html(decoded_image_html(x, ds.image_shape, model.device, ms, seq=ev["seq"], z=ev["z"],
-                                       data_transform=transform))
+            st.html(
+                decoded_image_html(
+                    x, ds.image_shape, model.device, ms, seq=ev["seq"], z=ev["z"], data_transform=transform
+                )
+            )
     if os.environ.get("LC_TIMING"):
         print(f"fragment run {1000 * (time.perf_counter() - t0):.1f} ms", flush=True)
 

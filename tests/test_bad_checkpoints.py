@@ -61,9 +61,9 @@ def _with_header(change) -> bytes:
     """A real tiny checkpoint whose parsed safetensors header went through `change(header)`; data kept."""
     blob = checkpoints.to_bytes(_tiny_model())
     (hlen,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + hlen])
+    header = json.loads(blob[8 : 8 + hlen])
     change(header)
-    return _raw(header, blob[8 + hlen:])
+    return _raw(header, blob[8 + hlen :])
 
 
 class _Payload:
@@ -115,62 +115,113 @@ CORPUS = [
     ("header-deeply-nested", lambda tmp: _raw(b"[" * 200_000), "not valid JSON"),
     ("header-json-array", lambda tmp: _raw([1, 2, 3]), "not a JSON object"),
     ("safetensors-without-metadata", lambda tmp: st_save(_tensors(_tiny_model())), "no vae_core metadata"),
-    ("safetensors-foreign-metadata",
-     lambda tmp: st_save(_tensors(_tiny_model()), metadata={"format": "pt"}), "no vae_core metadata"),
-    ("metadata-json-malformed",
-     lambda tmp: st_save(_tensors(_tiny_model()), metadata={"vae_core": '{"format_version": 1,'}),
-     "metadata is not valid JSON"),
-    ("metadata-json-deeply-nested",
-     lambda tmp: st_save(_tensors(_tiny_model()), metadata={"vae_core": "[" * 100_000}),
-     "metadata is not valid JSON"),
-    ("metadata-not-object",
-     lambda tmp: st_save(_tensors(_tiny_model()), metadata={"vae_core": "[1, 2]"}), "must be a JSON object"),
-    ("metadata-value-not-string",
-     lambda tmp: _with_header(lambda h: _set(h, "__metadata__", {"vae_core": 5})), "metadata is not valid JSON"),
-    ("metadata-unknown-key", lambda tmp: _with_record(lambda r: _set(r, "optimizer_state", {})),
-     "unknown checkpoint metadata key.*optimizer_state"),
+    (
+        "safetensors-foreign-metadata",
+        lambda tmp: st_save(_tensors(_tiny_model()), metadata={"format": "pt"}),
+        "no vae_core metadata",
+    ),
+    (
+        "metadata-json-malformed",
+        lambda tmp: st_save(_tensors(_tiny_model()), metadata={"vae_core": '{"format_version": 1,'}),
+        "metadata is not valid JSON",
+    ),
+    (
+        "metadata-json-deeply-nested",
+        lambda tmp: st_save(_tensors(_tiny_model()), metadata={"vae_core": "[" * 100_000}),
+        "metadata is not valid JSON",
+    ),
+    (
+        "metadata-not-object",
+        lambda tmp: st_save(_tensors(_tiny_model()), metadata={"vae_core": "[1, 2]"}),
+        "must be a JSON object",
+    ),
+    (
+        "metadata-value-not-string",
+        lambda tmp: _with_header(lambda h: _set(h, "__metadata__", {"vae_core": 5})),
+        "metadata is not valid JSON",
+    ),
+    (
+        "metadata-unknown-key",
+        lambda tmp: _with_record(lambda r: _set(r, "optimizer_state", {})),
+        "unknown checkpoint metadata key.*optimizer_state",
+    ),
     ("format-version-2", lambda tmp: _with_record(lambda r: _set(r, "format_version", 2)), "format version 2"),
-    ("format-version-missing", lambda tmp: _with_record(lambda r: _pop(r, "format_version")),
-     "format version None"),
-    ("format-version-string", lambda tmp: _with_record(lambda r: _set(r, "format_version", "1")),
-     "format version '1'"),
+    ("format-version-missing", lambda tmp: _with_record(lambda r: _pop(r, "format_version")), "format version None"),
+    ("format-version-string", lambda tmp: _with_record(lambda r: _set(r, "format_version", "1")), "format version '1'"),
     ("model-config-missing", lambda tmp: _with_record(lambda r: _pop(r, "model")), "no model config"),
-    ("model-config-not-mapping", lambda tmp: _with_record(lambda r: _set(r, "model", [1, 2])),
-     "must be a mapping"),
-    ("config-unknown-key", lambda tmp: _with_record(lambda r: _set(r["model"], "dropout", 0.5)),
-     "no setting.*'dropout'"),
+    ("model-config-not-mapping", lambda tmp: _with_record(lambda r: _set(r, "model", [1, 2])), "must be a mapping"),
+    (
+        "config-unknown-key",
+        lambda tmp: _with_record(lambda r: _set(r["model"], "dropout", 0.5)),
+        "no setting.*'dropout'",
+    ),
     ("config-bad-kind", lambda tmp: _with_record(lambda r: _set(r["model"], "kind", "gan")), "kind='gan'"),
-    ("config-latent-as-string", lambda tmp: _with_record(lambda r: _set(r["model"], "latent_dim", "2")),
-     "latent_dim must be an integer"),
-    ("config-negative-obs-var", lambda tmp: _with_record(lambda r: _set(r["model"], "obs_var", -1.0)),
-     "obs_var=-1.0 is out of range"),
-    ("config-too-many-layers", lambda tmp: _with_record(lambda r: _set(r["model"], "hidden", [4] * 9)),
-     "at most 8 layer widths"),
-    ("nan-weights", lambda tmp: _with_tensors(lambda t: t["encoder.0.weight"].__setitem__((0, 0), float("nan"))),
-     "'encoder.0.weight' contains NaN"),
-    ("inf-bias", lambda tmp: _with_tensors(lambda t: t["decoder.2.bias"].fill_(float("inf"))),
-     "'decoder.2.bias' contains NaN or infinite"),
-    ("shape-disagrees-with-config",
-     lambda tmp: _with_tensors(lambda t: _set(t, "encoder.0.weight", torch.zeros(8, 7))),
-     r"'encoder.0.weight' should be float32 with shape \(8, 6\)"),
-    ("transposed-weight",
-     lambda tmp: _with_tensors(lambda t: _set(t, "decoder.2.weight", t["decoder.2.weight"].t().contiguous())),
-     "'decoder.2.weight' should be float32"),
-    ("missing-tensor", lambda tmp: _with_tensors(lambda t: _pop(t, "decoder.0.bias")),
-     r"missing \['decoder.0.bias'\]"),
-    ("unexpected-tensor", lambda tmp: _with_tensors(lambda t: _set(t, "encoder.4.weight", torch.zeros(2, 2))),
-     r"unexpected \['encoder.4.weight'\]"),
-    ("dtype-f64", lambda tmp: _with_tensors(lambda t: _set(t, "encoder.0.bias", t["encoder.0.bias"].double())),
-     "should be float32.*F64"),
-    ("dtype-f16", lambda tmp: _with_tensors(lambda t: _set(t, "encoder.0.bias", t["encoder.0.bias"].half())),
-     "should be float32.*F16"),
-    ("shape-not-a-list", lambda tmp: _with_header(lambda h: _set(h["encoder.0.bias"], "shape", 8)),
-     "should be float32 with shape"),
-    ("tensor-entry-not-object", lambda tmp: _with_header(lambda h: _set(h, "encoder.0.bias", "F32")),
-     "should be float32"),
-    ("data-offsets-past-end",
-     lambda tmp: _with_header(lambda h: _set(h["encoder.0.bias"], "data_offsets", [0, 10**9])),
-     "tensor data is corrupt"),
+    (
+        "config-latent-as-string",
+        lambda tmp: _with_record(lambda r: _set(r["model"], "latent_dim", "2")),
+        "latent_dim must be an integer",
+    ),
+    (
+        "config-negative-obs-var",
+        lambda tmp: _with_record(lambda r: _set(r["model"], "obs_var", -1.0)),
+        "obs_var=-1.0 is out of range",
+    ),
+    (
+        "config-too-many-layers",
+        lambda tmp: _with_record(lambda r: _set(r["model"], "hidden", [4] * 9)),
+        "at most 8 layer widths",
+    ),
+    (
+        "nan-weights",
+        lambda tmp: _with_tensors(lambda t: t["encoder.0.weight"].__setitem__((0, 0), float("nan"))),
+        "'encoder.0.weight' contains NaN",
+    ),
+    (
+        "inf-bias",
+        lambda tmp: _with_tensors(lambda t: t["decoder.2.bias"].fill_(float("inf"))),
+        "'decoder.2.bias' contains NaN or infinite",
+    ),
+    (
+        "shape-disagrees-with-config",
+        lambda tmp: _with_tensors(lambda t: _set(t, "encoder.0.weight", torch.zeros(8, 7))),
+        r"'encoder.0.weight' should be float32 with shape \(8, 6\)",
+    ),
+    (
+        "transposed-weight",
+        lambda tmp: _with_tensors(lambda t: _set(t, "decoder.2.weight", t["decoder.2.weight"].t().contiguous())),
+        "'decoder.2.weight' should be float32",
+    ),
+    ("missing-tensor", lambda tmp: _with_tensors(lambda t: _pop(t, "decoder.0.bias")), r"missing \['decoder.0.bias'\]"),
+    (
+        "unexpected-tensor",
+        lambda tmp: _with_tensors(lambda t: _set(t, "encoder.4.weight", torch.zeros(2, 2))),
+        r"unexpected \['encoder.4.weight'\]",
+    ),
+    (
+        "dtype-f64",
+        lambda tmp: _with_tensors(lambda t: _set(t, "encoder.0.bias", t["encoder.0.bias"].double())),
+        "should be float32.*F64",
+    ),
+    (
+        "dtype-f16",
+        lambda tmp: _with_tensors(lambda t: _set(t, "encoder.0.bias", t["encoder.0.bias"].half())),
+        "should be float32.*F16",
+    ),
+    (
+        "shape-not-a-list",
+        lambda tmp: _with_header(lambda h: _set(h["encoder.0.bias"], "shape", 8)),
+        "should be float32 with shape",
+    ),
+    (
+        "tensor-entry-not-object",
+        lambda tmp: _with_header(lambda h: _set(h, "encoder.0.bias", "F32")),
+        "should be float32",
+    ),
+    (
+        "data-offsets-past-end",
+        lambda tmp: _with_header(lambda h: _set(h["encoder.0.bias"], "data_offsets", [0, 10**9])),
+        "tensor data is corrupt",
+    ),
     ("tensor-data-truncated", lambda tmp: checkpoints.to_bytes(_tiny_model())[:-16], "tensor data is corrupt"),
 ]
 
@@ -202,10 +253,24 @@ def test_pickle_payload_is_never_unpickled(tmp_path, protocol):
 
 def test_absurd_config_is_refused_before_allocation():
     # 8 layers of 8192 units on 100,000 inputs: ~2 billion parameters (8 GB), with a header that declares them.
-    cfg = {"kind": "vae", "input_dim": 100_000, "latent_dim": 2, "hidden": [8192] * 8,
-           "likelihood": "bernoulli", "obs_var": 1.0, "activation": "relu"}
-    rec = {"format_version": checkpoints.FORMAT_VERSION, "model": cfg, "train": None, "dataset": None,
-           "metrics": None, "epochs_done": None, "extra": {}}
+    cfg = {
+        "kind": "vae",
+        "input_dim": 100_000,
+        "latent_dim": 2,
+        "hidden": [8192] * 8,
+        "likelihood": "bernoulli",
+        "obs_var": 1.0,
+        "activation": "relu",
+    }
+    rec = {
+        "format_version": checkpoints.FORMAT_VERSION,
+        "model": cfg,
+        "train": None,
+        "dataset": None,
+        "metrics": None,
+        "epochs_done": None,
+        "extra": {},
+    }
     sizes = [100_000, *cfg["hidden"], 4]
     header = {"__metadata__": {"vae_core": json.dumps(rec)}}
     offset = 0
@@ -250,6 +315,7 @@ def test_other_sources_are_refused(tmp_path):
 
 # ---- round trip ----
 
+
 @pytest.fixture(scope="module")
 def trained():
     rng = np.random.default_rng(0)
@@ -272,8 +338,13 @@ def test_round_trip_is_exact(tmp_path, trained, kind, source):
         with open(path, "rb") as f:
             loaded, rec = checkpoints.load(f)
     else:
-        src = {"path": path, "str": str(path), "bytes": blob, "bytearray": bytearray(blob),
-               "BytesIO": io.BytesIO(blob)}[source]
+        src = {
+            "path": path,
+            "str": str(path),
+            "bytes": blob,
+            "bytearray": bytearray(blob),
+            "BytesIO": io.BytesIO(blob),
+        }[source]
         loaded, rec = checkpoints.load(src)
     assert loaded.config == model.config
     assert not loaded.training

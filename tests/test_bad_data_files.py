@@ -28,8 +28,10 @@ def _npy_header_only(shape, descr="<f4") -> bytes:
 
 def _bomb_png(width: int, height: int) -> bytes:
     """A 1-bit PNG whose header declares width x height pixels; tiny on disk, as a decompression bomb is."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     idat = zlib.compress(b"\0" * 4096)  # never decoded: the header alone must get the file refused
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
@@ -41,7 +43,7 @@ def _forged_zip_size(archive: bytes, size: int) -> bytes:
     for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
         at = out.find(sig)
         while at >= 0:
-            out[at + offset:at + offset + 4] = struct.pack("<I", size)
+            out[at + offset : at + offset + 4] = struct.pack("<I", size)
             at = out.find(sig, at + 4)
     return bytes(out)
 
@@ -96,23 +98,47 @@ CASES = [
     ("truncated npy", "t.npy", lambda t: _npy(np.ones((100, 10)))[:300], r"truncated: .*shape \(100, 10\)"),
     ("bad npy version", "v.npy", lambda t: b"\x93NUMPY\x09\x00" + b"\0" * 64, r"NPY.*damaged|not supported"),
     ("npz no arrays", "n.npz", lambda t: _npz(), r"empty ZIP/NPZ.*accepted keys: 'x'"),
-    ("npz without x", "n.npz", lambda t: _npz(a=np.ones((2, 2)), b=np.ones(2)),
-     r"no array 'x' \(arrays found: 'a', 'b'\); accepted keys: 'x'"),
+    (
+        "npz without x",
+        "n.npz",
+        lambda t: _npz(a=np.ones((2, 2)), b=np.ones(2)),
+        r"no array 'x' \(arrays found: 'a', 'b'\); accepted keys: 'x'",
+    ),
     ("npz y length", "n.npz", lambda t: _npz(x=np.ones((3, 2)), y=np.arange(2)), r"one value per sample"),
     ("npz 2-D y", "n.npz", lambda t: _npz(x=np.ones((3, 2)), y=np.ones((3, 2))), r"labels must be 1-D"),
-    ("zip bomb (declared)", "b.zip", lambda t: _forged_zip_size(_zip({"a.png": _png(IMG)}), 0xFFFFFF00),
-     r"would decompress to 4,096 MB; accepted: at most 200 MB"),
-    ("npz bomb (declared)", "b.npz", lambda t: _forged_zip_size(_npz(x=np.ones((4, 4))), 0xFFFFFF00),
-     r"would decompress to"),
+    (
+        "zip bomb (declared)",
+        "b.zip",
+        lambda t: _forged_zip_size(_zip({"a.png": _png(IMG)}), 0xFFFFFF00),
+        r"would decompress to 4,096 MB; accepted: at most 200 MB",
+    ),
+    (
+        "npz bomb (declared)",
+        "b.npz",
+        lambda t: _forged_zip_size(_npz(x=np.ones((4, 4))), 0xFFFFFF00),
+        r"would decompress to",
+    ),
     ("zip lying size", "l.zip", lambda t: _forged_zip_size(_zip({"a.png": b"\0" * 2**20}), 100), r"Bad CRC"),
-    ("zip not an image", "z.zip", lambda t: _zip({"a.png": _png(IMG), "notes.txt": b"hello"}),
-     r"notes.txt is damaged .*cannot identify image.*PNG/JPEG"),
+    (
+        "zip not an image",
+        "z.zip",
+        lambda t: _zip({"a.png": _png(IMG), "notes.txt": b"hello"}),
+        r"notes.txt is damaged .*cannot identify image.*PNG/JPEG",
+    ),
     ("truncated png", "z.zip", lambda t: _zip({"a.png": _png(IMG), "b.png": _png(IMG)[:60]}), r"b.png.*truncated"),
-    ("bomb png", "z.zip", lambda t: _zip({"a.png": _bomb_png(20000, 20000)}),
-     r"a.png declares far too many pixels \(a decompression bomb\)"),
+    (
+        "bomb png",
+        "z.zip",
+        lambda t: _zip({"a.png": _bomb_png(20000, 20000)}),
+        r"a.png declares far too many pixels \(a decompression bomb\)",
+    ),
     ("large png", "z.zip", lambda t: _zip({"a.png": _bomb_png(100, 100)}), r"100x100 = 10,000 pixels, too large"),
-    ("mixed sizes", "z.zip", lambda t: _zip({"a.png": _png(IMG), "b.png": _png(IMG[:7, :5])}),
-     r"images differ in size: a.png is 8x8 but b.png is 5x7"),
+    (
+        "mixed sizes",
+        "z.zip",
+        lambda t: _zip({"a.png": _png(IMG), "b.png": _png(IMG[:7, :5])}),
+        r"images differ in size: a.png is 8x8 but b.png is 5x7",
+    ),
     ("wrong idx magic", "i", lambda t: _idx(IMAGES, magic=0x802), r"IDX magic number 0x00000802 is not supported"),
     ("float idx", "i", lambda t: _idx(IMAGES, magic=0xD03), r"0x00000D03 is not supported"),
     ("truncated idx", "i", lambda t: _idx(IMAGES)[:-10], r"truncated: dimensions \(4, 6, 6\) need 160"),
@@ -122,10 +148,18 @@ CASES = [
     ("idx labels only", "l", lambda t: _idx(np.arange(5)), r"labels file \(no images\)"),
     ("truncated idx gz", "i.gz", lambda t: gzip.compress(_idx(IMAGES))[:-12], r"truncated gzip"),
     ("corrupt gz", "i.gz", lambda t: b"\x1f\x8b\x08\x00" + b"\xff" * 40, r"gzip.*damaged"),
-    ("idx zip label count", "m.zip", lambda t: _zip({"i": _idx(IMAGES), "l": _idx(np.arange(3))}),
-     r"3 labels for 4 images"),
-    ("idx zip two image files", "m.zip", lambda t: _zip({"i": _idx(IMAGES), "j.gz": gzip.compress(_idx(IMAGES))}),
-     r"2 IDX image file\(s\).*exactly one images file"),
+    (
+        "idx zip label count",
+        "m.zip",
+        lambda t: _zip({"i": _idx(IMAGES), "l": _idx(np.arange(3))}),
+        r"3 labels for 4 images",
+    ),
+    (
+        "idx zip two image files",
+        "m.zip",
+        lambda t: _zip({"i": _idx(IMAGES), "j.gz": gzip.compress(_idx(IMAGES))}),
+        r"2 IDX image file\(s\).*exactly one images file",
+    ),
 ]
 
 

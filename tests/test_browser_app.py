@@ -14,13 +14,21 @@ from pathlib import Path
 import pytest
 from browser import CHROMIUM, ROOT, Server
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                                reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)")
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+    reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
+)
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 
-PAGES = [("", "Variational autoencoders"), ("pca", "PCA vs autoencoder"), ("explorer", "Latent explorer"),
-         ("information", "Information and KL"), ("elbo", "ELBO"), ("reparam", "Reparameterization"),
-         ("train", "Train a model")]
+PAGES = [
+    ("", "Variational autoencoders"),
+    ("pca", "PCA vs autoencoder"),
+    ("explorer", "Latent explorer"),
+    ("information", "Information and KL"),
+    ("elbo", "ELBO"),
+    ("reparam", "Reparameterization"),
+    ("train", "Train a model"),
+]
 CANVAS = "Object.values(window.__latentCanvas || {})[0]"
 
 

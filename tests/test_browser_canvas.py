@@ -21,8 +21,10 @@ READY = f"{HOOK} && window.__latentCanvas.canvas.ready"
 SLOW = 120_000  # ms: a cold start on a loaded 2-core machine (plotly.js is 4.8 MB) is slow
 
 pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                       reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+        reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
+    ),
     pytest.mark.skipif(not MODEL.exists(), reason=f"needs the shipped checkpoint {MODEL.name}"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
@@ -114,16 +116,24 @@ def test_browser_decoder_is_exact(page, model):
     assert page.evaluate(f"{HOOK}.mode") == "browser"
 
 
-@pytest.mark.parametrize("activation,likelihood,hidden", [("relu", "bernoulli", (512,)),
-                                                          ("tanh", "gaussian", (64, 32))])
+@pytest.mark.parametrize(
+    "activation,likelihood,hidden", [("relu", "bernoulli", (512,)), ("tanh", "gaussian", (64, 32))]
+)
 def test_decoder_payload_is_exact_for_other_decoders(browser, activation, likelihood, hidden):
     """The same JavaScript decoder on an MNIST-size ReLU decoder (2-512-784) and a deeper Tanh/Gaussian one."""
     from ui.latent_canvas import decoder_payload
     from vae_core import ModelConfig
     from vae_core.model import VAE, init_parameters
 
-    model = VAE(ModelConfig(input_dim=784 if hidden == (512,) else 3, latent_dim=2, hidden=hidden,
-                            likelihood=likelihood, activation=activation))
+    model = VAE(
+        ModelConfig(
+            input_dim=784 if hidden == (512,) else 3,
+            latent_dim=2,
+            hidden=hidden,
+            likelihood=likelihood,
+            activation=activation,
+        )
+    )
     init_parameters(model, torch.Generator().manual_seed(1))
     z = np.random.default_rng(1).normal(0, 2.0, (20, 2))
     payload = decoder_payload(model)
@@ -131,11 +141,16 @@ def test_decoder_payload_is_exact_for_other_decoders(browser, activation, likeli
     src = (ROOT / "ui" / "latent_canvas_static" / "canvas.js").read_text()
     page = browser.new_page()
     try:
-        js = np.array(page.evaluate("""async ([src, payload, zs]) => {
+        js = np.array(
+            page.evaluate(
+                """async ([src, payload, zs]) => {
             const url = URL.createObjectURL(new Blob([src], {type: 'text/javascript'}));
             const m = await import(url);
             return m.decodeWithPayload(payload, zs);
-        }""", [src, payload, z.tolist()]))
+        }""",
+                [src, payload, z.tolist()],
+            )
+        )
     finally:
         page.close()
     with torch.no_grad():

@@ -28,34 +28,90 @@ def _restore_torch_threads():
 
 def _run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "vae_core", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "vae_core", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_train_then_info_in_a_real_process(tmp_path):
     out = tmp_path / "nested" / "tiny.safetensors"
-    res = _run("train", "--dataset", "digits", "--kind", "vae", "--latent", "3", "--hidden", "32,16",
-               "--beta", "0.5", "--batch-size", "256", "--lr", "0.003", "--seed", "7", *QUICK, "--out", str(out))
+    res = _run(
+        "train",
+        "--dataset",
+        "digits",
+        "--kind",
+        "vae",
+        "--latent",
+        "3",
+        "--hidden",
+        "32,16",
+        "--beta",
+        "0.5",
+        "--batch-size",
+        "256",
+        "--lr",
+        "0.003",
+        "--seed",
+        "7",
+        *QUICK,
+        "--out",
+        str(out),
+    )
     assert res.returncode == 0, res.stderr
     assert f"saved {out}" in res.stdout
     model, rec = checkpoints.load(out)
-    assert rec["model"] == {"kind": "vae", "input_dim": 64, "latent_dim": 3, "hidden": [32, 16],
-                            "likelihood": "bernoulli", "obs_var": 1.0, "activation": "relu"}
+    assert rec["model"] == {
+        "kind": "vae",
+        "input_dim": 64,
+        "latent_dim": 3,
+        "hidden": [32, 16],
+        "likelihood": "bernoulli",
+        "obs_var": 1.0,
+        "activation": "relu",
+    }
     assert rec["train"] == {"beta": 0.5, "epochs": 2, "batch_size": 256, "lr": 0.003, "seed": 7}
     assert rec["dataset"]["name"] == "digits" and rec["epochs_done"] == 2
 
     res = _run("info", str(out))
     assert res.returncode == 0, res.stderr
-    for text in ("kind=vae", "input_dim=64", "latent_dim=3", "hidden=[32, 16]", "likelihood=bernoulli",
-                 "beta=0.5", "batch_size=256", "seed=7", "epochs_done=2", "digits (1797 samples x 64 features",
-                 f"ELBO {rec['metrics']['elbo']:.3f}"):
+    for text in (
+        "kind=vae",
+        "input_dim=64",
+        "latent_dim=3",
+        "hidden=[32, 16]",
+        "likelihood=bernoulli",
+        "beta=0.5",
+        "batch_size=256",
+        "seed=7",
+        "epochs_done=2",
+        "digits (1797 samples x 64 features",
+        f"ELBO {rec['metrics']['elbo']:.3f}",
+    ):
         assert text in res.stdout, (text, res.stdout)
 
 
 def test_train_shows_progress_and_linear_gaussian_model(tmp_path, capsys):
     out = tmp_path / "linear.safetensors"
-    assert cli.main(["train", "--dataset", "moons", "--kind", "ae", "--hidden", "none", "--epochs", "2",
-                     "--device", "cpu", "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                "--dataset",
+                "moons",
+                "--kind",
+                "ae",
+                "--hidden",
+                "none",
+                "--epochs",
+                "2",
+                "--device",
+                "cpu",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert "train moons" in err and "2/2" in err and "elbo=" in err  # the tqdm bar with loss/elbo
     model, rec = checkpoints.load(out)
@@ -63,18 +119,43 @@ def test_train_shows_progress_and_linear_gaussian_model(tmp_path, capsys):
     assert rec["model"]["likelihood"] == "gaussian"  # moons is standardized: the default follows the data
 
 
-@pytest.mark.parametrize(("tokens", "want"), [
-    (["256"], (256,)), (["256", "128"], (256, 128)), (["256,128"], (256, 128)), (["64, 32", "16"], (64, 32, 16)),
-    (["none"], ()), (["None"], ()), ([""], ()),
-])
+@pytest.mark.parametrize(
+    ("tokens", "want"),
+    [
+        (["256"], (256,)),
+        (["256", "128"], (256, 128)),
+        (["256,128"], (256, 128)),
+        (["64, 32", "16"], (64, 32, 16)),
+        (["none"], ()),
+        (["None"], ()),
+        ([""], ()),
+    ],
+)
 def test_parse_hidden(tokens, want):
     assert cli.parse_hidden(tokens) == want
 
 
 def test_sweep_writes_one_file_per_beta(tmp_path, capsys):
     out = tmp_path / "sweep"
-    assert cli.main(["sweep", "--dataset", "digits", "--betas", "0,0.5", "1", "4", "--hidden", "16",
-                     *QUICK, "--out-dir", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "sweep",
+                "--dataset",
+                "digits",
+                "--betas",
+                "0,0.5",
+                "1",
+                "4",
+                "--hidden",
+                "16",
+                *QUICK,
+                "--out-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(f"digits-vae-beta{b}.safetensors" for b in ("0", "0.5", "1", "4"))
     for b in (0.0, 0.5, 1.0, 4.0):
@@ -83,25 +164,34 @@ def test_sweep_writes_one_file_per_beta(tmp_path, capsys):
     assert capsys.readouterr().out.count("saved ") == 4
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["train", "--dataset", "nope", "--out", "x.safetensors"], "neither a built-in dataset"),
-    (["train", "--hidden", "12,x", "--out", "x.safetensors"], "--hidden must be whole numbers"),
-    (["train", "--latent", "0", "--out", "x.safetensors"], "latent_dim=0 is out of range"),
-    (["train", "--hidden", "99999", "--out", "x.safetensors"], r"hidden\[0\]=99999 is out of range"),
-    (["train", "--epochs", "0", "--out", "x.safetensors"], "epochs=0 is out of range"),
-    (["train", "--lr", "-1", "--out", "x.safetensors"], "lr=-1.0 is out of range"),
-    (["train", "--obs-var", "0", "--likelihood", "gaussian", "--out", "x.safetensors"], "obs_var=0.0 is out of range"),
-    (["train", "--dataset", "moons", "--likelihood", "bernoulli", "--out", "x.safetensors"], "Bernoulli likelihood"),
-    (["train", "--device", "tpu", "--out", "x.safetensors"], "unknown device 'tpu'"),
-    (["train", "--threads", "0", "--out", "x.safetensors"], "--threads must be at least 1"),
-    (["sweep", "--betas", "0", "1", "1", "--out-dir", "d"], "beta 1 is listed twice"),
-    (["sweep", "--betas", "0,-1", "--out-dir", "d"], "beta=-1.0 is out of range"),
-    (["sweep", "--betas", "a,b", "--out-dir", "d"], "--betas must be numbers"),
-    (["sweep", "--betas", ",", "--out-dir", "d"], "--betas needs at least one value"),
-    (["sweep", "--kind", "ae", "--betas", "0,1", "--out-dir", "d"], "needs --kind vae"),
-    (["info", "missing.safetensors"], "does not exist"),
-    (["train", "--out", "."], "is a folder"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--dataset", "nope", "--out", "x.safetensors"], "neither a built-in dataset"),
+        (["train", "--hidden", "12,x", "--out", "x.safetensors"], "--hidden must be whole numbers"),
+        (["train", "--latent", "0", "--out", "x.safetensors"], "latent_dim=0 is out of range"),
+        (["train", "--hidden", "99999", "--out", "x.safetensors"], r"hidden\[0\]=99999 is out of range"),
+        (["train", "--epochs", "0", "--out", "x.safetensors"], "epochs=0 is out of range"),
+        (["train", "--lr", "-1", "--out", "x.safetensors"], "lr=-1.0 is out of range"),
+        (
+            ["train", "--obs-var", "0", "--likelihood", "gaussian", "--out", "x.safetensors"],
+            "obs_var=0.0 is out of range",
+        ),
+        (
+            ["train", "--dataset", "moons", "--likelihood", "bernoulli", "--out", "x.safetensors"],
+            "Bernoulli likelihood",
+        ),
+        (["train", "--device", "tpu", "--out", "x.safetensors"], "unknown device 'tpu'"),
+        (["train", "--threads", "0", "--out", "x.safetensors"], "--threads must be at least 1"),
+        (["sweep", "--betas", "0", "1", "1", "--out-dir", "d"], "beta 1 is listed twice"),
+        (["sweep", "--betas", "0,-1", "--out-dir", "d"], "beta=-1.0 is out of range"),
+        (["sweep", "--betas", "a,b", "--out-dir", "d"], "--betas must be numbers"),
+        (["sweep", "--betas", ",", "--out-dir", "d"], "--betas needs at least one value"),
+        (["sweep", "--kind", "ae", "--betas", "0,1", "--out-dir", "d"], "needs --kind vae"),
+        (["info", "missing.safetensors"], "does not exist"),
+        (["train", "--out", "."], "is a folder"),
+    ],
+)
 def test_user_errors_exit_2_with_a_message(tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)
     assert cli.main(argv) == 2
@@ -112,14 +202,17 @@ def test_user_errors_exit_2_with_a_message(tmp_path, monkeypatch, capsys, argv, 
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
-@pytest.mark.parametrize("argv", [
-    ["train"],                                             # --out is required
-    ["train", "--kind", "gan", "--out", "x.safetensors"],
-    ["train", "--epochs", "ten", "--out", "x.safetensors"],
-    ["pretrain", "--only", "cifar"],
-    ["frobnicate"],
-    [],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train"],  # --out is required
+        ["train", "--kind", "gan", "--out", "x.safetensors"],
+        ["train", "--epochs", "ten", "--out", "x.safetensors"],
+        ["pretrain", "--only", "cifar"],
+        ["frobnicate"],
+        [],
+    ],
+)
 def test_argparse_errors_exit_2(capsys, argv):
     with pytest.raises(SystemExit) as info:
         cli.main(argv)
@@ -137,6 +230,7 @@ def test_info_on_a_pickle_exits_2_without_traceback(tmp_path):
 
 
 # ---- pretrain ----
+
 
 def test_recipes_cover_the_documented_files():
     files = [f for r in pretrain.RECIPES for f in r.filenames()]
@@ -167,8 +261,10 @@ def test_pretrain_recipe_is_deterministic(tmp_path):
 
 def test_pretrain_cli_and_shipped_table(tmp_path, capsys):
     out = tmp_path / "models"
-    assert cli.main(["pretrain", "--only", "digits", "--epochs", "1", "--threads", "1", "--quiet",
-                     "--out-dir", str(out)]) == 0
+    assert (
+        cli.main(["pretrain", "--only", "digits", "--epochs", "1", "--threads", "1", "--quiet", "--out-dir", str(out)])
+        == 0
+    )
     printed = capsys.readouterr().out
     digits = [r for r in pretrain.RECIPES if r.dataset == "digits"]
     files = sorted(f for r in digits for f in r.filenames())

@@ -63,8 +63,14 @@ def test_sigkill_while_saving_keeps_a_valid_checkpoint(tmp_path):
     rng = random.Random(1234)
     seen = set()
     for trial in range(4):
-        proc = subprocess.Popen([sys.executable, "-c", script, str(path)], cwd=ROOT, env=_env(),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script, str(path)],
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
             # Random moment: often mid-way through the first save of the large model, sometimes later.
@@ -117,10 +123,12 @@ def test_failed_save_leaves_previous_file_and_no_temp(tmp_path, monkeypatch):
 
 # ---- divergence ----
 
+
 def test_fit_raises_training_diverged_and_returns_nothing():
     ds = data.load("moons")
-    cfg = ModelConfig(kind="vae", input_dim=ds.dim, latent_dim=2, hidden=(256, 256, 256, 256),
-                      likelihood="gaussian", obs_var=1e-6)
+    cfg = ModelConfig(
+        kind="vae", input_dim=ds.dim, latent_dim=2, hidden=(256, 256, 256, 256), likelihood="gaussian", obs_var=1e-6
+    )
     with pytest.raises(TrainingDiverged, match="diverged in epoch 1.*smaller learning rate") as info:
         train.fit(ds, cfg, TrainConfig(epochs=3, lr=100.0), device="cpu")
     assert isinstance(info.value, InputError)
@@ -135,9 +143,34 @@ def test_fit_refuses_nan_data():
 
 def test_cli_train_that_diverges_exits_2_and_saves_nothing(tmp_path):
     out = tmp_path / "diverged.safetensors"
-    cmd = [sys.executable, "-m", "vae_core", "train", "--dataset", "moons", "--hidden", "256", "256", "256", "256",
-           "--likelihood", "gaussian", "--obs-var", "1e-6", "--lr", "100", "--epochs", "3", "--device", "cpu",
-           "--threads", "1", "--quiet", "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "vae_core",
+        "train",
+        "--dataset",
+        "moons",
+        "--hidden",
+        "256",
+        "256",
+        "256",
+        "256",
+        "--likelihood",
+        "gaussian",
+        "--obs-var",
+        "1e-6",
+        "--lr",
+        "100",
+        "--epochs",
+        "3",
+        "--device",
+        "cpu",
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     res = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
     assert res.returncode == 2, res.stderr
     assert "diverged" in res.stderr and "smaller learning rate" in res.stderr

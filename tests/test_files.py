@@ -102,8 +102,13 @@ def test_idx_images_plain_and_gz(tmp_path):
 
 def test_idx_zip_with_labels_plain_and_gz():
     for labels in (_idx(LABELS), gzip.compress(_idx(LABELS))):
-        archive = _zip({"mnist/README.txt": b"MNIST subset", "mnist/train-images.gz": gzip.compress(_idx(IMAGES)),
-                        "mnist/train-labels": labels})
+        archive = _zip(
+            {
+                "mnist/README.txt": b"MNIST subset",
+                "mnist/train-images.gz": gzip.compress(_idx(IMAGES)),
+                "mnist/train-labels": labels,
+            }
+        )
         ds = files.load_file(archive, filename="mnist.zip")
         assert ds.image_shape == (5, 4) and ds.y.tolist() == LABELS.tolist() and ds.name == "mnist"
 
@@ -143,8 +148,14 @@ def test_input_kinds(tmp_path, kind):
         def read(self, n=-1):
             return self.buf.read(min(n, 3))  # short reads, as pipes do
 
-    src = {"str": str(p), "path": p, "bytes": raw, "bytearray": bytearray(raw), "bytesio": io.BytesIO(raw),
-           "stream": Stream()}.get(kind)
+    src = {
+        "str": str(p),
+        "path": p,
+        "bytes": raw,
+        "bytearray": bytearray(raw),
+        "bytesio": io.BytesIO(raw),
+        "stream": Stream(),
+    }.get(kind)
     if kind == "read_already":  # e.g. an UploadedFile read on a previous app rerun
         src = io.BytesIO(raw)
         src.read()
@@ -167,8 +178,9 @@ def test_data_load_file_delegates():
 
 def test_streamlit_uploaded_file_read_on_a_previous_rerun():
     uploaded = pytest.importorskip("streamlit.runtime.uploaded_file_manager")
-    rec = uploaded.UploadedFileRec(file_id="1", name="upload.npz", type="application/octet-stream",
-                                   data=_npz(x=IMAGES, y=LABELS))
+    rec = uploaded.UploadedFileRec(
+        file_id="1", name="upload.npz", type="application/octet-stream", data=_npz(x=IMAGES, y=LABELS)
+    )
     f = uploaded.UploadedFile(rec, None)
     f.read()
     ds = files.load_file(f)

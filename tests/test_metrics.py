@@ -17,6 +17,7 @@ EPOCHS = 20  # enough for the beta contrasts below to hold for every seed we tri
 
 # ---- fixtures: models trained once per module ----
 
+
 @pytest.fixture(scope="module")
 def digits():
     return data.load("digits")
@@ -25,23 +26,37 @@ def digits():
 @pytest.fixture(scope="module")
 def vae2(digits):
     """2-D VAEs at beta = 0 and beta = 1, same initialization, data order and noise (one batched run)."""
-    (m0, _), (m1, _) = train.fit_many(digits, ModelConfig(kind="vae", input_dim=digits.dim, latent_dim=2),
-                                      TrainConfig(epochs=EPOCHS, seed=0), [0.0, 1.0], device="cpu")
+    (m0, _), (m1, _) = train.fit_many(
+        digits,
+        ModelConfig(kind="vae", input_dim=digits.dim, latent_dim=2),
+        TrainConfig(epochs=EPOCHS, seed=0),
+        [0.0, 1.0],
+        device="cpu",
+    )
     return m0, m1
 
 
 @pytest.fixture(scope="module")
 def vae8(digits):
     """8-D VAEs at beta = 0, 1 and 4 (beta = 4 collapses the posterior on digits)."""
-    res = train.fit_many(digits, ModelConfig(kind="vae", input_dim=digits.dim, latent_dim=8),
-                         TrainConfig(epochs=EPOCHS, seed=0), [0.0, 1.0, 4.0], device="cpu")
+    res = train.fit_many(
+        digits,
+        ModelConfig(kind="vae", input_dim=digits.dim, latent_dim=8),
+        TrainConfig(epochs=EPOCHS, seed=0),
+        [0.0, 1.0, 4.0],
+        device="cpu",
+    )
     return [m for m, _ in res]
 
 
 @pytest.fixture(scope="module")
 def ae2(digits):
-    model, _ = train.fit(digits, ModelConfig(kind="ae", input_dim=digits.dim, latent_dim=2),
-                         TrainConfig(beta=0.0, epochs=3, seed=0), device="cpu")
+    model, _ = train.fit(
+        digits,
+        ModelConfig(kind="ae", input_dim=digits.dim, latent_dim=2),
+        TrainConfig(beta=0.0, epochs=3, seed=0),
+        device="cpu",
+    )
     return model
 
 
@@ -56,8 +71,13 @@ def synthetic(n=1000, seed=0):
 @pytest.fixture(scope="module")
 def pca_result():
     calls = []
-    res = metrics.pca_comparison(synthetic(), latent_dims=(1, 2, 3), epochs=10, seed=0,
-                                 on_step=lambda i, total, label: calls.append((i, total, label)))
+    res = metrics.pca_comparison(
+        synthetic(),
+        latent_dims=(1, 2, 3),
+        epochs=10,
+        seed=0,
+        on_step=lambda i, total, label: calls.append((i, total, label)),
+    )
     return res, calls
 
 
@@ -84,6 +104,7 @@ def gauss_x():
 
 
 # ---- closed-form checks on hand-built models ----
+
 
 @pytest.mark.parametrize("a,v", [((1.0, 1.0), 0.25), ((2.0, 2.0), 0.1), ((1.0, 1.0), 1.0)])
 def test_mutual_information_and_marginal_kl_match_gaussian_theory(gauss_x, a, v):
@@ -149,12 +170,13 @@ def test_continuity_of_a_linear_decoder_is_perfect(gauss_x):
 
 # ---- PCA vs autoencoders on data with a known spectrum ----
 
+
 def test_pca_comparison_errors_and_subspace(pca_result):
     res, _ = pca_result
     err = res["errors"]
     assert res["latent_dims"] == [1, 2, 3]
     assert set(err) == {"pca", "linear_ae", "ae", "vae"}
-    assert np.all(np.diff(err["pca"]) < 0)                     # more components, less error
+    assert np.all(np.diff(err["pca"]) < 0)  # more components, less error
     # Standardization reshapes the spectrum, but PCA's error at k is still the sum of the trailing eigenvalues.
     total = res["total_variance"]
     np.testing.assert_allclose(err["pca"], total * (1 - np.cumsum(res["explained_variance_ratio"])), rtol=1e-4)
@@ -196,13 +218,14 @@ def test_pca_comparison_validates_inputs(digits):
 
 # ---- trained models: ranges, contrasts between beta = 0 and beta = 1 ----
 
+
 def test_mutual_information_bounds(vae2, digits):
     log_n = math.log(digits.n)
     mis = [metrics.mutual_information(m, digits.x) for m in vae2]
     for mi in mis:
         assert 0.0 <= mi <= log_n + 1e-9
-    assert mis[0] > mis[1]               # without the KL term the code keeps more about x
-    assert mis[0] > 0.8 * log_n          # ... nearly all: each x gets its own tiny posterior
+    assert mis[0] > mis[1]  # without the KL term the code keeps more about x
+    assert mis[0] > 0.8 * log_n  # ... nearly all: each x gets its own tiny posterior
     assert metrics.mutual_information(vae2[1], digits.x, max_points=100) <= math.log(100) + 1e-9
 
 
@@ -255,8 +278,20 @@ def test_completeness_beta1_higher_than_beta0(vae2, vae8, digits):
 def test_summary_keys_and_consistency(vae2, digits):
     m = vae2[1]
     s = metrics.summary(m, digits.x, seed=3)
-    for key in ("kl_per_dim", "kl", "active_units", "unit_variances", "mutual_information", "marginal_kl",
-                "mi_upper_bound", "continuity", "completeness", "collapsed", "message", "seconds"):
+    for key in (
+        "kl_per_dim",
+        "kl",
+        "active_units",
+        "unit_variances",
+        "mutual_information",
+        "marginal_kl",
+        "mi_upper_bound",
+        "continuity",
+        "completeness",
+        "collapsed",
+        "message",
+        "seconds",
+    ):
         assert key in s
     assert s["kl"] == pytest.approx(float(s["kl_per_dim"].sum()))
     assert s["mutual_information"] + s["marginal_kl"] == pytest.approx(s["kl"], rel=0.05)
@@ -266,6 +301,7 @@ def test_summary_keys_and_consistency(vae2, digits):
 
 
 # ---- deterministic autoencoders ----
+
 
 def test_autoencoder_where_meaningful(ae2, digits):
     x = digits.x[:400]
@@ -285,16 +321,20 @@ def test_autoencoder_where_meaningful(ae2, digits):
 
 # ---- bad inputs ----
 
-@pytest.mark.parametrize("fn", [
-    lambda m, x: metrics.active_units(m, x),
-    lambda m, x: metrics.kl_per_dim(m, x),
-    lambda m, x: metrics.mutual_information(m, x),
-    lambda m, x: metrics.marginal_kl(m, x),
-    lambda m, x: metrics.continuity(m, x),
-    lambda m, x: metrics.completeness(m, x),
-    lambda m, x: metrics.summary(m, x),
-    lambda m, x: metrics.aggregate_posterior_density(m, x, [0.0], [0.0]),
-])
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: metrics.active_units(m, x),
+        lambda m, x: metrics.kl_per_dim(m, x),
+        lambda m, x: metrics.mutual_information(m, x),
+        lambda m, x: metrics.marginal_kl(m, x),
+        lambda m, x: metrics.continuity(m, x),
+        lambda m, x: metrics.completeness(m, x),
+        lambda m, x: metrics.summary(m, x),
+        lambda m, x: metrics.aggregate_posterior_density(m, x, [0.0], [0.0]),
+    ],
+)
 def test_wrong_shapes_raise_input_error(fn, vae2, digits):
     m = vae2[1]
     with pytest.raises(InputError, match=r"shape \(n_samples, 64\)"):

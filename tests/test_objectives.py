@@ -34,7 +34,7 @@ def exact_posterior_model() -> VAE:
     w = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 0.0], [0.0, -1.0]])  # orthogonal columns
     b = torch.tensor([0.3, -0.2, 0.1, 0.5])
     m_diag = (w * w).sum(0) + c
-    a = w.T / m_diag[:, None]                                               # M^-1 W^T, (2, 4)
+    a = w.T / m_diag[:, None]  # M^-1 W^T, (2, 4)
     with torch.no_grad():
         model.decoder[0].weight.copy_(w)
         model.decoder[0].bias.copy_(b)
@@ -63,15 +63,18 @@ def test_elbo_with_several_samples_decomposes_into_recon_minus_beta_kl():
         mu, logvar = model.encode(x)
         kl = objectives.kl_per_dim(mu, logvar).sum(-1)
         g = torch.Generator().manual_seed(7)
-        rec = torch.stack([model.log_px_given_z(x, model.decode_raw(model.reparameterize(mu, logvar, g)))
-                           for _ in range(5)]).mean(0)
+        rec = torch.stack(
+            [model.log_px_given_z(x, model.decode_raw(model.reparameterize(mu, logvar, g))) for _ in range(5)]
+        ).mean(0)
     for beta in (0.0, 1.0, 3.0):
         e = objectives.elbo(model, x, beta=beta, n_samples=5, generator=torch.Generator().manual_seed(7))
         assert e.shape == (40,) and bool(torch.isfinite(e).all())
         torch.testing.assert_close(e, rec - beta * kl, rtol=1e-5, atol=1e-4)
     # In batches the noise is drawn in another order, but with the same seed the KL part is still exact.
-    e0, e2 = (objectives.elbo(model, x, beta=b, n_samples=5, generator=torch.Generator().manual_seed(3), batch=7)
-              for b in (0.0, 2.0))
+    e0, e2 = (
+        objectives.elbo(model, x, beta=b, n_samples=5, generator=torch.Generator().manual_seed(3), batch=7)
+        for b in (0.0, 2.0)
+    )
     torch.testing.assert_close(e0 - e2, 2.0 * kl, rtol=1e-5, atol=1e-4)
     with pytest.raises(InputError):
         objectives.elbo(model, x, n_samples=0)
@@ -100,7 +103,7 @@ def test_log_px_is_exact_when_q_is_the_true_posterior_for_any_chunking(k, max_el
     mean, cov = theory.linear_gaussian_posterior(model, x)
     with torch.no_grad():
         mu, logvar = model.encode(x)
-    torch.testing.assert_close(mu.double(), mean, rtol=0, atol=1e-6)          # the fixture is right
+    torch.testing.assert_close(mu.double(), mean, rtol=0, atol=1e-6)  # the fixture is right
     torch.testing.assert_close(torch.diag_embed(logvar.double().exp()), cov.expand(9, 2, 2), rtol=0, atol=1e-6)
     est = objectives.log_px(model, x, k=k, max_elements=max_elements, generator=torch.Generator().manual_seed(0))
     assert est.shape == (9,)
@@ -115,11 +118,12 @@ def test_log_px_chunking_is_deterministic_and_agrees_with_a_large_k_reference():
     exact = theory.linear_gaussian_log_px(model, x)
 
     def run(max_elements, seed=0):
-        return objectives.log_px(model, x, k=3000, max_elements=max_elements,
-                                 generator=torch.Generator().manual_seed(seed))
+        return objectives.log_px(
+            model, x, k=3000, max_elements=max_elements, generator=torch.Generator().manual_seed(seed)
+        )
 
     small_a, small_b = run(5 * 64), run(5 * 64)
-    assert torch.equal(small_a, small_b)                      # same chunks + same seed -> same numbers
+    assert torch.equal(small_a, small_b)  # same chunks + same seed -> same numbers
     big = run(2**24)
     for est in (small_a, big):
         assert float((est.double() - exact).abs().mean()) < 0.05

@@ -49,8 +49,11 @@ def test_bad_weights_model_kl_and_bayes(app):
     at.run()
     assert any("weights must be >= 0" in e.value for e in at.error)
     assert not at.exception
-    at.session_state["ent_table"] = {"edited_rows": {str(i): {"weight": 0.0} for i in range(4)}, "added_rows": [],
-                                     "deleted_rows": []}
+    at.session_state["ent_table"] = {
+        "edited_rows": {str(i): {"weight": 0.0} for i in range(4)},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     assert any("all weights are zero" in e.value for e in at.error)
 
@@ -64,8 +67,13 @@ def test_bad_weights_model_kl_and_bayes(app):
     assert abs(float(shown.split()[0]) - want) < 1e-3
 
     # Bayes' rule: the grid posterior's evidence equals the conjugate one, and the posterior mean is the formula.
-    for key, value in [("bayes_prior_mean", 1.0), ("bayes_prior_sd", 2.0), ("bayes_obs", -1.5),
-                       ("bayes_noise_sd", 0.5), ("bayes_n", 4)]:
+    for key, value in [
+        ("bayes_prior_mean", 1.0),
+        ("bayes_prior_sd", 2.0),
+        ("bayes_obs", -1.5),
+        ("bayes_noise_sd", 0.5),
+        ("bayes_n", 4),
+    ]:
         at.slider(key=key).set_value(value).run()
     m = _metrics(at)
     assert m["evidence p(x): grid"] == m["evidence p(x): exact"]

@@ -36,6 +36,7 @@ def linear():
 
 # ---- the 2-D posterior grid ----
 
+
 def test_quadrature_matches_the_exact_linear_gaussian_model(linear):
     model, x = linear
     exact = theory.linear_gaussian_log_px(model, x).numpy()
@@ -131,6 +132,7 @@ def test_posterior_grid_validates_its_box(vae1, digits):
 
 
 # ---- information quantities ----
+
 
 def test_information_and_units():
     assert post.information(0.5, "bits") == pytest.approx(1.0)

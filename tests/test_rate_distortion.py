@@ -34,8 +34,9 @@ def test_linear_sweep_refuses_beta_zero_and_autoencoders():
     ds = data.load("moons")
     with pytest.raises(InputError, match="betas > 0"):
         rate_distortion.linear_sweep(ds, [0.0, 1.0], obs_var=0.1)
-    ae, _ = train.fit(ds, ModelConfig(kind="ae", input_dim=2, hidden=(8,), likelihood="gaussian"),
-                      TrainConfig(epochs=1), device="cpu")
+    ae, _ = train.fit(
+        ds, ModelConfig(kind="ae", input_dim=2, hidden=(8,), likelihood="gaussian"), TrainConfig(epochs=1), device="cpu"
+    )
     with pytest.raises(InputError, match="autoencoder"):
         rate_distortion.measure(ae, ds.x)
     assert theory.rate_distortion_curve([1.0], 1.0, [1.0])["rate"][0] == 0.0

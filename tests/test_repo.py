@@ -8,16 +8,23 @@ from conftest import ROOT
 
 
 def test_vae_core_does_not_import_streamlit():
-    code = ("import sys, vae_core, vae_core.data, vae_core.train, vae_core.metrics, vae_core.objectives, "
-            "vae_core.checkpoints, vae_core.files; print('streamlit' in sys.modules)")
+    code = (
+        "import sys, vae_core, vae_core.data, vae_core.train, vae_core.metrics, vae_core.objectives, "
+        "vae_core.checkpoints, vae_core.files; print('streamlit' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_importing_vae_core_does_no_work():
     # Nothing happens at import time: importing the package must not pull torch or load data.
-    out = subprocess.run([sys.executable, "-c", "import sys, vae_core; print('torch' in sys.modules)"], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, vae_core; print('torch' in sys.modules)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "False"
 
 

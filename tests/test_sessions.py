@@ -64,14 +64,15 @@ def test_trainings_wait_for_a_slot(monkeypatch):
 
 def test_closed_session_stops_its_training(monkeypatch):
     alive = {"yes": True}
-    monkeypatch.setattr(jobs, "_session_alive_checker", lambda: (lambda: alive["yes"]))
+    monkeypatch.setattr(jobs, "_session_alive_checker", lambda: lambda: alive["yes"])
     from vae_core import ModelConfig, TrainConfig, data, train
 
     ds = data.load("digits")
 
     def work(on_epoch, should_stop):
-        return train.fit_many(ds, ModelConfig(), TrainConfig(epochs=500), [1.0], device="cpu",
-                              on_epoch=on_epoch, should_stop=should_stop)
+        return train.fit_many(
+            ds, ModelConfig(), TrainConfig(epochs=500), [1.0], device="cpu", on_epoch=on_epoch, should_stop=should_stop
+        )
 
     job = jobs.start("long", 500, work)
     t0 = time.time()

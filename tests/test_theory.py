@@ -77,8 +77,7 @@ def vae_data():
 def linear_vaes(vae_data):
     """One linear VAE per beta, trained together (about 2 s on one core)."""
     ds, _ = vae_data
-    cfg = ModelConfig(kind="vae", input_dim=ds.dim, latent_dim=ds.dim, hidden=(), likelihood="gaussian",
-                      obs_var=VAE_C)
+    cfg = ModelConfig(kind="vae", input_dim=ds.dim, latent_dim=ds.dim, hidden=(), likelihood="gaussian", obs_var=VAE_C)
     tcfg = TrainConfig(epochs=100, batch_size=256, lr=1e-2, seed=0)
     res = train.fit_many(ds, cfg, tcfg, BETAS)
     assert all(m is not None for m, _ in res)
@@ -100,6 +99,7 @@ def test_test_data_is_well_conditioned(vae_data):
 
 # ---- linear autoencoder = PCA ----
 
+
 def test_linear_ae_spans_the_pca_subspace_and_matches_its_error():
     ds, k = synthetic(AE_SPEC), 3
     cfg = ModelConfig(kind="ae", input_dim=ds.dim, latent_dim=k, hidden=(), likelihood="gaussian", obs_var=1.0)
@@ -117,6 +117,7 @@ def test_linear_ae_spans_the_pca_subspace_and_matches_its_error():
 
 
 # ---- linear VAE = probabilistic PCA ----
+
 
 def test_linear_vae_matches_probabilistic_pca(vae_data, ppca_model):
     ds, lam = vae_data
@@ -155,6 +156,7 @@ def test_ppca_solution_formulas():
 
 
 # ---- exact marginal, posterior and ELBO ----
+
 
 def test_linear_gaussian_log_px_is_the_gaussian_marginal(vae_data, ppca_model):
     ds, _ = vae_data
@@ -199,19 +201,23 @@ def test_elbo_is_below_log_px_by_the_posterior_kl(vae_data, ppca_model, trained)
 
 def test_closed_forms_refuse_other_models():
     x = np.zeros((2, 4), dtype=np.float32)
-    for cfg in (ModelConfig(kind="vae", input_dim=4, hidden=(8,), likelihood="gaussian"),
-                ModelConfig(kind="vae", input_dim=4, hidden=(), likelihood="bernoulli"),
-                ModelConfig(kind="ae", input_dim=4, hidden=(), likelihood="gaussian")):
+    for cfg in (
+        ModelConfig(kind="vae", input_dim=4, hidden=(8,), likelihood="gaussian"),
+        ModelConfig(kind="vae", input_dim=4, hidden=(), likelihood="bernoulli"),
+        ModelConfig(kind="ae", input_dim=4, hidden=(), likelihood="gaussian"),
+    ):
         model = VAE(cfg)
         for fn in (theory.linear_gaussian_log_px, theory.linear_gaussian_elbo, theory.linear_gaussian_posterior):
             with pytest.raises(InputError):
                 fn(model, x)
     with pytest.raises(InputError):
-        theory.linear_gaussian_log_px(VAE(ModelConfig(kind="vae", input_dim=4, hidden=(), likelihood="gaussian")),
-                                      np.zeros((2, 3)))
+        theory.linear_gaussian_log_px(
+            VAE(ModelConfig(kind="vae", input_dim=4, hidden=(), likelihood="gaussian")), np.zeros((2, 3))
+        )
 
 
 # ---- closed-form information quantities ----
+
 
 def test_closed_form_kl_and_entropy_match_torch_distributions():
     g = torch.Generator().manual_seed(0)
@@ -221,8 +227,9 @@ def test_closed_form_kl_and_entropy_match_torch_distributions():
     p, q = D.Normal(m1, s1), D.Normal(m2, s2)
     torch.testing.assert_close(objectives.gaussian_kl_1d(m1, s1, m2, s2), D.kl_divergence(p, q))
     torch.testing.assert_close(objectives.gaussian_entropy_1d(s1), p.entropy())
-    torch.testing.assert_close(objectives.gaussian_cross_entropy_1d(m1, s1, m2, s2),
-                               p.entropy() + D.kl_divergence(p, q))
+    torch.testing.assert_close(
+        objectives.gaussian_cross_entropy_1d(m1, s1, m2, s2), p.entropy() + D.kl_divergence(p, q)
+    )
     mu, logvar = m1.view(10, 5), (2 * torch.log(s1)).view(10, 5)
     ref = D.kl_divergence(D.Normal(mu, torch.exp(0.5 * logvar)), D.Normal(torch.zeros_like(mu), 1.0))
     torch.testing.assert_close(objectives.kl_per_dim(mu, logvar), ref)
@@ -233,6 +240,7 @@ def test_closed_form_kl_and_entropy_match_torch_distributions():
 
 
 # ---- the beta-VAE rate-distortion curve ----
+
 
 def test_rate_distortion_formulas():
     rd = theory.rate_distortion_curve([4.0, 1.0], 0.5, [1.0, 4.0, 10.0])
@@ -248,7 +256,8 @@ def test_rate_distortion_formulas():
     # At beta = 1 the curve's ELBO is the probabilistic-PCA log-likelihood.
     lam = [2.0, 1.0, 0.3, 0.1]
     assert theory.rate_distortion_curve(lam, 0.25, [1.0])["elbo"][0] == pytest.approx(
-        theory.ppca_solution(lam, 0.25, 4)["log_px"])
+        theory.ppca_solution(lam, 0.25, 4)["log_px"]
+    )
     with pytest.raises(InputError):
         theory.rate_distortion_curve(lam, 0.25, [-1.0])
 

@@ -9,9 +9,17 @@ from ui.explorer_panels import check_z, ellipses, view_limit
 from vae_core import InputError
 
 
-@pytest.mark.parametrize("z,match", [([0.1], "2 values"), ([float("nan"), 0], "finite"), ([1e9, 0], "within"),
-                                     (["a", 0], "list of 2 numbers"), (None, "list of 2 numbers"),
-                                     ([math.inf, 1], "finite")])
+@pytest.mark.parametrize(
+    "z,match",
+    [
+        ([0.1], "2 values"),
+        ([float("nan"), 0], "finite"),
+        ([1e9, 0], "within"),
+        (["a", 0], "list of 2 numbers"),
+        (None, "list of 2 numbers"),
+        ([math.inf, 1], "finite"),
+    ],
+)
 def test_check_z_refuses_bad_vectors(z, match):
     with pytest.raises(InputError, match=match):
         check_z(z, 2)

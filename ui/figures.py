@@ -9,8 +9,11 @@ from plotly.subplots import make_subplots
 
 def training_curves(records_per_epoch: list[list[dict | None]], labels: list[str]) -> go.Figure:
     """Reconstruction, KL, ELBO and per-dimension KL per epoch for one or more models trained together."""
-    fig = make_subplots(rows=1, cols=4, subplot_titles=("reconstruction -log p(x|z)", "KL(q(z|x) || p(z))",
-                                                         "ELBO", "KL per latent dimension"))
+    fig = make_subplots(
+        rows=1,
+        cols=4,
+        subplot_titles=("reconstruction -log p(x|z)", "KL(q(z|x) || p(z))", "ELBO", "KL per latent dimension"),
+    )
     palette = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
     for i, label in enumerate(labels):
         rows = [(e + 1, recs[i]) for e, recs in enumerate(records_per_epoch) if i < len(recs) and recs[i]]
@@ -19,23 +22,37 @@ def training_curves(records_per_epoch: list[list[dict | None]], labels: list[str
         ep = [r[0] for r in rows]
         color = palette[i % len(palette)]
         for col, key in ((1, "recon"), (2, "kl"), (3, "elbo")):
-            fig.add_trace(go.Scatter(x=ep, y=[r[1][key] for r in rows], name=label, legendgroup=label,
-                                     showlegend=col == 1, line=dict(color=color)), row=1, col=col)
+            fig.add_trace(
+                go.Scatter(
+                    x=ep,
+                    y=[r[1][key] for r in rows],
+                    name=label,
+                    legendgroup=label,
+                    showlegend=col == 1,
+                    line=dict(color=color),
+                ),
+                row=1,
+                col=col,
+            )
         if len(labels) == 1:
             kld = np.array([r[1]["kl_per_dim"] for r in rows])
             for j in range(kld.shape[1]):
                 fig.add_trace(go.Scatter(x=ep, y=kld[:, j], name=f"z{j + 1}", line=dict(dash="dot")), row=1, col=4)
         else:
-            fig.add_trace(go.Bar(x=[label], y=[sum(rows[-1][1]["kl_per_dim"])], marker_color=color,
-                                 showlegend=False), row=1, col=4)
+            fig.add_trace(
+                go.Bar(x=[label], y=[sum(rows[-1][1]["kl_per_dim"])], marker_color=color, showlegend=False),
+                row=1,
+                col=4,
+            )
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(title_text="nats per sample", row=1, col=1)
     fig.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
     return fig
 
 
-def image_grid(images: np.ndarray, image_shape: tuple[int, int], ncols: int, pad: int = 1,
-               gap_value: float = 0.2) -> np.ndarray:
+def image_grid(
+    images: np.ndarray, image_shape: tuple[int, int], ncols: int, pad: int = 1, gap_value: float = 0.2
+) -> np.ndarray:
     """Tile (n, h*w) images in [0, 1] into one (rows*(h+pad), ncols*(w+pad)) array; gaps get gap_value (a light
     grey under the app's reversed grey scale, where 0 is white paper and 1 is ink)."""
     h, w = image_shape
@@ -44,38 +61,62 @@ def image_grid(images: np.ndarray, image_shape: tuple[int, int], ncols: int, pad
     canvas = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad), gap_value, dtype=np.float32)
     for k in range(n):
         r, c = divmod(k, ncols)
-        canvas[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = images[k].reshape(h, w)
+        canvas[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = images[k].reshape(h, w)
     return canvas
 
 
 def show_grid(images: np.ndarray, image_shape, ncols: int, height: int = 260, title: str | None = None) -> go.Figure:
     """An image grid as a plotly heatmap figure (gray, crisp pixels, no axes)."""
     canvas = image_grid(np.clip(images, 0, 1), image_shape, ncols)
-    fig = go.Figure(go.Heatmap(z=canvas[::-1], colorscale="gray_r", showscale=False, zmin=0, zmax=1,
-                               hoverinfo="skip"))
+    fig = go.Figure(go.Heatmap(z=canvas[::-1], colorscale="gray_r", showscale=False, zmin=0, zmax=1, hoverinfo="skip"))
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, scaleanchor="x")
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=30 if title else 0, b=0), title=title)
     return fig
 
 
-PALETTE = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff",
-           "#fecb52"]
+PALETTE = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52"]
 
 
-def code_scatter(points: np.ndarray, labels=None, color=None, title: str | None = None, height: int = 300,
-                 size: int = 3, legend: bool = False) -> go.Figure:
+def code_scatter(
+    points: np.ndarray,
+    labels=None,
+    color=None,
+    title: str | None = None,
+    height: int = 300,
+    size: int = 3,
+    legend: bool = False,
+) -> go.Figure:
     """2-D codes coloured by class (one WebGL trace per label, the app's palette) or by a continuous value."""
     fig = go.Figure()
     if labels is not None:
         for c in np.unique(labels):
             m = labels == c
-            fig.add_trace(go.Scattergl(x=points[m, 0], y=points[m, 1], mode="markers", name=str(c),
-                                       marker=dict(size=size, color=PALETTE[int(c) % len(PALETTE)], opacity=0.75),
-                                       hoverinfo="skip", showlegend=legend))
+            fig.add_trace(
+                go.Scattergl(
+                    x=points[m, 0],
+                    y=points[m, 1],
+                    mode="markers",
+                    name=str(c),
+                    marker=dict(size=size, color=PALETTE[int(c) % len(PALETTE)], opacity=0.75),
+                    hoverinfo="skip",
+                    showlegend=legend,
+                )
+            )
     else:
-        fig.add_trace(go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers", hoverinfo="skip", showlegend=False,
-                                   marker=dict(size=size, color=color, colorscale="Viridis", opacity=0.75)))
-    fig.update_layout(height=height, margin=dict(l=0, r=0, t=30 if title else 0, b=0),
-                      title=dict(text=title, font=dict(size=13)) if title else None)
+        fig.add_trace(
+            go.Scattergl(
+                x=points[:, 0],
+                y=points[:, 1],
+                mode="markers",
+                hoverinfo="skip",
+                showlegend=False,
+                marker=dict(size=size, color=color, colorscale="Viridis", opacity=0.75),
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=0, r=0, t=30 if title else 0, b=0),
+        title=dict(text=title, font=dict(size=13)) if title else None,
+    )
     return fig

@@ -177,15 +177,25 @@ def _decoder_payload_cached(fingerprint: tuple, _model) -> dict:
     n_params = sum(p.numel() for p in model.decoder.parameters())
     link = "sigmoid" if likelihood == "bernoulli" else "identity"
     if reason is None and n_params > MAX_BROWSER_PARAMS:
-        reason = (f"{n_params / 1e6:.1f} M decoder parameters, more than the {MAX_BROWSER_PARAMS / 1e6:.0f} M "
-                  "a browser decodes per frame")
+        reason = (
+            f"{n_params / 1e6:.1f} M decoder parameters, more than the {MAX_BROWSER_PARAMS / 1e6:.0f} M "
+            "a browser decodes per frame"
+        )
     if reason is None and likelihood not in ("bernoulli", "gaussian"):
         reason = f"unknown likelihood {likelihood!r}"
     out_dim = linears[-1].out_features if linears else int(getattr(cfg, "input_dim", 0))
     latent_dim = linears[0].in_features if linears else int(getattr(cfg, "latent_dim", 0))
-    payload: dict[str, Any] = {"kind": "model", "supported": reason is None, "reason": reason, "link": link,
-                               "activation": activation, "out_dim": out_dim, "latent_dim": latent_dim,
-                               "n_params": int(n_params), "layers": []}
+    payload: dict[str, Any] = {
+        "kind": "model",
+        "supported": reason is None,
+        "reason": reason,
+        "link": link,
+        "activation": activation,
+        "out_dim": out_dim,
+        "latent_dim": latent_dim,
+        "n_params": int(n_params),
+        "layers": [],
+    }
     h = hashlib.blake2b(digest_size=12)
     h.update(json.dumps([link, activation, reason]).encode())
     with torch.no_grad():
@@ -243,9 +253,21 @@ def _png_b64(img: np.ndarray) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def decoded_image_html(x, image_shape, device, ms: float, scale: int | None = None, *, seq: int | None = None,
-                       z=None, cmap: str = "gray", data_transform=None, size_px: int = 232,
-                       title: str = "torch decode", out_names=None) -> str:
+def decoded_image_html(
+    x,
+    image_shape,
+    device,
+    ms: float,
+    scale: int | None = None,
+    *,
+    seq: int | None = None,
+    z=None,
+    cmap: str = "gray",
+    data_transform=None,
+    size_px: int = 232,
+    title: str = "torch decode",
+    out_names=None,
+) -> str:
     """HTML for the authoritative, server-decoded output, in <div data-testid="decoded-image">.
 
     x: (input_dim,) decoded mean; image_shape (h, w) draws it as a crisp grey image (scale: integer
@@ -264,11 +286,15 @@ def decoded_image_html(x, image_shape, device, ms: float, scale: int | None = No
     if z is not None:
         zz = np.asarray(z, dtype=float).reshape(-1)
         ztxt = "z = (" + ", ".join(f"{v:.2f}" for v in zz[:4]) + (", …" if zz.size > 4 else "") + ")"
-    cap = (f'<div style="font-size:0.8rem;opacity:0.8;margin-top:4px;line-height:1.35">{html.escape(title)} on '
-           f'<b>{dev}</b> in <b>{ms:.2f} ms</b>{f" · #{int(seq)}" if seq is not None else ""}'
-           f'<br><span style="font-family:monospace">{html.escape(ztxt)}</span></div>')
-    box = ("border:1px solid rgba(49,51,63,0.2);border-radius:6px;padding:6px;background:#fff;"
-           "display:flex;justify-content:center")
+    cap = (
+        f'<div style="font-size:0.8rem;opacity:0.8;margin-top:4px;line-height:1.35">{html.escape(title)} on '
+        f"<b>{dev}</b> in <b>{ms:.2f} ms</b>{f' · #{int(seq)}' if seq is not None else ''}"
+        f'<br><span style="font-family:monospace">{html.escape(ztxt)}</span></div>'
+    )
+    box = (
+        "border:1px solid rgba(49,51,63,0.2);border-radius:6px;padding:6px;background:#fff;"
+        "display:flex;justify-content:center"
+    )
     if image_shape is not None:
         h, w = (int(v) for v in image_shape)
         v = np.clip(x[: h * w].reshape(h, w), 0.0, 1.0)
@@ -277,8 +303,10 @@ def decoded_image_html(x, image_shape, device, ms: float, scale: int | None = No
         img = np.rint(v * 255).astype(np.uint8)
         k = int(scale) if scale else max(1, size_px // max(h, w))
         img = np.repeat(np.repeat(img, k, axis=0), k, axis=1)  # nearest-neighbour: crisp in every browser
-        body = (f'<img alt="decoded image" src="data:image/png;base64,{_png_b64(img)}" width="{w * k}" '
-                f'height="{h * k}" style="image-rendering:pixelated;display:block;max-width:100%">')
+        body = (
+            f'<img alt="decoded image" src="data:image/png;base64,{_png_b64(img)}" width="{w * k}" '
+            f'height="{h * k}" style="image-rendering:pixelated;display:block;max-width:100%">'
+        )
     else:
         vals = x.astype(np.float64)
         if data_transform is not None:
@@ -296,7 +324,8 @@ def decoded_image_html(x, image_shape, device, ms: float, scale: int | None = No
                 f'<span style="position:relative;flex:1;height:12px;background:#f0f2f6;border-radius:3px">'
                 f'<span style="position:absolute;left:{left:.1f}%;width:{pct:.1f}%;top:0;bottom:0;'
                 f'background:#636efa;border-radius:3px"></span></span>'
-                f'<span style="width:4.5em;text-align:right;font-family:monospace">{val:.3g}</span></div>')
+                f'<span style="width:4.5em;text-align:right;font-family:monospace">{val:.3g}</span></div>'
+            )
         body = f'<div style="width:100%">{"".join(rows)}</div>'
     return f'<div {attrs}><div style="{box}">{body}</div>{cap}</div>'
 
@@ -370,9 +399,19 @@ def _points_blob(points, labels, color, label_names, color_title, template, poin
         h = "p" + _digest(pts, lab, col, names, color_title, template)
 
     def build():
-        return {"kind": "points", "n": int(n), "x": _b64(np.ascontiguousarray(pts[:, 0])),
-                "y": _b64(np.ascontiguousarray(pts[:, 1])), "labels": _b64(lab), "color": _b64(col),
-                "label_names": names, "color_title": color_title, "template": _template(template), "hash": h}
+        return {
+            "kind": "points",
+            "n": int(n),
+            "x": _b64(np.ascontiguousarray(pts[:, 0])),
+            "y": _b64(np.ascontiguousarray(pts[:, 1])),
+            "labels": _b64(lab),
+            "color": _b64(col),
+            "label_names": names,
+            "color_title": color_title,
+            "template": _template(template),
+            "hash": h,
+        }
+
     return h, build
 
 
@@ -398,20 +437,60 @@ def _overlay_blob(ellipses, ellipse_labels, density, path, extra_points, extra_n
     h = "o" + _digest(ell, ell_lab, pth, ext, *(dens or (None,)), extra_name, path_name)
 
     def build():
-        return {"kind": "overlay", "ellipses": _b64(ell), "ellipse_labels": _b64(ell_lab), "path": _b64(pth),
-                "extra": _b64(ext), "extra_name": extra_name, "path_name": path_name, "hash": h,
-                "density": None if dens is None else {"nx": int(dens[0].size), "ny": int(dens[1].size),
-                                                      "xs": _b64(dens[0]), "ys": _b64(dens[1]), "z": _b64(dens[2])}}
+        return {
+            "kind": "overlay",
+            "ellipses": _b64(ell),
+            "ellipse_labels": _b64(ell_lab),
+            "path": _b64(pth),
+            "extra": _b64(ext),
+            "extra_name": extra_name,
+            "path_name": path_name,
+            "hash": h,
+            "density": None
+            if dens is None
+            else {
+                "nx": int(dens[0].size),
+                "ny": int(dens[1].size),
+                "xs": _b64(dens[0]),
+                "ys": _b64(dens[1]),
+                "z": _b64(dens[2]),
+            },
+        }
+
     return h, build
 
 
-def latent_canvas(model, points, *, labels=None, color=None, dims=(0, 1), z_base=None, image_shape=None,
-                  data_transform=None, ellipses=None, prior_contours=False, density=None, path=None,
-                  extra_points=None, height=520, key="latent_canvas", device_label="cpu",
-                  cmap: str = "gray", label_names=None, color_title=None, ellipse_labels=None,
-                  extra_name: str = "prior samples", path_name: str = "interpolation",
-                  slider_range=(-4.0, 4.0), dim_names=None, out_names=None, template: str | None = "plotly",
-                  browser_decode: bool = True, points_key: str | None = None) -> dict | None:
+def latent_canvas(
+    model,
+    points,
+    *,
+    labels=None,
+    color=None,
+    dims=(0, 1),
+    z_base=None,
+    image_shape=None,
+    data_transform=None,
+    ellipses=None,
+    prior_contours=False,
+    density=None,
+    path=None,
+    extra_points=None,
+    height=520,
+    key="latent_canvas",
+    device_label="cpu",
+    cmap: str = "gray",
+    label_names=None,
+    color_title=None,
+    ellipse_labels=None,
+    extra_name: str = "prior samples",
+    path_name: str = "interpolation",
+    slider_range=(-4.0, 4.0),
+    dim_names=None,
+    out_names=None,
+    template: str | None = "plotly",
+    browser_decode: bool = True,
+    points_key: str | None = None,
+) -> dict | None:
     """Draw the latent canvas and return the last event from the browser, or None.
 
     Returns {"z": [latent_dim floats], "source": "click" | "slider", "seq": int}: the latent vector a click
@@ -466,20 +545,31 @@ def latent_canvas(model, points, *, labels=None, color=None, dims=(0, 1), z_base
     if image_shape is None and data_transform is not None:
         mean, scale = ([float(v) for v in _np(a).reshape(-1)] for a in data_transform)
     data = {
-        "key": key, **_asset_urls(),
+        "key": key,
+        **_asset_urls(),
         "blobs": {"model": mp["hash"], "points": p_hash, "overlay": o_hash},
         "payloads": payloads,
-        "latent_dim": latent_dim, "dims": dims, "z_base": [float(v) for v in zb], "dim_names": names,
+        "latent_dim": latent_dim,
+        "dims": dims,
+        "z_base": [float(v) for v in zb],
+        "dim_names": names,
         "axis_titles": [names[dims[0]], names[dims[1]]],
         "image_shape": None if image_shape is None else [int(v) for v in image_shape],
-        "cmap": cmap, "prior": bool(prior_contours), "height": int(height), "slider_range": [lo, hi],
-        "device_label": str(device_label), "out_mean": mean, "out_scale": scale,
+        "cmap": cmap,
+        "prior": bool(prior_contours),
+        "height": int(height),
+        "slider_range": [lo, hi],
+        "device_label": str(device_label),
+        "out_mean": mean,
+        "out_scale": scale,
         "out_names": None if out_names is None else [str(v) for v in out_names],
         "hover_interval_ms": HOVER_INTERVAL_MS,
         "server_hover": state["hover"] if not mp["supported"] else None,
     }
     result = _component(
-        key=key, data=data, height="content",
+        key=key,
+        data=data,
+        height="content",
         on_event_change=lambda: None,
         on_need_change=functools.partial(_on_need, key),
         on_hover_change=functools.partial(_on_hover, key, model),

@@ -19,8 +19,9 @@ def decoded_grid(model: VAE, n: int = 12, lim: float = 2.5, dims=(0, 1), z_base=
     """Decode an n x n grid over [-lim, lim]^2 in two latent dims: returns (images (n*n, d), grid values (n,)).
 
     Rows run from high to low values of dims[1] so the tiled picture has the usual y-up orientation."""
-    return _decoded_grid(model_key(model), model, n, lim, tuple(dims),
-                         None if z_base is None else tuple(float(v) for v in z_base))
+    return _decoded_grid(
+        model_key(model), model, n, lim, tuple(dims), None if z_base is None else tuple(float(v) for v in z_base)
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs={VAE: lambda m: None})

@@ -14,9 +14,13 @@ from vae_core.model import VAE
 from vae_core.train import available_devices
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-DATASET_LABELS = {"digits": "digits (8x8, 1,797 images)", "mnist": "MNIST (28x28, 5,000 images)",
-                  "swiss_roll": "swiss roll (3-D points)", "s_curve": "S-curve (3-D points)",
-                  "moons": "two moons (2-D points)"}
+DATASET_LABELS = {
+    "digits": "digits (8x8, 1,797 images)",
+    "mnist": "MNIST (28x28, 5,000 images)",
+    "swiss_roll": "swiss roll (3-D points)",
+    "s_curve": "S-curve (3-D points)",
+    "moons": "two moons (2-D points)",
+}
 
 
 @st.cache_resource(show_spinner="Loading data...")
@@ -36,10 +40,18 @@ def shipped_index(models_dir: str = str(MODELS_DIR)) -> list[dict]:
             continue  # a broken file in models/ should not take the app down; `vae_core info` explains it
         train = rec.get("train") or {}
         ds_info = rec.get("dataset") or {}
-        rows.append({"name": path.stem, "path": str(path), "dataset": ds_info.get("name"),
-                     "image_shape": tuple(ds_info["image_shape"]) if ds_info.get("image_shape") else None,
-                     "kind": rec["model"]["kind"], "beta": train.get("beta"), "latent_dim": rec["model"]["latent_dim"],
-                     "metrics": rec.get("metrics") or {}})
+        rows.append(
+            {
+                "name": path.stem,
+                "path": str(path),
+                "dataset": ds_info.get("name"),
+                "image_shape": tuple(ds_info["image_shape"]) if ds_info.get("image_shape") else None,
+                "kind": rec["model"]["kind"],
+                "beta": train.get("beta"),
+                "latent_dim": rec["model"]["latent_dim"],
+                "metrics": rec.get("metrics") or {},
+            }
+        )
     return rows
 
 
@@ -67,8 +79,12 @@ def add_session_model(name: str, model: VAE, dataset_name: str, source: str) -> 
     for p in model.parameters():
         p.requires_grad_(False)
     models = session_models()
-    models[name] = {"model": model, "dataset": dataset_name, "beta": (model.info.get("train") or {}).get("beta"),
-                    "source": source}
+    models[name] = {
+        "model": model,
+        "dataset": dataset_name,
+        "beta": (model.info.get("train") or {}).get("beta"),
+        "source": source,
+    }
     st.session_state["pending_model"] = name
     st.session_state["pending_dataset"] = dataset_name
     return name
@@ -141,8 +157,9 @@ def sidebar() -> Selection:
     names = data.names() + [n for n in session_datasets() if n not in data.names()]
     if st.session_state.get("pending_dataset") in names:
         st.session_state["sel_dataset"] = st.session_state.pop("pending_dataset")
-    ds_name = sb.selectbox("Dataset", names, key="sel_dataset",
-                           format_func=lambda n: DATASET_LABELS.get(n, f"{n} (uploaded)"))
+    ds_name = sb.selectbox(
+        "Dataset", names, key="sel_dataset", format_func=lambda n: DATASET_LABELS.get(n, f"{n} (uploaded)")
+    )
     choices = model_choices(ds_name)
     pending = st.session_state.pop("pending_model", None)
     if pending is not None:
@@ -153,16 +170,26 @@ def sidebar() -> Selection:
         st.session_state["sel_model"] = _default_model(choices)
     label = sb.selectbox("Model", list(choices) or ["(none yet: train one on the Train page)"], key="sel_model")
     devices = ["auto"] + available_devices()
-    dev_choice = sb.radio("Device", devices, key="sel_device", horizontal=True,
-                          help="Where models decode and train. 'auto' picks CUDA, then Apple MPS, then CPU. "
-                               "Only devices this server has are listed.")
+    dev_choice = sb.radio(
+        "Device",
+        devices,
+        key="sel_device",
+        horizontal=True,
+        help="Where models decode and train. 'auto' picks CUDA, then Apple MPS, then CPU. "
+        "Only devices this server has are listed.",
+    )
     from vae_core.train import pick_device
 
     device = pick_device(dev_choice)
     model = resolve_model(choices[label], str(device)) if label in choices else None
     sb.caption(f"Computing on **{device}**. Available here: {', '.join(available_devices())}.")
-    return Selection(dataset=get_dataset(ds_name), dataset_name=ds_name, model=model,
-                     model_name=label if label in choices else None, device=device)
+    return Selection(
+        dataset=get_dataset(ds_name),
+        dataset_name=ds_name,
+        model=model,
+        model_name=label if label in choices else None,
+        device=device,
+    )
 
 
 def _default_model(choices: dict[str, str]) -> str | None:
@@ -192,8 +219,11 @@ def beta_grid(sel: Selection) -> list[dict]:
     entries: dict[float, dict] = {}
     for row in shipped_for(sel.dataset_name):
         if row["beta"] is not None and _same_config(row["path"], cfg):
-            entries[float(row["beta"])] = {"beta": float(row["beta"]), "key": "shipped:" + row["path"],
-                                           "label": row["name"]}
+            entries[float(row["beta"])] = {
+                "beta": float(row["beta"]),
+                "key": "shipped:" + row["path"],
+                "label": row["name"],
+            }
     for name, entry in session_models().items():
         model = entry["model"]
         if entry["dataset"] == sel.dataset_name and model.config == cfg and entry["beta"] is not None:

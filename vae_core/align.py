@@ -88,12 +88,12 @@ def apply_signed_permutation(model: VAE, p: np.ndarray) -> VAE:
     pt = torch.as_tensor(p, dtype=torch.float32, device=model.device)
     with torch.no_grad():
         last = [m for m in out.encoder if isinstance(m, torch.nn.Linear)][-1]
-        w, b = last.weight.data, last.bias.data           # rows: [mu (k); logvar (k)] or [code (k)]
+        w, b = last.weight.data, last.bias.data  # rows: [mu (k); logvar (k)] or [code (k)]
         mu_w, mu_b = w[:k], b[:k]
-        w[:k], b[:k] = pt.t() @ mu_w, mu_b @ pt           # mu' = mu P
+        w[:k], b[:k] = pt.t() @ mu_w, mu_b @ pt  # mu' = mu P
         if model.is_vae:
             perm = pt.abs()
             w[k:], b[k:] = perm.t() @ w[k:], b[k:] @ perm  # variances follow the axes, signs do not matter
         first = [m for m in out.decoder if isinstance(m, torch.nn.Linear)][0]
-        first.weight.data = first.weight.data @ pt          # f(z) with z = z' P^T
+        first.weight.data = first.weight.data @ pt  # f(z) with z = z' P^T
     return out

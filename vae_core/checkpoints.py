@@ -31,9 +31,15 @@ KNOWN_META_KEYS = {"format_version", "model", "train", "dataset", "metrics", "ep
 def to_bytes(model: VAE, meta: dict | None = None) -> bytes:
     """Serialize a model (weights + JSON metadata) to safetensors bytes."""
     info = dict(model.info)
-    record = {"format_version": FORMAT_VERSION, "model": model.config.to_dict(),
-              "train": info.get("train"), "dataset": info.get("dataset"), "metrics": info.get("metrics"),
-              "epochs_done": info.get("epochs_done"), "extra": dict(meta or {})}
+    record = {
+        "format_version": FORMAT_VERSION,
+        "model": model.config.to_dict(),
+        "train": info.get("train"),
+        "dataset": info.get("dataset"),
+        "metrics": info.get("metrics"),
+        "epochs_done": info.get("epochs_done"),
+        "extra": dict(meta or {}),
+    }
     try:
         text = json.dumps(record, allow_nan=False)
     except (TypeError, ValueError) as e:
@@ -92,24 +98,29 @@ def _read_bytes(src) -> bytes:
 
 def read_header(blob: bytes) -> tuple[dict, dict]:
     """Parse the safetensors header: returns (tensor table, vae_core metadata). Raises InputError."""
-    not_ours = ("this is not a vae_core checkpoint (.safetensors file written by vae_core). "
-                "PyTorch .pt/.pth/pickle files are refused on purpose: they can run code when loaded.")
+    not_ours = (
+        "this is not a vae_core checkpoint (.safetensors file written by vae_core). "
+        "PyTorch .pt/.pth/pickle files are refused on purpose: they can run code when loaded."
+    )
     if len(blob) < 8:
         raise InputError(f"the file is {len(blob)} bytes: too short for a safetensors header. {not_ours}")
     (hlen,) = struct.unpack("<Q", blob[:8])
     if hlen == 0 or hlen > MAX_HEADER_BYTES or hlen > len(blob) - 8:
-        raise InputError(f"the header claims {hlen:,} bytes but the file holds {len(blob) - 8:,} after the length "
-                         f"field. {not_ours}")
+        raise InputError(
+            f"the header claims {hlen:,} bytes but the file holds {len(blob) - 8:,} after the length field. {not_ours}"
+        )
     try:
-        header = json.loads(blob[8:8 + hlen].decode("utf-8"))
+        header = json.loads(blob[8 : 8 + hlen].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
         raise InputError(f"the safetensors header is not valid JSON. {not_ours}") from None
     if not isinstance(header, dict):
         raise InputError(f"the safetensors header is not a JSON object. {not_ours}")
     meta = header.pop("__metadata__", None) or {}
     if not isinstance(meta, dict) or META_KEY not in meta:
-        raise InputError("this safetensors file has no vae_core metadata (model config); only checkpoints saved "
-                         "by vae_core (the Train page or `python -m vae_core train`) can be loaded.")
+        raise InputError(
+            "this safetensors file has no vae_core metadata (model config); only checkpoints saved "
+            "by vae_core (the Train page or `python -m vae_core train`) can be loaded."
+        )
     try:
         record = json.loads(meta[META_KEY])
     except (TypeError, json.JSONDecodeError, RecursionError):
@@ -120,8 +131,10 @@ def read_header(blob: bytes) -> tuple[dict, dict]:
     if unknown:
         raise InputError(f"unknown checkpoint metadata key(s) {unknown}; known keys: {sorted(KNOWN_META_KEYS)}.")
     if record.get("format_version") != FORMAT_VERSION:
-        raise InputError(f"checkpoint format version {record.get('format_version')!r} is not supported; this "
-                         f"version of vae_core reads version {FORMAT_VERSION}.")
+        raise InputError(
+            f"checkpoint format version {record.get('format_version')!r} is not supported; this "
+            f"version of vae_core reads version {FORMAT_VERSION}."
+        )
     if "model" not in record:
         raise InputError("the checkpoint metadata has no model config ('model').")
     return header, record
@@ -150,9 +163,11 @@ def load(src, device="cpu") -> tuple[VAE, dict]:
     for name, shape in expected.items():
         entry = header[name]
         if not isinstance(entry, dict) or entry.get("dtype") != "F32" or entry.get("shape") != list(shape):
-            raise InputError(f"tensor {name!r} should be float32 with shape {shape}; the file has "
-                             f"{entry.get('dtype') if isinstance(entry, dict) else entry!r} "
-                             f"{entry.get('shape') if isinstance(entry, dict) else ''}.")
+            raise InputError(
+                f"tensor {name!r} should be float32 with shape {shape}; the file has "
+                f"{entry.get('dtype') if isinstance(entry, dict) else entry!r} "
+                f"{entry.get('shape') if isinstance(entry, dict) else ''}."
+            )
     try:
         tensors = st_load(blob)
     except Exception as e:  # safetensors raises its own error types for corrupt offsets

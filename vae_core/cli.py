@@ -24,6 +24,7 @@ EXIT_INTERRUPTED = 130
 
 # ---- argument values ----
 
+
 def _numbers(tokens, what: str, kind):
     """Tokens like ["256", "128"], ["256,128"] or ["none"] -> a tuple of numbers (() for none or "")."""
     parts = [p.strip() for tok in (tokens or []) for p in str(tok).split(",")]
@@ -63,8 +64,10 @@ def load_dataset(spec: str):
     p = Path(spec)
     if p.is_file():
         return data.load_file(p)
-    raise InputError(f"--dataset {spec!r} is neither a built-in dataset ({', '.join(data.names())}) nor an "
-                     "existing file (csv, npy, npz, MNIST idx or a zip of images).")
+    raise InputError(
+        f"--dataset {spec!r} is neither a built-in dataset ({', '.join(data.names())}) nor an "
+        "existing file (csv, npy, npz, MNIST idx or a zip of images)."
+    )
 
 
 def _dataset_tag(spec: str) -> str:
@@ -75,8 +78,15 @@ def _dataset_tag(spec: str) -> str:
 
 def _configs(args, ds) -> tuple[ModelConfig, TrainConfig]:
     likelihood = args.likelihood or ds.default_likelihood
-    cfg = ModelConfig(kind=args.kind, input_dim=ds.dim, latent_dim=args.latent, hidden=parse_hidden(args.hidden),
-                      likelihood=likelihood, obs_var=args.obs_var, activation=args.activation)
+    cfg = ModelConfig(
+        kind=args.kind,
+        input_dim=ds.dim,
+        latent_dim=args.latent,
+        hidden=parse_hidden(args.hidden),
+        likelihood=likelihood,
+        obs_var=args.obs_var,
+        activation=args.activation,
+    )
     beta = getattr(args, "beta", TrainConfig().beta)  # a sweep sets beta per model
     tcfg = TrainConfig(beta=beta, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
     return cfg, tcfg
@@ -109,6 +119,7 @@ def _fmt(v, spec=".2f") -> str:
 
 # ---- commands ----
 
+
 def cmd_train(args) -> int:
     from tqdm import tqdm
 
@@ -119,8 +130,8 @@ def cmd_train(args) -> int:
     ds = load_dataset(args.dataset)
     cfg, tcfg = _configs(args, ds)
     train.pick_device(args.device)  # fail on a bad device before training
-    with tqdm(total=tcfg.epochs, unit="epoch", desc=f"train {ds.name}", file=sys.stderr,
-              disable=args.quiet) as bar:
+    with tqdm(total=tcfg.epochs, unit="epoch", desc=f"train {ds.name}", file=sys.stderr, disable=args.quiet) as bar:
+
         def on_epoch(epoch: int, rec: dict) -> None:
             bar.set_postfix(loss=f"{rec['loss']:.3f}", elbo=f"{rec['elbo']:.3f}", kl=f"{rec['kl']:.2f}")
             bar.update(1)
@@ -128,8 +139,10 @@ def cmd_train(args) -> int:
         model, history = train.fit(ds, cfg, tcfg, device=args.device, on_epoch=on_epoch)
     path = checkpoints.save(model, args.out, meta={"command": "train"})
     last = history[-1]
-    print(f"saved {path} ({cfg.kind}, {cfg.n_parameters():,} parameters, {len(history)} epochs); "
-          f"last epoch: ELBO {last['elbo']:.3f}, recon {last['recon']:.3f}, KL {last['kl']:.3f} nats/sample")
+    print(
+        f"saved {path} ({cfg.kind}, {cfg.n_parameters():,} parameters, {len(history)} epochs); "
+        f"last epoch: ELBO {last['elbo']:.3f}, recon {last['recon']:.3f}, KL {last['kl']:.3f} nats/sample"
+    )
     return 0
 
 
@@ -146,8 +159,10 @@ def cmd_sweep(args) -> int:
     ds = load_dataset(args.dataset)
     cfg, tcfg = _configs(args, ds)
     train.pick_device(args.device)
-    with tqdm(total=tcfg.epochs, unit="epoch", desc=f"sweep {ds.name} x{len(betas)}", file=sys.stderr,
-              disable=args.quiet) as bar:
+    with tqdm(
+        total=tcfg.epochs, unit="epoch", desc=f"sweep {ds.name} x{len(betas)}", file=sys.stderr, disable=args.quiet
+    ) as bar:
+
         def on_epoch(epoch: int, recs: list) -> None:
             alive = [r for r in recs if r is not None]
             bar.set_postfix(models=len(alive), best_elbo=f"{max(r['elbo'] for r in alive):.3f}")
@@ -162,8 +177,9 @@ def cmd_sweep(args) -> int:
             diverged.append(beta)
             print(f"warning: {history.diverged}", file=sys.stderr)
             continue
-        path = checkpoints.save(model, out_dir / f"{tag}-{cfg.kind}-beta{beta:g}.safetensors",
-                                meta={"command": "sweep"})
+        path = checkpoints.save(
+            model, out_dir / f"{tag}-{cfg.kind}-beta{beta:g}.safetensors", meta={"command": "sweep"}
+        )
         last = history[-1]
         print(f"saved {path}: ELBO {last['elbo']:.3f}, recon {last['recon']:.3f}, KL {last['kl']:.3f}")
     if diverged:
@@ -188,14 +204,14 @@ def cmd_pretrain(args) -> int:
         epochs = args.epochs or recipe.train.epochs
         r0 = time.perf_counter()
         with tqdm(total=epochs, unit="epoch", desc=recipe.name, file=sys.stderr, disable=args.quiet) as bar:
+
             def on_epoch(epoch: int, recs: list, bar=bar) -> None:
                 alive = [r for r in recs if r is not None]
                 if alive:
                     bar.set_postfix(models=len(alive), loss=f"{alive[-1]['loss']:.3f}")
                 bar.update(1)
 
-            paths = pretrain.run_recipe(recipe, args.out_dir, device=args.device, epochs=args.epochs,
-                                        on_epoch=on_epoch)
+            paths = pretrain.run_recipe(recipe, args.out_dir, device=args.device, epochs=args.epochs, on_epoch=on_epoch)
         print(f"{recipe.name}: {len(paths)} file(s) in {time.perf_counter() - r0:.1f} s", file=sys.stderr)
     print(f"pretrain finished in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     names = {f for r in recipes for f in r.filenames()}
@@ -214,20 +230,23 @@ def cmd_info(args) -> int:
     m, t, d = rec.get("model") or {}, rec.get("train") or {}, rec.get("dataset") or {}
     size = Path(args.file).stat().st_size
     print(f"file:     {args.file} ({size:,} bytes, format version {rec.get('format_version')})")
-    print("model:    " + ", ".join(f"{k}={v}" for k, v in m.items())
-          + f" ({model.config.n_parameters():,} parameters)")
+    print("model:    " + ", ".join(f"{k}={v}" for k, v in m.items()) + f" ({model.config.n_parameters():,} parameters)")
     if t:
-        print("training: " + ", ".join(f"{k}={v}" for k, v in t.items())
-              + f", epochs_done={rec.get('epochs_done')}")
+        print("training: " + ", ".join(f"{k}={v}" for k, v in t.items()) + f", epochs_done={rec.get('epochs_done')}")
     if d:
         shape = d.get("image_shape")
-        print(f"dataset:  {d.get('name')} ({d.get('n')} samples x {d.get('dim')} features"
-              + (f", images {shape[0]}x{shape[1]}" if shape else "")
-              + (", standardized" if d.get("standardized") else "") + ")")
+        print(
+            f"dataset:  {d.get('name')} ({d.get('n')} samples x {d.get('dim')} features"
+            + (f", images {shape[0]}x{shape[1]}" if shape else "")
+            + (", standardized" if d.get("standardized") else "")
+            + ")"
+        )
     met = rec.get("metrics") or {}
     if met:
-        print(f"metrics:  ELBO {_fmt(met.get('elbo'), '.3f')}, recon {_fmt(met.get('recon'), '.3f')}, "
-              f"KL {_fmt(met.get('kl'), '.3f')} nats/sample (training data, last epoch)")
+        print(
+            f"metrics:  ELBO {_fmt(met.get('elbo'), '.3f')}, recon {_fmt(met.get('recon'), '.3f')}, "
+            f"KL {_fmt(met.get('kl'), '.3f')} nats/sample (training data, last epoch)"
+        )
         if met.get("kl_per_dim"):
             print("          KL per latent dim: " + ", ".join(f"{v:.3f}" for v in met["kl_per_dim"]))
     extra = rec.get("extra") or {}
@@ -238,21 +257,37 @@ def cmd_info(args) -> int:
 
 # ---- parser ----
 
+
 def _model_options(p: argparse.ArgumentParser, sweep: bool) -> None:
     m, t = ModelConfig(), TrainConfig()
-    p.add_argument("--dataset", default="digits",
-                   help="built-in dataset (digits, mnist, swiss_roll, s_curve, moons) or a data file path "
-                        "(default: digits)")
+    p.add_argument(
+        "--dataset",
+        default="digits",
+        help="built-in dataset (digits, mnist, swiss_roll, s_curve, moons) or a data file path (default: digits)",
+    )
     p.add_argument("--kind", choices=["vae", "ae"], default=m.kind, help=f"default: {m.kind}")
     p.add_argument("--latent", type=int, default=m.latent_dim, help=f"latent dimensions (default: {m.latent_dim})")
-    p.add_argument("--hidden", nargs="+", default=[str(w) for w in m.hidden], metavar="WIDTH",
-                   help="hidden layer widths: '256 128' or '256,128'; 'none' or '' for linear maps "
-                        f"(default: {' '.join(map(str, m.hidden))})")
+    p.add_argument(
+        "--hidden",
+        nargs="+",
+        default=[str(w) for w in m.hidden],
+        metavar="WIDTH",
+        help="hidden layer widths: '256 128' or '256,128'; 'none' or '' for linear maps "
+        f"(default: {' '.join(map(str, m.hidden))})",
+    )
     p.add_argument("--activation", choices=["relu", "tanh"], default=m.activation, help=f"default: {m.activation}")
-    p.add_argument("--likelihood", choices=["bernoulli", "gaussian"], default=None,
-                   help="default: bernoulli for data in [0, 1] (images), gaussian otherwise")
-    p.add_argument("--obs-var", type=float, default=m.obs_var,
-                   help=f"variance c of the Gaussian likelihood N(f(z), cI) (default: {m.obs_var:g})")
+    p.add_argument(
+        "--likelihood",
+        choices=["bernoulli", "gaussian"],
+        default=None,
+        help="default: bernoulli for data in [0, 1] (images), gaussian otherwise",
+    )
+    p.add_argument(
+        "--obs-var",
+        type=float,
+        default=m.obs_var,
+        help=f"variance c of the Gaussian likelihood N(f(z), cI) (default: {m.obs_var:g})",
+    )
     if not sweep:
         p.add_argument("--beta", type=float, default=t.beta, help=f"KL weight (default: {t.beta:g})")
     p.add_argument("--epochs", type=int, default=t.epochs, help=f"default: {t.epochs}")
@@ -265,14 +300,16 @@ def _model_options(p: argparse.ArgumentParser, sweep: bool) -> None:
 def _run_options(p: argparse.ArgumentParser, device: str, threads: int | None = None) -> None:
     p.add_argument("--device", default=device, help=f"auto, cpu, cuda or mps (default: {device})")
     # pretrain pins one thread: float reductions, hence the saved bytes, depend on the thread count.
-    p.add_argument("--threads", type=int, default=threads,
-                   help=f"CPU threads for torch (default: {threads or 'torch chooses'})")
+    p.add_argument(
+        "--threads", type=int, default=threads, help=f"CPU threads for torch (default: {threads or 'torch chooses'})"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m vae_core",
-                                     description="Train, sweep, rebuild and inspect vae_core autoencoders.")
+    parser = argparse.ArgumentParser(
+        prog="python -m vae_core", description="Train, sweep, rebuild and inspect vae_core autoencoders."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("train", help="train one model and save it as .safetensors")
@@ -280,9 +317,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE.safetensors", help="where to save the model")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("sweep", help="train one VAE per KL weight (beta) together and save each",
-                       epilog="Files are named {dataset}-{kind}-beta{beta}.safetensors. Exit status 1 when some "
-                              "betas diverged (the others are saved), 2 when nothing could be trained.")
+    p = sub.add_parser(
+        "sweep",
+        help="train one VAE per KL weight (beta) together and save each",
+        epilog="Files are named {dataset}-{kind}-beta{beta}.safetensors. Exit status 1 when some "
+        "betas diverged (the others are saved), 2 when nothing could be trained.",
+    )
     _model_options(p, sweep=True)
     p.add_argument("--betas", nargs="+", required=True, metavar="BETA", help="e.g. 0,0.5,1,4 or 0 0.5 1 4")
     p.add_argument("--out-dir", required=True, metavar="DIR")
@@ -292,8 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("pretrain", help="rebuild the shipped models deterministically from their recipes")
     p.add_argument("--out-dir", default="models", metavar="DIR", help="default: models")
-    p.add_argument("--only", choices=sorted({r.dataset for r in RECIPES}), default=None,
-                   help="rebuild one dataset's models only")
+    p.add_argument(
+        "--only", choices=sorted({r.dataset for r in RECIPES}), default=None, help="rebuild one dataset's models only"
+    )
     p.add_argument("--epochs", type=int, default=None, help=argparse.SUPPRESS)  # quick runs for tests
     _run_options(p, device="cpu", threads=1)
     p.set_defaults(func=cmd_pretrain)

@@ -50,8 +50,10 @@ def _from_dict(cls, d: Any):
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(d) - names)
     if unknown:
-        raise InputError(f"{cls.__name__} has no setting(s) {', '.join(map(repr, unknown))}; "
-                         f"known settings are {', '.join(sorted(names))}.")
+        raise InputError(
+            f"{cls.__name__} has no setting(s) {', '.join(map(repr, unknown))}; "
+            f"known settings are {', '.join(sorted(names))}."
+        )
     return cls(**d)
 
 
@@ -88,8 +90,10 @@ class ModelConfig:
         _check_float("obs_var", self.obs_var, 0.0, 1e6, lo_open=True)
         n = self.n_parameters()
         if n > MAX_PARAMETERS:
-            raise InputError(f"this model would have {n:,} parameters; the limit is {MAX_PARAMETERS:,}. "
-                             "Use fewer or narrower hidden layers.")
+            raise InputError(
+                f"this model would have {n:,} parameters; the limit is {MAX_PARAMETERS:,}. "
+                "Use fewer or narrower hidden layers."
+            )
 
     def layer_sizes(self) -> tuple[list[int], list[int]]:
         """Widths of the encoder and decoder layer stacks, input to output."""

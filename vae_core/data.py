@@ -63,13 +63,19 @@ class Dataset:
         return x * self.scale + self.mean
 
     def subset(self, idx) -> Dataset:
-        return replace(self, x=self.x[idx], y=None if self.y is None else self.y[idx],
-                       color=None if self.color is None else self.color[idx])
+        return replace(
+            self,
+            x=self.x[idx],
+            y=None if self.y is None else self.y[idx],
+            color=None if self.color is None else self.color[idx],
+        )
 
     def describe(self) -> dict:
         """JSON-safe description stored in checkpoints (no data, just what is needed to interpret it)."""
         return {
-            "name": self.name, "n": self.n, "dim": self.dim,
+            "name": self.name,
+            "n": self.n,
+            "dim": self.dim,
             "image_shape": list(self.image_shape) if self.image_shape else None,
             "standardized": self.mean is not None,
             "mean": None if self.mean is None else [float(v) for v in self.mean],
@@ -84,8 +90,10 @@ def check_size(n_rows: int, n_features: int, what: str = "data") -> None:
     if n_features < 1:
         raise InputError(f"{what} has no features; each sample needs at least one number.")
     if n_rows > MAX_ROWS or n_features > MAX_FEATURES or n_rows * n_features > MAX_VALUES:
-        raise InputError(f"{what} is too large: {n_rows:,} samples x {n_features:,} features. Accepted: at most "
-                         f"{MAX_ROWS:,} samples, {MAX_FEATURES:,} features and {MAX_VALUES:,} values in all.")
+        raise InputError(
+            f"{what} is too large: {n_rows:,} samples x {n_features:,} features. Accepted: at most "
+            f"{MAX_ROWS:,} samples, {MAX_FEATURES:,} features and {MAX_VALUES:,} values in all."
+        )
 
 
 def from_array(x, y=None, image_shape=None, name: str = "mine", color=None) -> Dataset:
@@ -106,19 +114,24 @@ def from_array(x, y=None, image_shape=None, name: str = "mine", color=None) -> D
         check_size(arr.shape[0], image_shape[0] * image_shape[1], name)
         arr = arr.reshape(arr.shape[0], -1)
     elif arr.ndim != 2:
-        raise InputError(f"data must be 2-D (samples x features) or 3-D (a stack of images); got {arr.ndim}-D "
-                         f"with shape {arr.shape}.")
+        raise InputError(
+            f"data must be 2-D (samples x features) or 3-D (a stack of images); got {arr.ndim}-D "
+            f"with shape {arr.shape}."
+        )
     check_size(arr.shape[0], arr.shape[1], name)
     arr = arr.astype(np.float32)
     if not np.isfinite(arr).all():
         bad = int((~np.isfinite(arr)).sum())
-        raise InputError(f"data contains {bad} NaN or infinite value(s) (or values too large for float32); "
-                         "remove or replace them.")
+        raise InputError(
+            f"data contains {bad} NaN or infinite value(s) (or values too large for float32); remove or replace them."
+        )
     if image_shape is not None:
         image_shape = (int(image_shape[0]), int(image_shape[1]))
         if image_shape[0] * image_shape[1] != arr.shape[1]:
-            raise InputError(f"image_shape {image_shape} has {image_shape[0] * image_shape[1]} pixels but each "
-                             f"row has {arr.shape[1]} values.")
+            raise InputError(
+                f"image_shape {image_shape} has {image_shape[0] * image_shape[1]} pixels but each "
+                f"row has {arr.shape[1]} values."
+            )
     labels = _check_labels(y, arr.shape[0]) if y is not None else None
     col = None
     if color is not None:
@@ -153,12 +166,12 @@ def _check_labels(y, n: int) -> np.ndarray:
 
 # ---- the offline registry ----
 
+
 def _digits() -> Dataset:
     from sklearn.datasets import load_digits
 
     d = load_digits()
-    return Dataset(x=(d.data / 16.0).astype(np.float32), y=d.target.astype(np.int64), image_shape=(8, 8),
-                   name="digits")
+    return Dataset(x=(d.data / 16.0).astype(np.float32), y=d.target.astype(np.int64), image_shape=(8, 8), name="digits")
 
 
 def _mnist() -> Dataset:

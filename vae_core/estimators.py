@@ -53,28 +53,67 @@ def _abs_mean(mu: float, s: float, a: float) -> float:
     return s * _SQRT_2_OVER_PI * math.exp(-d * d / (2 * s * s)) + d * math.erf(d / (s * _SQRT_2))
 
 
-FUNCTIONS: dict[str, TestFunction] = {f.key: f for f in [
-    TestFunction("z^2", r"f(z) = z^2", r"\mu^2 + \sigma^2", lambda z, a: z**2,
-                 lambda m, s, a: m * m + s * s, lambda m, s, a: (2 * m, 2 * s)),
-    TestFunction("(z-a)^2", r"f(z) = (z - a)^2", r"(\mu - a)^2 + \sigma^2", lambda z, a: (z - a) ** 2,
-                 lambda m, s, a: (m - a) ** 2 + s * s, lambda m, s, a: (2 * (m - a), 2 * s), uses_a=True),
-    TestFunction("sin(z)", r"f(z) = \sin z", r"\sin(\mu)\, e^{-\sigma^2/2}", lambda z, a: torch.sin(z),
-                 lambda m, s, a: math.sin(m) * math.exp(-s * s / 2),
-                 lambda m, s, a: (math.cos(m) * math.exp(-s * s / 2), -s * math.sin(m) * math.exp(-s * s / 2))),
-    TestFunction("exp(z)", r"f(z) = e^{z}", r"e^{\mu + \sigma^2/2}", lambda z, a: torch.exp(z),
-                 lambda m, s, a: math.exp(m + s * s / 2),
-                 lambda m, s, a: (math.exp(m + s * s / 2), s * math.exp(m + s * s / 2))),
-    TestFunction("|z-a|", r"f(z) = |z - a|",
-                 r"\sigma\sqrt{2/\pi}\, e^{-(\mu-a)^2/2\sigma^2} + (\mu - a)\,\mathrm{erf}\!\left("
-                 r"\frac{\mu-a}{\sigma\sqrt 2}\right)",
-                 lambda z, a: (z - a).abs(), _abs_mean,
-                 lambda m, s, a: (math.erf((m - a) / (s * _SQRT_2)),
-                                  _SQRT_2_OVER_PI * math.exp(-(m - a) ** 2 / (2 * s * s))), uses_a=True),
-    TestFunction("step(z-a)", r"f(z) = \mathbf{1}[z > a]", r"\Phi\!\left(\frac{\mu - a}{\sigma}\right)",
-                 lambda z, a: (z > a).to(z.dtype), lambda m, s, a: 0.5 * (1 + math.erf((m - a) / (s * _SQRT_2))),
-                 lambda m, s, a: (_phi((m - a) / s) / s, -_phi((m - a) / s) * (m - a) / (s * s)),
-                 uses_a=True, differentiable=False),
-]}
+FUNCTIONS: dict[str, TestFunction] = {
+    f.key: f
+    for f in [
+        TestFunction(
+            "z^2",
+            r"f(z) = z^2",
+            r"\mu^2 + \sigma^2",
+            lambda z, a: z**2,
+            lambda m, s, a: m * m + s * s,
+            lambda m, s, a: (2 * m, 2 * s),
+        ),
+        TestFunction(
+            "(z-a)^2",
+            r"f(z) = (z - a)^2",
+            r"(\mu - a)^2 + \sigma^2",
+            lambda z, a: (z - a) ** 2,
+            lambda m, s, a: (m - a) ** 2 + s * s,
+            lambda m, s, a: (2 * (m - a), 2 * s),
+            uses_a=True,
+        ),
+        TestFunction(
+            "sin(z)",
+            r"f(z) = \sin z",
+            r"\sin(\mu)\, e^{-\sigma^2/2}",
+            lambda z, a: torch.sin(z),
+            lambda m, s, a: math.sin(m) * math.exp(-s * s / 2),
+            lambda m, s, a: (math.cos(m) * math.exp(-s * s / 2), -s * math.sin(m) * math.exp(-s * s / 2)),
+        ),
+        TestFunction(
+            "exp(z)",
+            r"f(z) = e^{z}",
+            r"e^{\mu + \sigma^2/2}",
+            lambda z, a: torch.exp(z),
+            lambda m, s, a: math.exp(m + s * s / 2),
+            lambda m, s, a: (math.exp(m + s * s / 2), s * math.exp(m + s * s / 2)),
+        ),
+        TestFunction(
+            "|z-a|",
+            r"f(z) = |z - a|",
+            r"\sigma\sqrt{2/\pi}\, e^{-(\mu-a)^2/2\sigma^2} + (\mu - a)\,\mathrm{erf}\!\left("
+            r"\frac{\mu-a}{\sigma\sqrt 2}\right)",
+            lambda z, a: (z - a).abs(),
+            _abs_mean,
+            lambda m, s, a: (
+                math.erf((m - a) / (s * _SQRT_2)),
+                _SQRT_2_OVER_PI * math.exp(-((m - a) ** 2) / (2 * s * s)),
+            ),
+            uses_a=True,
+        ),
+        TestFunction(
+            "step(z-a)",
+            r"f(z) = \mathbf{1}[z > a]",
+            r"\Phi\!\left(\frac{\mu - a}{\sigma}\right)",
+            lambda z, a: (z > a).to(z.dtype),
+            lambda m, s, a: 0.5 * (1 + math.erf((m - a) / (s * _SQRT_2))),
+            lambda m, s, a: (_phi((m - a) / s) / s, -_phi((m - a) / s) * (m - a) / (s * s)),
+            uses_a=True,
+            differentiable=False,
+        ),
+    ]
+}
 
 
 def get_function(key: str) -> TestFunction:
@@ -93,18 +132,23 @@ def _check(mu: float, sigma: float, a: float, batch: int, n_estimates: int) -> N
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise InputError(f"{name} must be an integer >= {lo}, got {v!r}.")
     if batch * n_estimates > MAX_DRAWS:
-        raise InputError(f"n_estimates x batch = {batch * n_estimates:,} draws; the limit is {MAX_DRAWS:,}. "
-                         "Use fewer estimates or a smaller batch.")
+        raise InputError(
+            f"n_estimates x batch = {batch * n_estimates:,} draws; the limit is {MAX_DRAWS:,}. "
+            "Use fewer estimates or a smaller batch."
+        )
 
 
 def _leaves(mu: float, sigma: float, n: int) -> tuple[torch.Tensor, torch.Tensor]:
     # One copy of (mu, sigma) per estimate, so one backward pass gives every estimate its own gradient.
-    return (torch.full((n, 1), float(mu), dtype=torch.float64, requires_grad=True),
-            torch.full((n, 1), float(sigma), dtype=torch.float64, requires_grad=True))
+    return (
+        torch.full((n, 1), float(mu), dtype=torch.float64, requires_grad=True),
+        torch.full((n, 1), float(sigma), dtype=torch.float64, requires_grad=True),
+    )
 
 
-def reparam_gradients(key: str, mu: float, sigma: float, batch: int, n_estimates: int,
-                      generator: torch.Generator, a: float = 0.0) -> np.ndarray:
+def reparam_gradients(
+    key: str, mu: float, sigma: float, batch: int, n_estimates: int, generator: torch.Generator, a: float = 0.0
+) -> np.ndarray:
     """n_estimates independent reparameterization estimates of (d/dmu, d/dsigma) E[f], each averaging `batch`
     draws: float64 (n_estimates, 2). Autograd differentiates f(mu + sigma * eps) with eps held fixed."""
     fn = get_function(key)
@@ -118,8 +162,16 @@ def reparam_gradients(key: str, mu: float, sigma: float, batch: int, n_estimates
     return torch.cat([gm, gs], 1).numpy()
 
 
-def score_gradients(key: str, mu: float, sigma: float, batch: int, n_estimates: int,
-                    generator: torch.Generator, a: float = 0.0, baseline: bool = False) -> np.ndarray:
+def score_gradients(
+    key: str,
+    mu: float,
+    sigma: float,
+    batch: int,
+    n_estimates: int,
+    generator: torch.Generator,
+    a: float = 0.0,
+    baseline: bool = False,
+) -> np.ndarray:
     """n_estimates independent score-function estimates of (d/dmu, d/dsigma) E[f]: float64 (n_estimates, 2).
 
     Each is the batch mean of f(z) d/dtheta log q(z), taken by autograd of the surrogate mean(f(z) log q(z)) with
@@ -153,8 +205,16 @@ def summarize(estimates: np.ndarray, exact) -> dict:
     return {"mean": mean, "var": var, "se": se, "z": z, "exact": ex}
 
 
-def compare(key: str, mu: float, sigma: float, batch: int = 16, n_estimates: int = 2000, a: float = 0.0,
-            seed: int = 0, baseline: bool = False) -> dict:
+def compare(
+    key: str,
+    mu: float,
+    sigma: float,
+    batch: int = 16,
+    n_estimates: int = 2000,
+    a: float = 0.0,
+    seed: int = 0,
+    baseline: bool = False,
+) -> dict:
     """Both estimators on the same problem, with the exact gradient.
 
     Returns "reparam" and "score": (n_estimates, 2) estimates of (d/dmu, d/dsigma); "exact": (2,);
@@ -166,9 +226,14 @@ def compare(key: str, mu: float, sigma: float, batch: int = 16, n_estimates: int
     rep = reparam_gradients(key, mu, sigma, batch, n_estimates, gen, a)
     sco = score_gradients(key, mu, sigma, batch, n_estimates, gen, a, baseline)
     exact = np.array(fn.gradient(float(mu), float(sigma), float(a)))
-    return {"reparam": rep, "score": sco, "exact": exact, "reparam_summary": summarize(rep, exact),
-            "score_summary": summarize(sco, exact), "expectation": fn.expectation(float(mu), float(sigma), float(a))}
+    return {
+        "reparam": rep,
+        "score": sco,
+        "exact": exact,
+        "reparam_summary": summarize(rep, exact),
+        "score_summary": summarize(sco, exact),
+        "expectation": fn.expectation(float(mu), float(sigma), float(a)),
+    }
 
 
-__all__ = ["FUNCTIONS", "TestFunction", "compare", "get_function", "reparam_gradients", "score_gradients",
-           "summarize"]
+__all__ = ["FUNCTIONS", "TestFunction", "compare", "get_function", "reparam_gradients", "score_gradients", "summarize"]

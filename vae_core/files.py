@@ -26,14 +26,26 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 _PIL_PIXEL_CAP = 4096 * 4096
 Image.MAX_IMAGE_PIXELS = min(Image.MAX_IMAGE_PIXELS or _PIL_PIXEL_CAP, _PIL_PIXEL_CAP)
 
-ACCEPTED = ("Accepted formats: CSV of numbers (optional header row, optional integer 'label' column), "
-            "NPY (2-D rows or 3-D image stack), NPZ with array 'x' and optional 'y', MNIST IDX images "
-            "(plain or .gz, or a ZIP with an images and a labels IDX file), or a ZIP of same-sized PNG/JPEG images.")
+ACCEPTED = (
+    "Accepted formats: CSV of numbers (optional header row, optional integer 'label' column), "
+    "NPY (2-D rows or 3-D image stack), NPZ with array 'x' and optional 'y', MNIST IDX images "
+    "(plain or .gz, or a ZIP with an images and a labels IDX file), or a ZIP of same-sized PNG/JPEG images."
+)
 _IDX_ACCEPTED = "accepted: MNIST IDX with magic 0x00000803 (uint8 images) or 0x00000801 (uint8 labels)"
 _NPZ_ACCEPTED = "accepted keys: 'x' (required, 2-D or 3-D) and 'y' (optional integer labels)"
 # Library exceptions that only ever mean "this file is damaged" once the bytes come from a user.
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, csv.Error, EOFError, OSError, ValueError, SyntaxError, RuntimeError,
-                NotImplementedError, struct.error)
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    csv.Error,
+    EOFError,
+    OSError,
+    ValueError,
+    SyntaxError,
+    RuntimeError,
+    NotImplementedError,
+    struct.error,
+)
 
 
 def load_file(path_or_file, filename: str | None = None) -> Dataset:
@@ -53,8 +65,10 @@ def _guard(what: str, accepted: str = ACCEPTED):
     except InputError:
         raise
     except Image.DecompressionBombError:
-        raise InputError(f"{what} declares far too many pixels (a decompression bomb); accepted: at most "
-                         f"{data.MAX_FEATURES:,} pixels per image.") from None
+        raise InputError(
+            f"{what} declares far too many pixels (a decompression bomb); accepted: at most "
+            f"{data.MAX_FEATURES:,} pixels per image."
+        ) from None
     except _READ_ERRORS as e:
         reason = str(e).split(" <")[0] or type(e).__name__  # PIL appends the BytesIO repr; drop it
         raise InputError(f"{what} is damaged or not in the expected format ({reason}). {accepted}") from None
@@ -160,8 +174,10 @@ def _gunzip(raw: bytes, name: str, limit: int | None = None) -> bytes:
         total += len(chunk)
         out.append(chunk)
         if total > limit:
-            raise InputError(f"{name} decompresses to more than {_mb(limit)}; accepted: at most "
-                             f"{_mb(MAX_FILE_BYTES)} of data once decompressed.")
+            raise InputError(
+                f"{name} decompresses to more than {_mb(limit)}; accepted: at most "
+                f"{_mb(MAX_FILE_BYTES)} of data once decompressed."
+            )
         if not d.eof:
             raise InputError(f"{name} is a truncated gzip file; upload the complete file. {ACCEPTED}")
         raw = d.unused_data.lstrip(b"\x00")  # gzip allows zero padding after the last member
@@ -169,6 +185,7 @@ def _gunzip(raw: bytes, name: str, limit: int | None = None) -> bytes:
 
 
 # ---- NPY / NPZ ----
+
 
 def _read_npy(f, what: str, labels: bool = False, raw: bytes | None = None) -> np.ndarray:
     """Validate the header (dtype, shape, length) before touching the data; object arrays are never unpickled.
@@ -178,10 +195,12 @@ def _read_npy(f, what: str, labels: bool = False, raw: bytes | None = None) -> n
     shape, fortran, dtype = _npy_header(f, what, labels)
     count = prod(shape)
     nbytes = count * dtype.itemsize
-    body = f.read(nbytes) if raw is None else memoryview(raw)[f.tell():f.tell() + nbytes]
+    body = f.read(nbytes) if raw is None else memoryview(raw)[f.tell() : f.tell() + nbytes]
     if len(body) < nbytes:
-        raise InputError(f"{what} is truncated: its header declares shape {shape} of {dtype} "
-                         f"({nbytes:,} bytes of data) but only {len(body):,} bytes follow.")
+        raise InputError(
+            f"{what} is truncated: its header declares shape {shape} of {dtype} "
+            f"({nbytes:,} bytes of data) but only {len(body):,} bytes follow."
+        )
     return np.frombuffer(body, dtype=dtype, count=count).reshape(shape, order="F" if fortran else "C")
 
 
@@ -192,13 +211,22 @@ def _npy_header(f, what: str, labels: bool = False):
     elif version == (2, 0):
         shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
     else:
-        raise InputError(f"{what}: NPY format version {version} is not supported; accepted: versions 1.0 and 2.0 "
-                         "(what numpy.save writes for numeric arrays).")
+        raise InputError(
+            f"{what}: NPY format version {version} is not supported; accepted: versions 1.0 and 2.0 "
+            "(what numpy.save writes for numeric arrays)."
+        )
     if dtype.hasobject or dtype.kind not in "biuf":
-        kind = {"O": "object (pickled Python objects)", "c": "complex", "V": "structured", "U": "text",
-                "S": "bytes"}.get(dtype.kind, str(dtype))
-        raise InputError(f"{what} holds {kind} values; accepted: integer, float or bool arrays "
-                         "(object arrays are refused because loading them would run pickled code).")
+        kind = {
+            "O": "object (pickled Python objects)",
+            "c": "complex",
+            "V": "structured",
+            "U": "text",
+            "S": "bytes",
+        }.get(dtype.kind, str(dtype))
+        raise InputError(
+            f"{what} holds {kind} values; accepted: integer, float or bool arrays "
+            "(object arrays are refused because loading them would run pickled code)."
+        )
     if any(d < 0 for d in shape):
         raise InputError(f"{what} has a malformed header (shape {shape}).")
     if labels:
@@ -209,8 +237,10 @@ def _npy_header(f, what: str, labels: bool = False):
     elif len(shape) == 3:
         check_size(shape[0], shape[1] * shape[2], what)
     else:
-        raise InputError(f"{what} is {len(shape)}-D with shape {shape}; accepted: 2-D (samples x features) "
-                         "or 3-D (a stack of images).")
+        raise InputError(
+            f"{what} is {len(shape)}-D with shape {shape}; accepted: 2-D (samples x features) "
+            "or 3-D (a stack of images)."
+        )
     return shape, fortran, dtype
 
 
@@ -229,18 +259,26 @@ def _load_npz(zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], name: str, la
 
 # ---- ZIP archives: NPZ, MNIST IDX, images ----
 
+
 def _load_zip(raw: bytes, name: str, label: str) -> Dataset:
     # zipfile builds an object per entry before we can look, so bound the entry count first (cheap C scan).
     if raw.count(b"PK\x01\x02") > data.MAX_ROWS + 100:
         raise InputError(f"{name} has more than {data.MAX_ROWS:,} entries; accepted: at most {data.MAX_ROWS:,} images.")
     with _guard(f"{name} (ZIP)"), zipfile.ZipFile(io.BytesIO(raw)) as zf:
         # macOS adds __MACOSX/ and dot files to archives; they are never data.
-        members = [m for m in zf.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")
-                   and not PurePosixPath(m.filename).name.startswith(".")]
+        members = [
+            m
+            for m in zf.infolist()
+            if not m.is_dir()
+            and not m.filename.startswith("__MACOSX/")
+            and not PurePosixPath(m.filename).name.startswith(".")
+        ]
         total = sum(m.file_size for m in members)  # declared sizes; reads below never go past them
         if total > MAX_FILE_BYTES:
-            raise InputError(f"{name} would decompress to {_mb(total)}; accepted: at most {_mb(MAX_FILE_BYTES)} "
-                             "of data once decompressed.")
+            raise InputError(
+                f"{name} would decompress to {_mb(total)}; accepted: at most {_mb(MAX_FILE_BYTES)} "
+                "of data once decompressed."
+            )
         if not members:
             raise InputError(f"{name} is an empty ZIP/NPZ archive (no arrays, no files); {_NPZ_ACCEPTED}. {ACCEPTED}")
         if any(m.filename.endswith(".npy") for m in members):
@@ -262,11 +300,13 @@ def _parse_idx(raw: bytes, what: str, want_images: bool) -> np.ndarray:
         raise InputError(f"{what}: IDX magic number 0x{magic:08X} is not supported; {_IDX_ACCEPTED}.")
     ndim = raw[3]
     if want_images and ndim == 1:
-        raise InputError(f"{what} is an IDX labels file (no images); upload the images file, or a ZIP holding "
-                         "both the images and the labels file.")
+        raise InputError(
+            f"{what} is an IDX labels file (no images); upload the images file, or a ZIP holding "
+            "both the images and the labels file."
+        )
     if len(raw) < 4 + 4 * ndim:
         raise InputError(f"{what} is truncated: the IDX header is incomplete.")
-    dims = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+    dims = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
     if ndim == 3:
         check_size(dims[0], dims[1] * dims[2], what)
     elif dims[0] > data.MAX_ROWS:
@@ -274,8 +314,9 @@ def _parse_idx(raw: bytes, what: str, want_images: bool) -> np.ndarray:
     need = 4 + 4 * ndim + prod(dims)
     if len(raw) != need:
         state = "truncated" if len(raw) < need else "longer than its header says"
-        raise InputError(f"{what} is {state}: dimensions {dims} need {need:,} bytes but the file has {len(raw):,}; "
-                         f"{_IDX_ACCEPTED}.")
+        raise InputError(
+            f"{what} is {state}: dimensions {dims} need {need:,} bytes but the file has {len(raw):,}; {_IDX_ACCEPTED}."
+        )
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
@@ -292,13 +333,17 @@ def _load_idx_zip(zf: zipfile.ZipFile, members, name: str, label: str) -> Datase
             found[arr.ndim].append((m.filename, arr))
     if len(found[3]) != 1 or len(found[1]) > 1:
         names = [f for f, _ in found[3] + found[1]]
-        raise InputError(f"{name} holds {len(found[3])} IDX image file(s) and {len(found[1])} label file(s) "
-                         f"({', '.join(names)}); accepted: exactly one images file and at most one labels file.")
+        raise InputError(
+            f"{name} holds {len(found[3])} IDX image file(s) and {len(found[1])} label file(s) "
+            f"({', '.join(names)}); accepted: exactly one images file and at most one labels file."
+        )
     images = found[3][0][1]
     labels = found[1][0][1] if found[1] else None
     if labels is not None and len(labels) != len(images):
-        raise InputError(f"{name}: the labels file has {len(labels):,} labels for {len(images):,} images; "
-                         "accepted: one label per image.")
+        raise InputError(
+            f"{name}: the labels file has {len(labels):,} labels for {len(images):,} images; "
+            "accepted: one label per image."
+        )
     return _array_dataset(images, labels, label)
 
 
@@ -308,19 +353,25 @@ def _load_images(zf: zipfile.ZipFile, members, name: str, label: str) -> Dataset
     x, first = None, None
     for k, m in enumerate(members):
         what = f"{name}: {m.filename}"
-        with _guard(what, "Accepted: a ZIP holding only same-sized PNG/JPEG images."), \
-                Image.open(io.BytesIO(_member(zf, m)), formats=("PNG", "JPEG")) as img:
+        with (
+            _guard(what, "Accepted: a ZIP holding only same-sized PNG/JPEG images."),
+            Image.open(io.BytesIO(_member(zf, m)), formats=("PNG", "JPEG")) as img,
+        ):
             w, h = img.size  # known from the header: check before img.load() allocates the pixels
             if w * h > data.MAX_FEATURES:
-                raise InputError(f"{what} is {w}x{h} = {w * h:,} pixels, too large; accepted: at most "
-                                 f"{data.MAX_FEATURES:,} pixels per image (e.g. 64x64).")
+                raise InputError(
+                    f"{what} is {w}x{h} = {w * h:,} pixels, too large; accepted: at most "
+                    f"{data.MAX_FEATURES:,} pixels per image (e.g. 64x64)."
+                )
             if first is None:
                 first = (m.filename, (w, h))
                 check_size(len(members), w * h, name)
                 x = np.empty((len(members), h, w), dtype=np.float32)
             elif (w, h) != first[1]:
-                raise InputError(f"{name}: images differ in size: {first[0]} is {first[1][0]}x{first[1][1]} but "
-                                 f"{m.filename} is {w}x{h}; accepted: all images the same size.")
+                raise InputError(
+                    f"{name}: images differ in size: {first[0]} is {first[1][0]}x{first[1][1]} but "
+                    f"{m.filename} is {w}x{h}; accepted: all images the same size."
+                )
             img.load()
             if img.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grayscale: "L" would clip it
                 x[k] = np.clip(np.asarray(img, dtype=np.float32) / 65535.0, 0.0, 1.0)
@@ -333,6 +384,7 @@ def _load_images(zf: zipfile.ZipFile, members, name: str, label: str) -> Dataset
 
 
 # ---- CSV ----
+
 
 def _load_csv(text: str, name: str, label: str) -> Dataset:
     first = next((ln for ln in _lines(text) if ln.strip()), None)
@@ -350,22 +402,28 @@ def _load_csv(text: str, name: str, label: str) -> Dataset:
             if ncols is None:
                 ncols = len(row)
                 if ncols > data.MAX_FEATURES + 1:
-                    raise InputError(f"{name} has {ncols:,} columns; accepted: at most {data.MAX_FEATURES:,} "
-                                     "features (plus an optional 'label' column).")
+                    raise InputError(
+                        f"{name} has {ncols:,} columns; accepted: at most {data.MAX_FEATURES:,} "
+                        "features (plus an optional 'label' column)."
+                    )
                 try:
                     [float(c) for c in row]
                 except ValueError:
                     header = [c.strip() for c in row]  # a first row that is not all numbers is a header
                     continue
             if len(row) != ncols:
-                raise InputError(f"{name}, line {reader.line_num}: {len(row)} values but the first row has {ncols}; "
-                                 "accepted: the same number of comma-separated values on every row.")
+                raise InputError(
+                    f"{name}, line {reader.line_num}: {len(row)} values but the first row has {ncols}; "
+                    "accepted: the same number of comma-separated values on every row."
+                )
             try:
                 values.extend(map(float, row))
             except ValueError:
                 col, cell = next((i, c) for i, c in enumerate(row) if not _is_float(c))
-                raise InputError(f"{name}, line {reader.line_num}, column {_col(col, header)}: {cell!r} is not "
-                                 "a number; accepted: numbers only (an optional header as the first row).") from None
+                raise InputError(
+                    f"{name}, line {reader.line_num}, column {_col(col, header)}: {cell!r} is not "
+                    "a number; accepted: numbers only (an optional header as the first row)."
+                ) from None
             line_nos.append(reader.line_num)
             if len(line_nos) > data.MAX_ROWS:
                 check_size(len(line_nos), ncols, name)
@@ -375,8 +433,10 @@ def _load_csv(text: str, name: str, label: str) -> Dataset:
     bad = ~np.isfinite(arr) | (np.abs(arr) > np.finfo(np.float32).max)
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        raise InputError(f"{name}, line {line_nos[r]}, column {_col(c, header)}: {arr[r, c]:g} is NaN, infinite or "
-                         "beyond float32 (about ±3.4e38); accepted: finite numbers.")
+        raise InputError(
+            f"{name}, line {line_nos[r]}, column {_col(c, header)}: {arr[r, c]:g} is NaN, infinite or "
+            "beyond float32 (about ±3.4e38); accepted: finite numbers."
+        )
     y = None
     lab = [i for i, h in enumerate(header or []) if h.lower() == "label"]
     if lab:
@@ -384,8 +444,10 @@ def _load_csv(text: str, name: str, label: str) -> Dataset:
         bad = (y != np.round(y)) | (np.abs(y) > 2**31)
         if bad.any():
             r = int(np.argmax(bad))
-            raise InputError(f"{name}, line {line_nos[r]}: label {y[r]:g} is not a whole number; "
-                             "accepted: integer class labels in the 'label' column.")
+            raise InputError(
+                f"{name}, line {line_nos[r]}: label {y[r]:g} is not a whole number; "
+                "accepted: integer class labels in the 'label' column."
+            )
         arr = np.delete(arr, lab[0], axis=1)
         y = y.astype(np.int64)
     return from_array(arr, y=y, name=label)

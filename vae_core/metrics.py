@@ -24,7 +24,7 @@ from .objectives import kl_per_dim as _kl_per_dim_closed_form
 # Cost caps: the pairwise mixture terms are O(points x components); 2000 keeps them to tens of milliseconds.
 MAX_MIXTURE_POINTS = 2000
 _CHUNK_ELEMENTS = 2**22  # rows x components per block of a pairwise log-density matrix
-_BATCH = 4096           # rows per encoder / decoder call
+_BATCH = 4096  # rows per encoder / decoder call
 
 # Training settings for pca_comparison, measured on digits (1797 x 64): 10 epochs of the three models for six
 # latent sizes take 4-6 s with one torch thread, and the linear AE then lands within 1-4 % of PCA's error.
@@ -37,6 +37,7 @@ _MLP_LR, _MLP_BATCH = 5e-3, 128
 
 
 # ---- validation and small helpers ----
+
 
 def _check_model(model) -> None:
     from .model import VAE
@@ -72,8 +73,9 @@ def _as_rows(model, x, name: str = "x", min_rows: int = 1) -> torch.Tensor:
         t = torch.tensor(arr, dtype=torch.float64 if arr.dtype == np.float64 else torch.float32)  # a copy
     d = model.config.input_dim
     if t.ndim != 2 or t.shape[1] != d:
-        raise InputError(f"{name} must have shape (n_samples, {d}) to match the model's input_dim; "
-                         f"got shape {tuple(t.shape)}.")
+        raise InputError(
+            f"{name} must have shape (n_samples, {d}) to match the model's input_dim; got shape {tuple(t.shape)}."
+        )
     if t.shape[0] < min_rows:
         raise InputError(f"{name} has {t.shape[0]} row(s); this measurement needs at least {min_rows}.")
     t = t.to(device=model.device, dtype=torch.float32)
@@ -87,7 +89,7 @@ def _encode(model, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Posterior means and log-variances (None for an AE) for all rows, computed in batches."""
     mus, lvs = [], []
     for i in range(0, x.shape[0], _BATCH):
-        mu, lv = model.encode(x[i:i + _BATCH])
+        mu, lv = model.encode(x[i : i + _BATCH])
         mus.append(mu)
         lvs.append(lv)
     mu = torch.cat(mus)
@@ -96,7 +98,7 @@ def _encode(model, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
 
 @torch.no_grad()
 def _decode(model, z: torch.Tensor) -> torch.Tensor:
-    return torch.cat([model.decode(z[i:i + _BATCH]) for i in range(0, z.shape[0], _BATCH)])
+    return torch.cat([model.decode(z[i : i + _BATCH]) for i in range(0, z.shape[0], _BATCH)])
 
 
 def _subsample(n: int, m: int, gen: torch.Generator) -> torch.Tensor:
@@ -115,16 +117,16 @@ def _mixture_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
     z = z.double()
     mu = mu.double()
     logvar = logvar.double()
-    inv = torch.exp(-logvar)                                                   # (M, k)
+    inv = torch.exp(-logvar)  # (M, k)
     const = -0.5 * (LOG_2PI * mu.shape[1] + logvar.sum(1) + (mu.pow(2) * inv).sum(1))  # (M,)
     # sum_d (z_d - mu_jd)^2 / v_jd = [z^2, z] @ [1/v_j, -2 mu_j / v_j] + const_j: one product with inner size 2k
-    weights = torch.cat([inv, -2.0 * mu * inv], 1).T.contiguous()             # (2k, M)
+    weights = torch.cat([inv, -2.0 * mu * inv], 1).T.contiguous()  # (2k, M)
     m = mu.shape[0]
     rows = max(1, _CHUNK_ELEMENTS // m)
     out = []
     for i in range(0, z.shape[0], rows):
-        zb = z[i:i + rows]
-        quad = torch.cat([zb.pow(2), zb], 1) @ weights                         # (p, M)
+        zb = z[i : i + rows]
+        quad = torch.cat([zb.pow(2), zb], 1) @ weights  # (p, M)
         out.append(torch.logsumexp(const - 0.5 * quad, dim=1) - math.log(m))
     return torch.cat(out)
 
@@ -136,9 +138,17 @@ def _sq_error(a: np.ndarray, b: np.ndarray) -> float:
 
 # ---- 1. PCA vs autoencoders ----
 
-def pca_comparison(ds: Dataset, latent_dims: Sequence[int] = (1, 2, 3, 4, 6, 8), epochs: int = PCA_COMPARISON_EPOCHS,
-                   seed: int = 0, device="cpu", on_step: Callable[[int, int, str], None] | None = None,
-                   likelihood: str | None = None, n_show: int = 8) -> dict:
+
+def pca_comparison(
+    ds: Dataset,
+    latent_dims: Sequence[int] = (1, 2, 3, 4, 6, 8),
+    epochs: int = PCA_COMPARISON_EPOCHS,
+    seed: int = 0,
+    device="cpu",
+    on_step: Callable[[int, int, str], None] | None = None,
+    likelihood: str | None = None,
+    n_show: int = 8,
+) -> dict:
     """PCA, a linear AE, a non-linear AE and a VAE on the same data, for each latent size k in latent_dims.
 
     Reconstruction error (all methods, in the model's data space ds.x, on the training data):
@@ -186,8 +196,10 @@ def pca_comparison(ds: Dataset, latent_dims: Sequence[int] = (1, 2, 3, 4, 6, 8),
     max_k = min(ds.n, ds.dim)
     bad = [k for k in dims if not 1 <= k <= max_k]
     if bad:
-        raise InputError(f"latent size(s) {', '.join(map(str, bad))} out of range; each latent size must be between "
-                         f"1 and {max_k} (PCA can keep at most min(samples, features) components).")
+        raise InputError(
+            f"latent size(s) {', '.join(map(str, bad))} out of range; each latent size must be between "
+            f"1 and {max_k} (PCA can keep at most min(samples, features) components)."
+        )
     dims = sorted(set(dims))
     epochs = _check_int("epochs", epochs, 1, 100_000)
     seed = _check_seed(seed)
@@ -226,36 +238,58 @@ def pca_comparison(ds: Dataset, latent_dims: Sequence[int] = (1, 2, 3, 4, 6, 8),
         errors["pca"].append(_sq_error(pca_rec, x))
 
         progress(f"linear AE, latent size {k}")
-        lin, _ = train.fit(centred, ModelConfig(kind="ae", input_dim=ds.dim, latent_dim=k, hidden=(),
-                                                likelihood="gaussian"), lin_t, device=device)
+        lin, _ = train.fit(
+            centred,
+            ModelConfig(kind="ae", input_dim=ds.dim, latent_dim=k, hidden=(), likelihood="gaussian"),
+            lin_t,
+            device=device,
+        )
         xt = torch.tensor(centred.x, device=lin.device)
         with torch.no_grad():
             lin_codes = _encode(lin, xt)[0]
             lin_rec = _decode(lin, lin_codes).cpu().numpy() + mean
         errors["linear_ae"].append(_sq_error(lin_rec, x))
-        w = lin.decoder[0].weight.detach().cpu().double().numpy()          # (d, k): nn.Linear(k, d).weight
+        w = lin.decoder[0].weight.detach().cpu().double().numpy()  # (d, k): nn.Linear(k, d).weight
         angles.append(_principal_angles(w, pca.components_[:k].T))
 
         progress(f"non-linear AE, latent size {k}")
-        ae, _ = train.fit(ds, ModelConfig(kind="ae", input_dim=ds.dim, latent_dim=k, hidden=(256,),
-                                          likelihood=lik), mlp_t.replace(beta=0.0), device=device)
+        ae, _ = train.fit(
+            ds,
+            ModelConfig(kind="ae", input_dim=ds.dim, latent_dim=k, hidden=(256,), likelihood=lik),
+            mlp_t.replace(beta=0.0),
+            device=device,
+        )
         xm = torch.tensor(x, device=ae.device)
         ae_codes = _encode(ae, xm)[0]
         ae_rec = _decode(ae, ae_codes).cpu().numpy()
         errors["ae"].append(_sq_error(ae_rec, x))
 
         progress(f"VAE, latent size {k}")
-        vae, _ = train.fit(ds, ModelConfig(kind="vae", input_dim=ds.dim, latent_dim=k, hidden=(256,),
-                                           likelihood=lik), mlp_t, device=device)
+        vae, _ = train.fit(
+            ds,
+            ModelConfig(kind="vae", input_dim=ds.dim, latent_dim=k, hidden=(256,), likelihood=lik),
+            mlp_t,
+            device=device,
+        )
         vae_mu = _encode(vae, xm)[0]
         vae_rec = _decode(vae, vae_mu).cpu().numpy()
         errors["vae"].append(_sq_error(vae_rec, x))
 
         if k == 2:
-            embeddings = {"pca": scores_all[:, :2].astype(np.float32), "linear_ae": lin_codes.cpu().numpy(),
-                          "ae": ae_codes.cpu().numpy(), "vae": vae_mu.cpu().numpy()}
-            recons = {"index": show, "original": x[show], "pca": pca_rec[show].astype(np.float32),
-                      "linear_ae": lin_rec[show].astype(np.float32), "ae": ae_rec[show], "vae": vae_rec[show]}
+            embeddings = {
+                "pca": scores_all[:, :2].astype(np.float32),
+                "linear_ae": lin_codes.cpu().numpy(),
+                "ae": ae_codes.cpu().numpy(),
+                "vae": vae_mu.cpu().numpy(),
+            }
+            recons = {
+                "index": show,
+                "original": x[show],
+                "pca": pca_rec[show].astype(np.float32),
+                "linear_ae": lin_rec[show].astype(np.float32),
+                "ae": ae_rec[show],
+                "vae": vae_rec[show],
+            }
     if on_step is not None:
         on_step(total, total, "done")
     return {
@@ -266,9 +300,13 @@ def pca_comparison(ds: Dataset, latent_dims: Sequence[int] = (1, 2, 3, 4, 6, 8),
         "total_variance": float(((x - mean) ** 2).sum(1).mean()),
         "embeddings": embeddings,
         "reconstructions": recons,
-        "settings": {"epochs": epochs, "linear": {"batch_size": _LINEAR_BATCH, "lr": _LINEAR_LR},
-                     "mlp": {"batch_size": _MLP_BATCH, "lr": _MLP_LR, "hidden": [256]}, "likelihood": lik,
-                     "seed": seed},
+        "settings": {
+            "epochs": epochs,
+            "linear": {"batch_size": _LINEAR_BATCH, "lr": _LINEAR_LR},
+            "mlp": {"batch_size": _MLP_BATCH, "lr": _MLP_LR, "hidden": [256]},
+            "likelihood": lik,
+            "seed": seed,
+        },
         "seconds": time.perf_counter() - t0,
     }
 
@@ -282,6 +320,7 @@ def _principal_angles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # ---- 2-3. active units and KL per dimension ----
 
+
 @torch.no_grad()
 def active_units(model, x, threshold: float = 0.01) -> tuple[int, np.ndarray]:
     """Active latent units (Burda, Grosse & Salakhutdinov 2016, Importance Weighted Autoencoders, sec. 5.2).
@@ -292,8 +331,12 @@ def active_units(model, x, threshold: float = 0.01) -> tuple[int, np.ndarray]:
     Returns (n_active, variances (latent_dim,)).
     """
     _check_model(model)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold) \
-            or threshold < 0:
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float))
+        or not math.isfinite(threshold)
+        or threshold < 0
+    ):
         raise InputError(f"threshold must be a finite number >= 0, got {threshold!r}.")
     mu, _ = _encode(model, _as_rows(model, x, min_rows=2))
     var = mu.double().var(0, unbiased=False).cpu().numpy()
@@ -316,6 +359,7 @@ def kl_per_dim(model, x) -> np.ndarray:
 
 # ---- 4-5. ELBO surgery: I(x;z), KL(q(z) || p(z)) and the aggregate posterior ----
 
+
 @torch.no_grad()
 def _surgery(model, x, n_z: int, seed: int, max_points: int) -> dict | None:
     """Shared estimate of I(x;z) and KL(q(z)||p(z)) on one subsample; None for an AE."""
@@ -332,16 +376,21 @@ def _surgery(model, x, n_z: int, seed: int, max_points: int) -> dict | None:
     mu, logvar = mu.double().cpu(), logvar.double().cpu()
     m = mu.shape[0]
     eps = torch.randn((n_z, *mu.shape), generator=gen, dtype=torch.float64)
-    z = mu + torch.exp(0.5 * logvar) * eps                                      # (n_z, M, k)
-    log_q_own = log_normal(z, mu, logvar)                                      # (n_z, M), float64
+    z = mu + torch.exp(0.5 * logvar) * eps  # (n_z, M, k)
+    log_q_own = log_normal(z, mu, logvar)  # (n_z, M), float64
     log_q_agg = _mixture_log_density(z.reshape(-1, mu.shape[1]), mu, logvar).reshape(n_z, m)
     mi = float((log_q_own - log_q_agg).mean())
     # Each term is <= log M exactly (the own component is one of the M); Monte Carlo noise can push a
     # near-zero estimate slightly below 0, the true value's lower bound.
     mi = min(max(mi, 0.0), math.log(m))
     mean_kl = float(_kl_per_dim_closed_form(mu, logvar).sum(1).mean())
-    return {"mutual_information": mi, "marginal_kl": mean_kl - mi, "mean_kl": mean_kl, "log_n": math.log(m),
-            "n_points": m}
+    return {
+        "mutual_information": mi,
+        "marginal_kl": mean_kl - mi,
+        "mean_kl": mean_kl,
+        "log_n": math.log(m),
+        "n_points": m,
+    }
 
 
 def mutual_information(model, x, n_z: int = 4, seed: int = 0, max_points: int = MAX_MIXTURE_POINTS) -> float | None:
@@ -374,8 +423,9 @@ def marginal_kl(model, x, n_z: int = 4, seed: int = 0, max_points: int = MAX_MIX
 
 
 @torch.no_grad()
-def aggregate_posterior_density(model, x, grid_x, grid_y, dims: tuple[int, int] = (0, 1),
-                                max_points: int = MAX_MIXTURE_POINTS, seed: int = 0) -> np.ndarray:
+def aggregate_posterior_density(
+    model, x, grid_x, grid_y, dims: tuple[int, int] = (0, 1), max_points: int = MAX_MIXTURE_POINTS, seed: int = 0
+) -> np.ndarray:
     """Density of the aggregate posterior q(z) = (1/M) sum_j q(z|x_j) on a 2-D grid over latent dims `dims`.
 
     The other dimensions are marginalized out, which for a diagonal Gaussian mixture means dropping them.
@@ -386,8 +436,10 @@ def aggregate_posterior_density(model, x, grid_x, grid_y, dims: tuple[int, int] 
     """
     _check_model(model)
     if not model.is_vae:
-        raise InputError("the aggregate posterior density needs a VAE: a deterministic autoencoder maps each "
-                         "input to a single point, which has no density.")
+        raise InputError(
+            "the aggregate posterior density needs a VAE: a deterministic autoencoder maps each "
+            "input to a single point, which has no density."
+        )
     k = model.config.latent_dim
     if k < 2:
         raise InputError("this model has a 1-D latent space; a 2-D density map needs latent_dim >= 2.")
@@ -400,8 +452,10 @@ def aggregate_posterior_density(model, x, grid_x, grid_y, dims: tuple[int, int] 
     gx = _as_grid(grid_x, "grid_x")
     gy = _as_grid(grid_y, "grid_y")
     if gx.shape[0] * gy.shape[0] > _MAX_GRID_POINTS:
-        raise InputError(f"the grid has {gx.shape[0]} x {gy.shape[0]} points; at most {_MAX_GRID_POINTS:,} are "
-                         "allowed (e.g. 500 x 500). Use fewer grid points.")
+        raise InputError(
+            f"the grid has {gx.shape[0]} x {gy.shape[0]} points; at most {_MAX_GRID_POINTS:,} are "
+            "allowed (e.g. 500 x 500). Use fewer grid points."
+        )
     xt = _as_rows(model, x)
     max_points = _check_int("max_points", max_points, 1, 100_000)
     idx = _subsample(xt.shape[0], max_points, torch.Generator().manual_seed(_check_seed(seed)))
@@ -428,6 +482,7 @@ def _as_grid(g, name: str) -> torch.Tensor:
 
 
 # ---- 6. continuity ----
+
 
 @torch.no_grad()
 def continuity(model, x, n_pairs: int = 64, steps: int = 16, seed: int = 0) -> dict:
@@ -459,30 +514,44 @@ def continuity(model, x, n_pairs: int = 64, steps: int = 16, seed: int = 0) -> d
     gen = torch.Generator().manual_seed(_check_seed(seed))
     n = xt.shape[0]
     i = torch.randint(0, n, (n_pairs,), generator=gen)
-    j = (i + torch.randint(1, n, (n_pairs,), generator=gen)) % n             # j != i
+    j = (i + torch.randint(1, n, (n_pairs,), generator=gen)) % n  # j != i
     idx = torch.cat([i, j]).to(xt.device)
     mu, _ = _encode(model, xt[idx])
     a, b = mu[:n_pairs], mu[n_pairs:]
     t = torch.linspace(0.0, 1.0, steps + 1, device=mu.device)[:, None, None]
-    z = a[None] + t * (b - a)[None]                                            # (steps+1, P, k)
+    z = a[None] + t * (b - a)[None]  # (steps+1, P, k)
     f = _decode(model, z.reshape(-1, z.shape[-1])).double().reshape(steps + 1, n_pairs, -1)
-    c = (f[1:] - f[:-1]).norm(dim=-1)                                          # (steps, P)
-    dist = (f[-1] - f[0]).norm(dim=-1)                                         # (P,)
+    c = (f[1:] - f[:-1]).norm(dim=-1)  # (steps, P)
+    dist = (f[-1] - f[0]).norm(dim=-1)  # (P,)
     floor = 1e-4 * math.sqrt(f.shape[-1])
     smooth = (c.sum(0) + floor) / (dist + floor)
     even = (c.max(0).values + floor) / (c.mean(0) + floor)
     jump = (c.max(0).values + floor / steps) / (dist + floor)
     profile = (c / (dist + floor)).mean(1)
-    return {"smoothness_ratio": float(smooth.mean()), "jump_ratio": float(even.mean()),
-            "max_jump": float(jump.mean()), "profile": profile.cpu().numpy(),
-            "pair_smoothness": smooth.cpu().numpy(), "steps": steps, "n_pairs": n_pairs}
+    return {
+        "smoothness_ratio": float(smooth.mean()),
+        "jump_ratio": float(even.mean()),
+        "max_jump": float(jump.mean()),
+        "profile": profile.cpu().numpy(),
+        "pair_smoothness": smooth.cpu().numpy(),
+        "steps": steps,
+        "n_pairs": n_pairs,
+    }
 
 
 # ---- 7. completeness ----
 
+
 @torch.no_grad()
-def completeness(model, x, n: int = 500, seed: int = 0, quantile: float = 0.95, n_holdout: int = 300,
-                 max_points: int = MAX_MIXTURE_POINTS) -> dict:
+def completeness(
+    model,
+    x,
+    n: int = 500,
+    seed: int = 0,
+    quantile: float = 0.95,
+    n_holdout: int = 300,
+    max_points: int = MAX_MIXTURE_POINTS,
+) -> dict:
     """How much of what the prior generates looks like data (the tutorial's completeness: a point sampled
     from the latent space decodes to meaningful content).
 
@@ -531,11 +600,20 @@ def completeness(model, x, n: int = 500, seed: int = 0, quantile: float = 0.95, 
         return float((samp_d <= tau).mean()), tau, samp_d, real_d
 
     prec, tau, samp_d, real_d = score(held_t.cpu().numpy(), ref_t.cpu().numpy())
-    prec_rec = score(_decode(model, _encode(model, held_t)[0]).cpu().numpy(),
-                     _decode(model, _encode(model, ref_t)[0]).cpu().numpy())[0]
-    out = {"precision": prec, "precision_recon": prec_rec, "threshold": tau, "quantile": float(quantile),
-           "sample_distances": samp_d, "real_distances": real_d, "n_samples": n,
-           "density_ratio": None, "prior_hole_kl": None}
+    prec_rec = score(
+        _decode(model, _encode(model, held_t)[0]).cpu().numpy(), _decode(model, _encode(model, ref_t)[0]).cpu().numpy()
+    )[0]
+    out = {
+        "precision": prec,
+        "precision_recon": prec_rec,
+        "threshold": tau,
+        "quantile": float(quantile),
+        "sample_distances": samp_d,
+        "real_distances": real_d,
+        "n_samples": n,
+        "density_ratio": None,
+        "prior_hole_kl": None,
+    }
     if model.is_vae:
         idx = _subsample(rows, max_points, gen)
         mu, logvar = _encode(model, xt[idx.to(xt.device)])
@@ -549,6 +627,7 @@ def completeness(model, x, n: int = 500, seed: int = 0, quantile: float = 0.95, 
 
 
 # ---- 8. the cheap set, for live recomputation ----
+
 
 def summary(model, x, seed: int = 0, max_points: int = 1000) -> dict:
     """The cheap metrics in one call, sized to rerun when a user moves the KL slider: about 60-80 ms of CPU for
@@ -575,26 +654,50 @@ def summary(model, x, seed: int = 0, max_points: int = 1000) -> dict:
     k = model.config.latent_dim
     collapsed = bool(model.is_vae and n_act < k)
     if not model.is_vae:
-        message = (f"deterministic autoencoder: {n_act} of {k} code dimensions vary with the input; "
-                   "there is no KL term and no posterior to collapse.")
+        message = (
+            f"deterministic autoencoder: {n_act} of {k} code dimensions vary with the input; "
+            "there is no KL term and no posterior to collapse."
+        )
     elif n_act == 0:
-        message = (f"full posterior collapse: none of the {k} latent dimensions carries information about the "
-                   "input (every q(z|x) is close to the prior), so the decoder ignores z.")
+        message = (
+            f"full posterior collapse: none of the {k} latent dimensions carries information about the "
+            "input (every q(z|x) is close to the prior), so the decoder ignores z."
+        )
     elif collapsed:
         dead = [j for j in range(k) if var[j] <= 0.01]
-        message = (f"partial posterior collapse: {n_act} of {k} latent dimensions are active; dimension(s) "
-                   f"{', '.join(map(str, dead))} ignore the input (their posterior stays at the prior) and carry "
-                   "no information.")
+        message = (
+            f"partial posterior collapse: {n_act} of {k} latent dimensions are active; dimension(s) "
+            f"{', '.join(map(str, dead))} ignore the input (their posterior stays at the prior) and carry "
+            "no information."
+        )
     else:
         message = f"all {k} latent dimensions are active (no posterior collapse)."
-    return {"kind": model.config.kind, "latent_dim": k, "kl_per_dim": kld, "kl": float(kld.sum()),
-            "active_units": n_act, "unit_variances": var,
-            "mutual_information": None if surg is None else surg["mutual_information"],
-            "marginal_kl": None if surg is None else surg["marginal_kl"],
-            "mi_upper_bound": None if surg is None else surg["log_n"],
-            "continuity": cont, "completeness": comp, "collapsed": collapsed, "message": message,
-            "seconds": time.perf_counter() - t0}
+    return {
+        "kind": model.config.kind,
+        "latent_dim": k,
+        "kl_per_dim": kld,
+        "kl": float(kld.sum()),
+        "active_units": n_act,
+        "unit_variances": var,
+        "mutual_information": None if surg is None else surg["mutual_information"],
+        "marginal_kl": None if surg is None else surg["marginal_kl"],
+        "mi_upper_bound": None if surg is None else surg["log_n"],
+        "continuity": cont,
+        "completeness": comp,
+        "collapsed": collapsed,
+        "message": message,
+        "seconds": time.perf_counter() - t0,
+    }
 
 
-__all__ = ["active_units", "aggregate_posterior_density", "completeness", "continuity", "kl_per_dim",
-           "marginal_kl", "mutual_information", "pca_comparison", "summary"]
+__all__ = [
+    "active_units",
+    "aggregate_posterior_density",
+    "completeness",
+    "continuity",
+    "kl_per_dim",
+    "marginal_kl",
+    "mutual_information",
+    "pca_comparison",
+    "summary",
+]

@@ -69,8 +69,9 @@ class VAE(nn.Module):
         return mu, logvar.clamp(LOGVAR_MIN, LOGVAR_MAX)
 
     @staticmethod
-    def reparameterize(mu: torch.Tensor, logvar: torch.Tensor | None,
-                       generator: torch.Generator | None = None) -> torch.Tensor:
+    def reparameterize(
+        mu: torch.Tensor, logvar: torch.Tensor | None, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """z = mu + sigma * eps with eps ~ N(0, I) (Kingma & Welling 2014, sec. 2.4); the noise is an input,
         so gradients reach mu and sigma. An AE (logvar None) returns mu."""
         if logvar is None:

@@ -68,12 +68,13 @@ def terms(model, x: torch.Tensor, generator: torch.Generator | None = None):
 def _batches(x, model, batch: int):
     x = model.as_input(x, model.config.input_dim, "x")  # validates the shape, copies read-only arrays
     for i in range(0, x.shape[0], batch):
-        yield x[i:i + batch]
+        yield x[i : i + batch]
 
 
 @torch.no_grad()
-def elbo(model, x, beta: float = 1.0, n_samples: int = 1, generator: torch.Generator | None = None,
-         batch: int = 4096) -> torch.Tensor:
+def elbo(
+    model, x, beta: float = 1.0, n_samples: int = 1, generator: torch.Generator | None = None, batch: int = 4096
+) -> torch.Tensor:
     """Per-sample (beta-weighted) ELBO in nats, shape (n,): E_q[log p(x|z)] - beta KL(q(z|x) || p(z)),
     the expectation averaged over n_samples reparameterized draws. beta = 1 gives the true lower bound."""
     if n_samples < 1:
@@ -91,8 +92,9 @@ def elbo(model, x, beta: float = 1.0, n_samples: int = 1, generator: torch.Gener
 
 
 @torch.no_grad()
-def log_px(model, x, k: int = 1000, generator: torch.Generator | None = None,
-           max_elements: int = 2**24) -> torch.Tensor:
+def log_px(
+    model, x, k: int = 1000, generator: torch.Generator | None = None, max_elements: int = 2**24
+) -> torch.Tensor:
     """Importance-sampled log p(x) per sample, shape (n,) (Burda et al. 2016, IWAE bound with k samples):
 
     log p(x) ~= logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log k,  z_k ~ q(z|x).
@@ -112,9 +114,10 @@ def log_px(model, x, k: int = 1000, generator: torch.Generator | None = None,
         for start in range(0, k, k_chunk):
             kk = min(k_chunk, k - start)
             eps = torch.randn((kk, *mu.shape), generator=generator, device=mu.device)
-            z = mu + torch.exp(0.5 * logvar) * eps                      # (kk, n, latent)
-            lw = (model.log_px_given_z(xb, model.decode_raw(z)) + log_std_normal(z)
-                  - log_normal(z, mu, logvar))                           # (kk, n)
+            z = mu + torch.exp(0.5 * logvar) * eps  # (kk, n, latent)
+            lw = (
+                model.log_px_given_z(xb, model.decode_raw(z)) + log_std_normal(z) - log_normal(z, mu, logvar)
+            )  # (kk, n)
             parts.append(lw)
         lw = torch.cat(parts, 0)
         out.append(torch.logsumexp(lw, 0) - math.log(k))

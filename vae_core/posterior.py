@@ -26,6 +26,7 @@ UNITS = ("nats", "bits")
 
 # ---- information quantities ----
 
+
 def in_units(nats, unit: str):
     """Convert a value in nats to `unit` ("nats" or "bits": divide by ln 2)."""
     if unit not in UNITS:
@@ -78,15 +79,24 @@ def gaussian_divergences_numeric(mu_p: float, sd_p: float, mu_q: float, sd_q: fl
     p, q = stats.norm(mu_p, sd_p), stats.norm(mu_q, sd_q)
 
     def expect(dist, mean, sd, fn):
-        val, _ = integrate.quad(lambda t: dist.pdf(t) * fn(t), mean - 14 * sd, mean + 14 * sd, points=[mean],
-                                limit=200, epsabs=1e-13, epsrel=1e-11)
+        val, _ = integrate.quad(
+            lambda t: dist.pdf(t) * fn(t),
+            mean - 14 * sd,
+            mean + 14 * sd,
+            points=[mean],
+            limit=200,
+            epsabs=1e-13,
+            epsrel=1e-11,
+        )
         return float(val)
 
-    return {"h_p": expect(p, mu_p, sd_p, lambda t: -p.logpdf(t)),
-            "h_q": expect(q, mu_q, sd_q, lambda t: -q.logpdf(t)),
-            "h_pq": expect(p, mu_p, sd_p, lambda t: -q.logpdf(t)),
-            "kl_pq": expect(p, mu_p, sd_p, lambda t: p.logpdf(t) - q.logpdf(t)),
-            "kl_qp": expect(q, mu_q, sd_q, lambda t: q.logpdf(t) - p.logpdf(t))}
+    return {
+        "h_p": expect(p, mu_p, sd_p, lambda t: -p.logpdf(t)),
+        "h_q": expect(q, mu_q, sd_q, lambda t: -q.logpdf(t)),
+        "h_pq": expect(p, mu_p, sd_p, lambda t: -q.logpdf(t)),
+        "kl_pq": expect(p, mu_p, sd_p, lambda t: p.logpdf(t) - q.logpdf(t)),
+        "kl_qp": expect(q, mu_q, sd_q, lambda t: q.logpdf(t) - p.logpdf(t)),
+    }
 
 
 def gaussian_kl_integrands(mu_p: float, sd_p: float, mu_q: float, sd_q: float, n: int = 801) -> dict:
@@ -104,13 +114,13 @@ def gaussian_entropy_numeric(sd: float) -> float:
     """-int p log p for N(0, sd^2) by quadrature, nats (checks the closed form 1/2 log(2 pi e sd^2))."""
     _check_sd(sd)
     p = stats.norm(0.0, sd)
-    val, _ = integrate.quad(lambda t: -p.pdf(t) * p.logpdf(t), -14 * sd, 14 * sd, points=[0.0], limit=200,
-                            epsabs=1e-13, epsrel=1e-11)
+    val, _ = integrate.quad(
+        lambda t: -p.pdf(t) * p.logpdf(t), -14 * sd, 14 * sd, points=[0.0], limit=200, epsabs=1e-13, epsrel=1e-11
+    )
     return float(val)
 
 
-def bayes_1d(prior_mean: float, prior_sd: float, obs: float, noise_sd: float, n_obs: int = 1,
-             n: int = 2001) -> dict:
+def bayes_1d(prior_mean: float, prior_sd: float, obs: float, noise_sd: float, n_obs: int = 1, n: int = 2001) -> dict:
     """Bayes' rule for a Gaussian mean on a 1-D grid, beside the exact conjugate answer.
 
     Model: z ~ N(prior_mean, prior_sd^2); n_obs observations x_i ~ N(z, noise_sd^2) whose average is `obs`
@@ -138,14 +148,23 @@ def bayes_1d(prior_mean: float, prior_sd: float, obs: float, noise_sd: float, n_
     evidence = float(integrate.trapezoid(product, z))
     post_grid = product / evidence
     post_exact = stats.norm.pdf(z, post_mean, post_sd)
-    return {"z": z, "prior": prior, "likelihood": lik, "product": product, "posterior_grid": post_grid,
-            "posterior_exact": post_exact, "post_mean": post_mean, "post_sd": post_sd,
-            "evidence_grid": evidence, "evidence_exact": float(stats.norm.pdf(obs, prior_mean,
-                                                                              math.hypot(prior_sd, lik_sd))),
-            "max_abs_diff": float(np.abs(post_grid - post_exact).max())}
+    return {
+        "z": z,
+        "prior": prior,
+        "likelihood": lik,
+        "product": product,
+        "posterior_grid": post_grid,
+        "posterior_exact": post_exact,
+        "post_mean": post_mean,
+        "post_sd": post_sd,
+        "evidence_grid": evidence,
+        "evidence_exact": float(stats.norm.pdf(obs, prior_mean, math.hypot(prior_sd, lik_sd))),
+        "max_abs_diff": float(np.abs(post_grid - post_exact).max()),
+    }
 
 
 # ---- the true posterior of a 2-D-latent VAE on a grid ----
+
 
 @dataclass(frozen=True)
 class PosteriorGrid:
@@ -205,8 +224,10 @@ def _check_2d(model) -> None:
     if cfg.kind != "vae":
         raise InputError("the posterior needs a VAE: a deterministic autoencoder has no q(z|x) and no density.")
     if cfg.latent_dim != 2:
-        raise InputError(f"the posterior grid needs a 2-D latent space; this model has latent_dim={cfg.latent_dim}. "
-                         "Use objectives.log_px (importance sampling) instead.")
+        raise InputError(
+            f"the posterior grid needs a 2-D latent space; this model has latent_dim={cfg.latent_dim}. "
+            "Use objectives.log_px (importance sampling) instead."
+        )
 
 
 def _as_row(model, x) -> torch.Tensor:
@@ -228,7 +249,7 @@ def log_joint(model, x, zs, max_elements: int = 2**22) -> np.ndarray:
     chunk = max(1, max_elements // model.config.input_dim)
     out = []
     for i in range(0, z.shape[0], chunk):
-        zb = z[i:i + chunk]
+        zb = z[i : i + chunk]
         ll = model.log_px_given_z(xt, model.decode_raw(zb)).double()
         out.append((ll - 0.5 * (LOG_2PI + zb.double().pow(2)).sum(-1)).cpu())
     return torch.cat(out).numpy()
@@ -261,8 +282,9 @@ def posterior_grid(model, x, center, half_width, n: int = 201) -> PosteriorGrid:
     log_px_half = float(logsumexp(lj[::2, ::2]) + math.log(4 * area))
     ring = np.concatenate([lj[0], lj[-1], lj[1:-1, 0], lj[1:-1, -1]])
     edge_mass = float(np.exp(logsumexp(ring) + math.log(area) - log_px))
-    return PosteriorGrid(z1=z1, z2=z2, log_joint=lj, log_px=log_px, log_px_half=log_px_half, edge_mass=edge_mass,
-                         center=c, half_width=w)
+    return PosteriorGrid(
+        z1=z1, z2=z2, log_joint=lj, log_px=log_px, log_px_half=log_px_half, edge_mass=edge_mass, center=c, half_width=w
+    )
 
 
 def encoder_q(model, x) -> tuple[np.ndarray, np.ndarray]:
@@ -333,8 +355,12 @@ def q_bounds(grid: PosteriorGrid) -> dict:
     "mean_lo", "mean_hi": center +- half_width / 2; "sd_lo": 2 grid steps (a Gaussian sampled at spacing
     sd / 2 sums to 1 within 1e-30); "sd_hi": half_width / 8, so mean + 4 sd stays on the grid.
     """
-    return {"mean_lo": grid.center - grid.half_width / 2, "mean_hi": grid.center + grid.half_width / 2,
-            "sd_lo": 2 * grid.spacing, "sd_hi": grid.half_width / 8}
+    return {
+        "mean_lo": grid.center - grid.half_width / 2,
+        "mean_hi": grid.center + grid.half_width / 2,
+        "sd_lo": 2 * grid.spacing,
+        "sd_hi": grid.half_width / 8,
+    }
 
 
 def elbo_terms_on_grid(grid: PosteriorGrid, mu, logvar) -> dict:
@@ -360,8 +386,14 @@ def elbo_terms_on_grid(grid: PosteriorGrid, mu, logvar) -> dict:
     kl_post = float(w @ (log_q - (lj - grid.log_px)))
     recon = float(w @ (lj - log_prior))
     kl_prior = float(w @ (log_q - log_prior))
-    return {"elbo": elbo, "kl_post": kl_post, "log_px": grid.log_px, "recon": recon, "kl_prior": kl_prior,
-            "q_mass": q_mass}
+    return {
+        "elbo": elbo,
+        "kl_post": kl_post,
+        "log_px": grid.log_px,
+        "recon": recon,
+        "kl_prior": kl_prior,
+        "q_mass": q_mass,
+    }
 
 
 def elbo_on_grid(grid: PosteriorGrid, mu, logvar) -> tuple[float, float]:
@@ -370,8 +402,9 @@ def elbo_on_grid(grid: PosteriorGrid, mu, logvar) -> tuple[float, float]:
     return t["elbo"], t["kl_post"]
 
 
-def best_gaussian_on_grid(grid: PosteriorGrid, mu0=None, logvar0=None, steps: int = 200) -> tuple[np.ndarray,
-                                                                                                  np.ndarray]:
+def best_gaussian_on_grid(
+    grid: PosteriorGrid, mu0=None, logvar0=None, steps: int = 200
+) -> tuple[np.ndarray, np.ndarray]:
     """The diagonal Gaussian q with the highest ELBO on the grid (= the smallest KL(q || p(z|x))).
 
     Maximizes the quadrature ELBO over (mu, logvar) with L-BFGS, from (mu0, logvar0) or the posterior's moments,
@@ -408,6 +441,20 @@ def best_gaussian_on_grid(grid: PosteriorGrid, mu0=None, logvar0=None, steps: in
     return mm.numpy().copy(), ll.numpy().copy()
 
 
-__all__ = ["PosteriorGrid", "auto_grid", "bayes_1d", "best_gaussian_on_grid", "discrete_entropy", "elbo_on_grid",
-           "elbo_terms_on_grid", "encoder_q", "gaussian_divergences_numeric", "gaussian_entropy_numeric",
-           "in_units", "information", "log_joint", "posterior_grid", "q_bounds"]
+__all__ = [
+    "PosteriorGrid",
+    "auto_grid",
+    "bayes_1d",
+    "best_gaussian_on_grid",
+    "discrete_entropy",
+    "elbo_on_grid",
+    "elbo_terms_on_grid",
+    "encoder_q",
+    "gaussian_divergences_numeric",
+    "gaussian_entropy_numeric",
+    "in_units",
+    "information",
+    "log_joint",
+    "posterior_grid",
+    "q_bounds",
+]

@@ -54,8 +54,14 @@ class Recipe:
 _IMAGE_VAE = {"kind": "vae", "latent_dim": 2, "hidden": (256,), "likelihood": "bernoulli"}
 # Small obs_var: the decoder must place points precisely, so the layers of the roll separate in the 2-D latent
 # (a nearest-neighbour regression recovers the roll angle from z with R^2 ~0.97, against ~0.58 from PCA's plane).
-_ROLL_VAE = {"kind": "vae", "latent_dim": 2, "hidden": (128, 128), "likelihood": "gaussian", "obs_var": 0.01,
-             "activation": "relu"}
+_ROLL_VAE = {
+    "kind": "vae",
+    "latent_dim": 2,
+    "hidden": (128, 128),
+    "likelihood": "gaussian",
+    "obs_var": 0.01,
+    "activation": "relu",
+}
 _DIGITS_TRAIN = TrainConfig(epochs=40, batch_size=128, lr=2e-3, seed=0)
 _MNIST_TRAIN = TrainConfig(epochs=30, batch_size=128, lr=1e-3, seed=0)
 # Seed, batch and step size chosen among a few trials for the cleanest unrolling (others curl the sheet more).
@@ -77,8 +83,10 @@ def recipes_for(only: str | None = None) -> list[Recipe]:
         return list(RECIPES)
     chosen = [r for r in RECIPES if r.dataset == only]
     if not chosen:
-        raise InputError(f"no pretrain recipe for dataset {only!r}; recipes exist for "
-                         f"{', '.join(sorted({r.dataset for r in RECIPES}))}.")
+        raise InputError(
+            f"no pretrain recipe for dataset {only!r}; recipes exist for "
+            f"{', '.join(sorted({r.dataset for r in RECIPES}))}."
+        )
     return chosen
 
 
@@ -109,13 +117,23 @@ def evaluate(model, ds: Dataset) -> dict:
         recon, kl = terms(model, x, generator=gen)
     recon_m, kl_d = float(recon.mean()), [float(v) for v in kl.mean(0)]
     is_vae = model.config.kind == "vae"
-    return {"elbo": -(recon_m + sum(kl_d)) if is_vae else None, "recon": recon_m,
-            "kl": sum(kl_d) if is_vae else None, "kl_per_dim": kl_d if is_vae else None,
-            "active_units": active_units(model, x) if is_vae else None, "n": ds.n}
+    return {
+        "elbo": -(recon_m + sum(kl_d)) if is_vae else None,
+        "recon": recon_m,
+        "kl": sum(kl_d) if is_vae else None,
+        "kl_per_dim": kl_d if is_vae else None,
+        "active_units": active_units(model, x) if is_vae else None,
+        "n": ds.n,
+    }
 
 
-def run_recipe(recipe: Recipe, out_dir, device: str = "cpu", epochs: int | None = None,
-               on_epoch: Callable[[int, list], None] | None = None) -> list[Path]:
+def run_recipe(
+    recipe: Recipe,
+    out_dir,
+    device: str = "cpu",
+    epochs: int | None = None,
+    on_epoch: Callable[[int, list], None] | None = None,
+) -> list[Path]:
     """Train one recipe and write its files into out_dir; returns their paths.
 
     epochs overrides the recipe's (tests use a few). Raises TrainingDiverged if any model diverges: a
@@ -135,8 +153,13 @@ def run_recipe(recipe: Recipe, out_dir, device: str = "cpu", epochs: int | None 
     return paths
 
 
-def build(out_dir="models", only: str | None = None, device: str = "cpu", epochs: int | None = None,
-          on_epoch: Callable[[Recipe, int, list], None] | None = None) -> list[Path]:
+def build(
+    out_dir="models",
+    only: str | None = None,
+    device: str = "cpu",
+    epochs: int | None = None,
+    on_epoch: Callable[[Recipe, int, list], None] | None = None,
+) -> list[Path]:
     """Run every recipe (or those of dataset `only`); returns the written paths."""
     paths = []
     for recipe in recipes_for(only):
@@ -168,16 +191,23 @@ def _rows(paths: Iterable[Path]) -> list[dict]:
         ev = extra.get("eval") if isinstance(extra.get("eval"), dict) else {}
         last = rec.get("metrics") or {}
         kind = model.get("kind")
-        rows.append({
-            "name": p.name.removesuffix(".safetensors"), "file": p.name, "data": ds.get("name"), "kind": kind,
-            "beta": train_s.get("beta") if kind == "vae" else None,
-            "latent_dim": model.get("latent_dim"), "hidden": model.get("hidden"),
-            "elbo": ev.get("elbo", last.get("elbo") if kind == "vae" else None),
-            "recon": ev.get("recon", last.get("recon")),
-            "kl": ev.get("kl", last.get("kl") if kind == "vae" else None),
-            "active_units": ev.get("active_units"), "epochs": rec.get("epochs_done"),
-            "recipe": extra.get("recipe"),
-        })
+        rows.append(
+            {
+                "name": p.name.removesuffix(".safetensors"),
+                "file": p.name,
+                "data": ds.get("name"),
+                "kind": kind,
+                "beta": train_s.get("beta") if kind == "vae" else None,
+                "latent_dim": model.get("latent_dim"),
+                "hidden": model.get("hidden"),
+                "elbo": ev.get("elbo", last.get("elbo") if kind == "vae" else None),
+                "recon": ev.get("recon", last.get("recon")),
+                "kl": ev.get("kl", last.get("kl") if kind == "vae" else None),
+                "active_units": ev.get("active_units"),
+                "epochs": rec.get("epochs_done"),
+                "recipe": extra.get("recipe"),
+            }
+        )
     return rows
 
 
@@ -192,18 +222,27 @@ def shipped_table(models_dir="models") -> list[dict]:
         raise InputError(f"models folder {str(d)!r} does not exist; build it with `python -m vae_core pretrain`.")
     rows = _rows(sorted(d.glob("*.safetensors")))
     order = {name: i for i, name in enumerate(dict.fromkeys(r.dataset for r in RECIPES))}
-    rows.sort(key=lambda r: (order.get(r["data"], len(order)), str(r["data"]), r["kind"] != "vae",
-                             r["beta"] if r["beta"] is not None else 0.0))
+    rows.sort(
+        key=lambda r: (
+            order.get(r["data"], len(order)),
+            str(r["data"]),
+            r["kind"] != "vae",
+            r["beta"] if r["beta"] is not None else 0.0,
+        )
+    )
     return rows
 
 
 def format_table(rows: list[dict]) -> str:
     """The table as fixed-width text (for the CLI and the README)."""
+
     def num(v, fmt=".2f"):
         return "-" if v is None else format(v, fmt)
 
     lines = [f"{'file':<34} {'kind':<4} {'beta':>5} {'ELBO':>9} {'recon':>9} {'KL':>7} {'active':>6}"]
     for r in rows:
-        lines.append(f"{r['file']:<34} {r['kind']:<4} {num(r['beta'], 'g'):>5} {num(r['elbo']):>9} "
-                     f"{num(r['recon']):>9} {num(r['kl']):>7} {num(r['active_units'], 'd'):>6}")
+        lines.append(
+            f"{r['file']:<34} {r['kind']:<4} {num(r['beta'], 'g'):>5} {num(r['elbo']):>9} "
+            f"{num(r['recon']):>9} {num(r['kl']):>7} {num(r['active_units'], 'd'):>6}"
+        )
     return "\n".join(lines)

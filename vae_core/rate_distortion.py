@@ -46,9 +46,18 @@ def covariance_spectrum(x) -> np.ndarray:
     return np.sort(np.linalg.eigvalsh(xc.T @ xc / xa.shape[0]))[::-1].clip(min=0)
 
 
-def linear_sweep(ds: Dataset, betas: Sequence[float], obs_var: float, epochs: int = 150, lr: float = 1e-2,
-                 batch_size: int = 256, seed: int = 0, device="cpu", on_epoch: Callable | None = None,
-                 should_stop: Callable | None = None) -> dict:
+def linear_sweep(
+    ds: Dataset,
+    betas: Sequence[float],
+    obs_var: float,
+    epochs: int = 150,
+    lr: float = 1e-2,
+    batch_size: int = 256,
+    seed: int = 0,
+    device="cpu",
+    on_epoch: Callable | None = None,
+    should_stop: Callable | None = None,
+) -> dict:
     """Train linear Gaussian VAEs (hidden=(), latent size = data dimension) at every beta in one batched run,
     and compare with the exact optimum for the data's covariance spectrum.
 
@@ -58,16 +67,21 @@ def linear_sweep(ds: Dataset, betas: Sequence[float], obs_var: float, epochs: in
         raise InputError("the linear sweep needs betas > 0 (at beta = 0 the optimal rate is infinite).")
     if ds.dim > 256:
         raise InputError(f"the linear sweep codes every data dimension; {ds.dim} is too many (at most 256).")
-    cfg = ModelConfig(kind="vae", input_dim=ds.dim, latent_dim=ds.dim, hidden=(), likelihood="gaussian",
-                      obs_var=float(obs_var))
+    cfg = ModelConfig(
+        kind="vae", input_dim=ds.dim, latent_dim=ds.dim, hidden=(), likelihood="gaussian", obs_var=float(obs_var)
+    )
     tcfg = TrainConfig(beta=float(betas[0]), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
     results = train.fit_many(ds, cfg, tcfg, list(betas), device=device, on_epoch=on_epoch, should_stop=should_stop)
     lam = covariance_spectrum(ds.x)
     fine = np.geomspace(min(betas) / 4, max(betas) * 4, 200)
-    return {"betas": list(betas), "obs_var": float(obs_var), "eigenvalues": lam,
-            "measured": [None if m is None else measure(m, ds.x) for m, _ in results],
-            "exact": theory.rate_distortion_curve(lam, obs_var, betas),
-            "curve": theory.rate_distortion_curve(lam, obs_var, fine)}
+    return {
+        "betas": list(betas),
+        "obs_var": float(obs_var),
+        "eigenvalues": lam,
+        "measured": [None if m is None else measure(m, ds.x) for m, _ in results],
+        "exact": theory.rate_distortion_curve(lam, obs_var, betas),
+        "curve": theory.rate_distortion_curve(lam, obs_var, fine),
+    }
 
 
 def gaussian_data(eigenvalues, n: int = 2000, seed: int = 0) -> Dataset:

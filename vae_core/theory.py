@@ -28,8 +28,10 @@ def _linear_decoder(model, need_encoder: bool = False) -> tuple[torch.Tensor, to
     if cfg.kind != "vae":
         raise InputError("the closed forms need a VAE (kind='vae'): a deterministic autoencoder defines no density.")
     if tuple(cfg.hidden) != ():
-        raise InputError(f"the closed forms hold only for a linear model (hidden=()); this model has hidden layers "
-                         f"{list(cfg.hidden)}.")
+        raise InputError(
+            f"the closed forms hold only for a linear model (hidden=()); this model has hidden layers "
+            f"{list(cfg.hidden)}."
+        )
     if cfg.likelihood != "gaussian":
         raise InputError(f"the closed forms need the Gaussian likelihood; this model uses {cfg.likelihood!r}.")
     lin = [m for m in model.decoder if isinstance(m, torch.nn.Linear)]
@@ -67,8 +69,8 @@ def linear_gaussian_log_px(model, x) -> torch.Tensor:
     d, k = w.shape
     m = w.T @ w + c * torch.eye(k, dtype=torch.float64)
     chol = torch.linalg.cholesky(m)
-    r = xs - b                                                   # (n, d)
-    wr = torch.cholesky_solve((r @ w).T, chol).T                 # M^{-1} W^T r, (n, k)
+    r = xs - b  # (n, d)
+    wr = torch.cholesky_solve((r @ w).T, chol).T  # M^{-1} W^T r, (n, k)
     quad = ((r * r).sum(-1) - ((r @ w) * wr).sum(-1)) / c
     logdet = (d - k) * math.log(c) + 2.0 * torch.log(torch.diagonal(chol)).sum()
     return -0.5 * (d * LOG_2PI + logdet + quad)
@@ -142,18 +144,28 @@ def ppca_solution(eigenvalues, c: float, latent_dim: int) -> dict:
         raise InputError(f"latent_dim must be a positive integer, got {latent_dim!r}.")
     d, m = lam.size, int(latent_dim)
     top = np.zeros(m)
-    top[:min(m, d)] = lam[:m]
+    top[: min(m, d)] = lam[:m]
     active = top > c
     kl = np.where(active, 0.5 * np.log(np.where(active, top, c) / c), 0.0)
     post_var = np.where(active, c / np.where(active, top, 1.0), 1.0)
     n_act = int(active.sum())
     rest = lam[n_act:]  # active dimensions are a prefix of the sorted spectrum
     mse = n_act * c + float(rest.sum())
-    log_px = -0.5 * (d * LOG_2PI + float(np.log(lam[:n_act]).sum()) + (d - n_act) * math.log(c) + n_act
-                     + float(rest.sum()) / c)
-    return {"eigenvalues": lam, "active": active, "kl_per_dim": kl, "posterior_var": post_var,
-            "decoder_norm2": np.maximum(top - c, 0.0), "kl": float(kl.sum()), "mse": mse,
-            "recon": mse / (2 * c) + 0.5 * d * math.log(2 * math.pi * c), "log_px": log_px, "n_active": n_act}
+    log_px = -0.5 * (
+        d * LOG_2PI + float(np.log(lam[:n_act]).sum()) + (d - n_act) * math.log(c) + n_act + float(rest.sum()) / c
+    )
+    return {
+        "eigenvalues": lam,
+        "active": active,
+        "kl_per_dim": kl,
+        "posterior_var": post_var,
+        "decoder_norm2": np.maximum(top - c, 0.0),
+        "kl": float(kl.sum()),
+        "mse": mse,
+        "recon": mse / (2 * c) + 0.5 * d * math.log(2 * math.pi * c),
+        "log_px": log_px,
+        "n_active": n_act,
+    }
 
 
 def rate_distortion_curve(eigenvalues, c: float, betas: Sequence[float], latent_dim: int | None = None) -> dict:
@@ -183,16 +195,29 @@ def rate_distortion_curve(eigenvalues, c: float, betas: Sequence[float], latent_
     coded, uncoded = lam[:m], lam[m:]
     theta = b * c
     dist = np.minimum(coded[None, :], theta[:, None]).sum(1) + uncoded.sum()
-    act = coded[None, :] > theta[:, None]                        # (len(betas), m) coded above the water level
+    act = coded[None, :] > theta[:, None]  # (len(betas), m) coded above the water level
     with np.errstate(divide="ignore"):
         rate = 0.5 * np.where(act, np.log(np.where(act, coded[None, :], 1.0)) - np.log(theta[:, None]), 0.0).sum(1)
     n_active = act.sum(1)
     recon = dist / (2 * c) + 0.5 * d * math.log(2 * math.pi * c)
     with np.errstate(invalid="ignore"):
         loss = recon + np.where(b > 0, b * rate, 0.0)
-    return {"beta": b, "theta": theta, "rate": rate, "distortion": dist, "recon": recon, "elbo": -(recon + rate),
-            "loss": loss, "n_active": n_active}
+    return {
+        "beta": b,
+        "theta": theta,
+        "rate": rate,
+        "distortion": dist,
+        "recon": recon,
+        "elbo": -(recon + rate),
+        "loss": loss,
+        "n_active": n_active,
+    }
 
 
-__all__ = ["linear_gaussian_elbo", "linear_gaussian_log_px", "linear_gaussian_posterior", "ppca_solution",
-           "rate_distortion_curve"]
+__all__ = [
+    "linear_gaussian_elbo",
+    "linear_gaussian_log_px",
+    "linear_gaussian_posterior",
+    "ppca_solution",
+    "rate_distortion_curve",
+]

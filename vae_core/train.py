@@ -40,7 +40,7 @@ def available_devices() -> list[str]:
 
 
 def pick_device(device: str | torch.device = "auto") -> torch.device:
-    """"auto" picks CUDA, then MPS, then CPU; an explicit device must exist here."""
+    """ "auto" picks CUDA, then MPS, then CPU; an explicit device must exist here."""
     name = str(device)
     if name == "auto":
         return torch.device(available_devices()[0])
@@ -48,8 +48,9 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
     if base not in ("cpu", "cuda", "mps"):
         raise InputError(f"unknown device {name!r}; use 'auto', 'cpu', 'cuda' or 'mps'.")
     if base not in available_devices():
-        raise InputError(f"device {name!r} is not available on this machine; available: "
-                         f"{', '.join(available_devices())}.")
+        raise InputError(
+            f"device {name!r} is not available on this machine; available: {', '.join(available_devices())}."
+        )
     return torch.device(name)
 
 
@@ -57,11 +58,15 @@ def _check_fit_args(ds: Dataset, cfg: ModelConfig, betas: Sequence[float]) -> No
     if not isinstance(ds, Dataset):
         raise InputError("fit expects a vae_core Dataset; build one with data.load, data.from_array or data.load_file.")
     if ds.dim != cfg.input_dim:
-        raise InputError(f"the model expects input_dim={cfg.input_dim} but the data has {ds.dim} features; "
-                         f"set ModelConfig(input_dim={ds.dim}).")
+        raise InputError(
+            f"the model expects input_dim={cfg.input_dim} but the data has {ds.dim} features; "
+            f"set ModelConfig(input_dim={ds.dim})."
+        )
     if cfg.likelihood == "bernoulli" and not ds.in_unit_interval:
-        raise InputError("the Bernoulli likelihood needs data in [0, 1]; this data is standardized or outside "
-                         "[0, 1]. Use likelihood='gaussian'.")
+        raise InputError(
+            "the Bernoulli likelihood needs data in [0, 1]; this data is standardized or outside "
+            "[0, 1]. Use likelihood='gaussian'."
+        )
     if len(betas) == 0:
         raise InputError("give at least one beta.")
     for b in betas:
@@ -128,9 +133,15 @@ class _Stack:
         return model
 
 
-def fit_many(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, betas: Sequence[float], device="auto",
-             on_epoch: Callable[[int, list[dict]], None] | None = None,
-             should_stop: Callable[[], bool] | None = None) -> list[tuple[VAE | None, History]]:
+def fit_many(
+    ds: Dataset,
+    cfg: ModelConfig,
+    tcfg: TrainConfig,
+    betas: Sequence[float],
+    device="auto",
+    on_epoch: Callable[[int, list[dict]], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[tuple[VAE | None, History]]:
     """Train one model per beta in a single vectorized run; returns [(model, history)] in the order of betas.
 
     Every model starts from the initialization `fit` gives for tcfg.seed and sees the same minibatches and
@@ -166,7 +177,7 @@ def fit_many(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, betas: Sequence[f
             if should_stop is not None and should_stop():
                 stopped = True
                 break
-            xb = x_all[perm[start:start + bs]]
+            xb = x_all[perm[start : start + bs]]
             eps = torch.randn(xb.shape[0], cfg.latent_dim, generator=noise_gen, device=dev)
             loss, recon, kl = stack.losses(xb, eps, beta_t)
             finite = torch.isfinite(loss) & torch.isfinite(kl).all(-1)
@@ -175,7 +186,8 @@ def fit_many(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, betas: Sequence[f
                     histories[i].diverged = (
                         f"training at beta={betas[i]:g} diverged in epoch {epoch} (the loss became NaN or "
                         f"infinite); no weights were kept. Try a smaller learning rate (was {tcfg.lr:g}) or "
-                        "check the data for extreme values.")
+                        "check the data for extreme values."
+                    )
                 alive &= finite
                 if not bool(alive.any()):
                     break
@@ -195,9 +207,15 @@ def fit_many(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, betas: Sequence[f
                 records.append(None)
                 continue
             kl_d = means[i, 2:]
-            rec = {"epoch": epoch, "loss": float(means[i, 0]), "recon": float(means[i, 1]),
-                   "kl": float(kl_d.sum()), "kl_per_dim": [float(v) for v in kl_d],
-                   "elbo": -float(means[i, 1] + kl_d.sum()), "seconds": time.perf_counter() - t0}
+            rec = {
+                "epoch": epoch,
+                "loss": float(means[i, 0]),
+                "recon": float(means[i, 1]),
+                "kl": float(kl_d.sum()),
+                "kl_per_dim": [float(v) for v in kl_d],
+                "elbo": -float(means[i, 1] + kl_d.sum()),
+                "seconds": time.perf_counter() - t0,
+            }
             histories[i].append(rec)
             records.append(rec)
         if on_epoch is not None:
@@ -215,16 +233,24 @@ def fit_many(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, betas: Sequence[f
             histories[i].diverged = f"training at beta={b:g} produced non-finite weights; no weights were kept."
             results.append((None, histories[i]))
             continue
-        model.info = {"train": tcfg.replace(beta=float(b)).to_dict(), "dataset": ds.describe(),
-                      "metrics": {k: histories[i][-1][k] for k in ("elbo", "recon", "kl", "kl_per_dim")},
-                      "epochs_done": len(histories[i])}
+        model.info = {
+            "train": tcfg.replace(beta=float(b)).to_dict(),
+            "dataset": ds.describe(),
+            "metrics": {k: histories[i][-1][k] for k in ("elbo", "recon", "kl", "kl_per_dim")},
+            "epochs_done": len(histories[i]),
+        }
         results.append((model, histories[i]))
     return results
 
 
-def fit(ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, device="auto",
-        on_epoch: Callable[[int, dict], None] | None = None,
-        should_stop: Callable[[], bool] | None = None) -> tuple[VAE, History]:
+def fit(
+    ds: Dataset,
+    cfg: ModelConfig,
+    tcfg: TrainConfig,
+    device="auto",
+    on_epoch: Callable[[int, dict], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[VAE, History]:
     """Train one model with Adam on the beta-weighted negative ELBO (recon + beta * KL, nats per sample).
 
     on_epoch(epoch, record) is called after each epoch; should_stop() is polled each step. Raises
