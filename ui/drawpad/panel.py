@@ -1,0 +1,118 @@
+"""The "draw your own" panel: the pad, and beside it what the model makes of the drawing.
+
+Beside the pad: the reconstruction (decoded posterior mean), the ELBO with its reconstruction and KL terms
+in nats (an autoencoder has none), and the nearest training images. The page gets back a `Drawn` (the
+image and its q(z|x)) to put on the latent canvas in the drawing's own colour, and the drawing is kept in
+session state for the ELBO page ("my drawing").
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+import torch
+
+from ui.drawpad import draw_pad
+from vae_core import Dataset, InputError, drawing, export, objectives
+
+COLOR = "#e6007e"  # the drawing's colour on the canvas: a magenta no digit class uses
+LABEL = "my drawing"
+ELBO_SAMPLES = 256  # Monte Carlo draws of z for the reconstruction term; its standard error is shown
+SAVED = "my_drawing"  # session_state: {"dataset": name, "x": (d,) float32} for the ELBO page
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A drawing as the model sees it: x (d,) in [0, 1]; mu (k,); logvar (k,) or None for an autoencoder."""
+
+    x: np.ndarray
+    mu: np.ndarray
+    logvar: np.ndarray | None
+
+
+def saved_drawing(dataset_name: str) -> np.ndarray | None:
+    """The last drawing made on this data set in this session, as a model input (d,), or None."""
+    d = st.session_state.get(SAVED)
+    return d["x"] if d and d["dataset"] == dataset_name else None
+
+
+def image_html(x, image_shape, size_px: int, caption: str, testid: str, attrs: str = "") -> str:
+    """One image as a crisp PNG (ink dark on white, as the pad draws), with a caption."""
+    h = int(image_shape[0])
+    png = export.images_png(np.asarray(x, np.float32)[None], image_shape, 1, scale=max(1, size_px // h), invert=True)
+    src = "data:image/png;base64," + base64.b64encode(png).decode()
+    return (
+        f'<div data-testid="{testid}" {attrs}><img alt="{html.escape(caption)}" src="{src}" '
+        f'style="image-rendering:pixelated;width:{size_px}px;border:1px solid rgba(49,51,63,0.2);border-radius:6px">'
+        f'<div style="font-size:0.8rem;opacity:0.8">{html.escape(caption)}</div></div>'
+    )
+
+
+@torch.no_grad()
+def _elbo_terms(model, x: np.ndarray) -> tuple[float, float, float, float]:
+    """(ELBO, E_q[log p(x|z)], KL(q(z|x) || p(z)), standard error of the first two), nats, beta = 1.
+
+    ELBO = E_q[log p(x|z)] - KL (Kingma & Welling 2014, eq. 3); KL in closed form, the expectation over
+    ELBO_SAMPLES draws of z with a fixed seed, so the numbers do not flicker between reruns."""
+    xt = torch.from_numpy(x[None]).to(model.device)
+    mu, logvar = model.encode(xt)
+    kl = float(objectives.kl_per_dim(mu, logvar).sum())
+    g = torch.Generator(device=model.device).manual_seed(0)
+    z = model.reparameterize(mu.expand(ELBO_SAMPLES, -1), logvar.expand(ELBO_SAMPLES, -1), g)
+    rec = model.log_px_given_z(xt.expand(ELBO_SAMPLES, -1), model.decode_raw(z)).double().cpu()
+    se = float(rec.std() / ELBO_SAMPLES**0.5)
+    return float(rec.mean()) - kl, float(rec.mean()), kl, se
+
+
+def drawing_panel(model, ds: Dataset, dataset_name: str, key: str = "drawpad", n_near: int = 5) -> Drawn | None:
+    """Draw the panel; returns the encoded drawing, or None while the pad is empty."""
+    cols = st.columns([2.1, 0.9, 1.3, 1.7], gap="small")
+    with cols[0]:
+        strokes = draw_pad(ds.image_shape, key=key, size_px=200)
+    if not strokes:
+        cols[1].caption("Draw a digit on the pad: the model encodes it when you lift the pen.")
+        return None
+    try:
+        x = drawing.to_image(strokes, ds.image_shape)
+    except InputError as e:
+        cols[1].error(str(e))
+        return None
+    st.session_state[SAVED] = {"dataset": dataset_name, "x": x}
+    with torch.no_grad():
+        mu, logvar = model.encode(torch.from_numpy(x[None]).to(model.device))
+        recon = model.decode(mu).cpu().numpy()[0]
+    drawn = Drawn(x, mu.cpu().numpy()[0], None if logvar is None else logvar.cpu().numpy()[0])
+    code = ", ".join(f"{v:.2f}" for v in drawn.mu[:4]) + (", ..." if drawn.mu.size > 4 else "")
+    mu_attr = html.escape(repr([float(v) for v in drawn.mu]))
+    cols[1].html(
+        image_html(recon, ds.image_shape, 96, f"reconstruction from mu = ({code})", "drawing-recon")
+        + f'<span data-testid="drawing-code" data-mu="{mu_attr}" hidden></span>'
+    )
+    with cols[2]:
+        if drawn.logvar is None:
+            st.markdown("**No ELBO**: an autoencoder has no q(z|x), so no KL term and no bound on log p(x).")
+        else:
+            elbo, rec, kl, se = _elbo_terms(model, x)
+            bern = model.config.likelihood == "bernoulli"
+            st.markdown(
+                f"**ELBO {elbo:.1f} nats** (beta = 1)  \n"
+                f"reconstruction E_q[log p(x|z)] = {rec:.1f} ± {se:.1f}  \n"
+                f"KL(q(z|x) ‖ p(z)) = {kl:.2f}"
+            )
+            if bern:
+                st.caption("Grey levels under a Bernoulli: the reconstruction term is a cross-entropy, not a density.")
+    with cols[3]:
+        idx = drawing.nearest(ds.x, x, n_near)
+        labels = "" if ds.y is None else " (" + ", ".join(str(int(ds.y[i])) for i in idx) + ")"
+        png = export.images_png(ds.x[idx], ds.image_shape, len(idx), scale=max(1, 64 // ds.image_shape[0]), invert=True)
+        st.html(
+            '<div data-testid="drawing-nearest"><img alt="nearest training images" '
+            f'src="data:image/png;base64,{base64.b64encode(png).decode()}" style="image-rendering:pixelated;'
+            f'max-width:100%"><div style="font-size:0.8rem;opacity:0.8">nearest training images in pixel '
+            f"space{labels}</div></div>"
+        )
+    return drawn
