@@ -90,7 +90,7 @@ def drawing_panel(model, ds: Dataset, dataset_name: str, key: str = "drawpad", n
     mu_attr = html.escape(repr([float(v) for v in drawn.mu]))
     cols[1].html(
         image_html(recon, ds.image_shape, 96, f"reconstruction from mu = ({code})", "drawing-recon")
-        + f'<span data-testid="drawing-code" data-mu="{mu_attr}" hidden></span>'
+        + f'<span data-testid="drawing-code" data-mu="{mu_attr}" data-strokes="{len(strokes)}" hidden></span>'
     )
     with cols[2]:
         if drawn.logvar is None:
