@@ -8,6 +8,7 @@ import streamlit as st
 import torch
 
 from ui import state
+from ui.drawpad.panel import saved_drawing
 from ui.manifold import model_key
 from vae_core import InputError, objectives
 from vae_core import posterior as post
@@ -93,12 +94,22 @@ two_d = model.config.latent_dim == 2
 
 
 def pick_input(col) -> tuple[int, np.ndarray]:
+    """The input: a row of the data set, or (index -1) the digit drawn on the explorer's pad."""
+    mine = saved_drawing(sel.dataset_name)
+    if mine is not None and col.toggle("My drawing", key="elbo_mine", help="The digit you drew on the explorer's pad."):
+        return -1, mine
     idx = int(
         col.number_input(
             "Input index", 0, ds.n - 1, 0, step=1, key="elbo_index", help=f"Which row of the dataset, 0 to {ds.n - 1}."
         )
     )
     return idx, np.array(ds.x[idx], dtype=np.float32)
+
+
+def input_title(idx: int) -> str:
+    if idx < 0:
+        return "my drawing"
+    return f"x (label {ds.y[idx]})" if ds.y is not None else f"input {idx}"
 
 
 # ---- models whose latent space is not 2-D: only sampled numbers ----
@@ -113,7 +124,7 @@ def sampled_panel() -> None:
     fig_col, side = st.columns([3, 2], gap="large")
     idx, x = pick_input(side)
     if ds.image_shape is not None:
-        side.plotly_chart(image_fig(x, ds.image_shape, f"input {idx}"), key="elbo_img")
+        side.plotly_chart(image_fig(x, ds.image_shape, input_title(idx)), key="elbo_img")
     s = sampled_for(model, x)
     gap = s["log_px"] - s["elbo"]
     fig = go.Figure()
@@ -184,16 +195,14 @@ def grid_panel() -> None:
     enc_mu, enc_lv = encoder_for(model, x)
     bounds = post.q_bounds(grid)
     st.session_state["elbo_bounds"] = bounds
-    ident = (sel.model_name, model_key(model), ds.name, idx)
+    ident = (sel.model_name, model_key(model), ds.name, idx if idx >= 0 else x.tobytes())
     if st.session_state.get("elbo_for") != ident:  # a new input or model: start from the encoder's answer
         st.session_state["elbo_for"] = ident
         st.session_state.pop("elbo_best", None)
         set_q(enc_mu, enc_lv)
     with side:
         if ds.image_shape is not None:
-            img_col.plotly_chart(
-                image_fig(x, ds.image_shape, f"x (label {ds.y[idx]})" if ds.y is not None else "x"), key="elbo_img"
-            )
+            img_col.plotly_chart(image_fig(x, ds.image_shape, input_title(idx)), key="elbo_img")
         else:
             img_col.caption(
                 "x = ("
@@ -419,7 +428,9 @@ def grid_panel() -> None:
         )
         bar.add_trace(go.Scatter(x=n, y=mine["ELBO"], mode="markers+lines", marker=dict(color=Q_COLOR), name="ELBO"))
         bar.add_hline(y=grid.log_px, line=dict(color="black", dash="dash"), annotation_text="log p(x)")
-        bar.update_xaxes(title_text=f"try (input {idx})", dtick=1 if len(mine) < 15 else None)
+        bar.update_xaxes(
+            title_text=f"try ({'my drawing' if idx < 0 else f'input {idx}'})", dtick=1 if len(mine) < 15 else None
+        )
         bar.update_yaxes(title_text="nats")
         bar.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=1.1))
         chart_col.plotly_chart(bar, key="elbo_tries_fig")

@@ -72,3 +72,20 @@ def test_elbo_page_explains_an_autoencoder_and_a_3d_model(app):
     m = {x.label: float(x.value) for x in at.metric}
     assert m["gap = KL(q || p(z|x))"] == round(m["log p(x) (IS, k=5000)"] - m["ELBO (Monte Carlo)"], 3)
     assert not at.exception
+
+
+def test_my_drawing_is_an_input(app):
+    from vae_core import drawing
+
+    at = open_page(app, "elbo")
+    assert not [t for t in at.toggle if t.key == "elbo_mine"]  # nothing drawn yet: no toggle
+    x = drawing.to_image([[[60, 40], [200, 40], [110, 230]]], (8, 8))
+    at.session_state["my_drawing"] = {"dataset": "digits", "x": x}
+    at.run()
+    row = _metrics(at)
+    at.toggle(key="elbo_mine").set_value(True).run()
+    assert not at.exception
+    mine = _metrics(at)
+    _check_identity(mine)
+    assert mine["log p(x), quadrature"] != row["log p(x), quadrature"]
+    assert any(p.value == "my drawing" or "my drawing" in str(p.proto) for p in at.get("plotly_chart"))
