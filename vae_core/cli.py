@@ -104,13 +104,12 @@ def _check_out(path, what: str) -> None:
         raise InputError(f"cannot write under {str(parent)!r} (permission denied); choose another location.")
 
 
-def _set_threads(n: int | None) -> None:
-    if n is not None:
-        import torch
+def _set_threads(n: int) -> None:
+    import torch
 
-        if n < 1:
-            raise InputError(f"--threads must be at least 1, got {n}.")
-        torch.set_num_threads(n)
+    if n < 1:
+        raise InputError(f"--threads must be at least 1, got {n}.")
+    torch.set_num_threads(n)
 
 
 def _fmt(v, spec=".2f") -> str:
@@ -120,36 +119,88 @@ def _fmt(v, spec=".2f") -> str:
 # ---- commands ----
 
 
-def cmd_train(args) -> int:
+def _join(args):
+    """The torch.distributed context under `--distributed` (this process is one torchrun rank), else None."""
+    if not getattr(args, "distributed", False):
+        return None
+    from . import distributed
+
+    return distributed.init(args.device)
+
+
+def _progress(total: int, desc: str, args, ctx):
+    """A tqdm bar on stderr; under torchrun only rank 0 shows one."""
     from tqdm import tqdm
 
-    from . import checkpoints, train
+    if ctx is not None:
+        desc += f" (rank 0 of {ctx.world}, {ctx.backend})"
+    return tqdm(total=total, unit="epoch", desc=desc, file=sys.stderr, disable=args.quiet or not _is_main(ctx))
+
+
+def _is_main(ctx) -> bool:
+    return ctx is None or ctx.is_main
+
+
+def cmd_train(args) -> int:
+    from . import checkpoints, distributed, train
 
     _set_threads(args.threads)
     _check_out(args.out, "file")
     ds = load_dataset(args.dataset)
     cfg, tcfg = _configs(args, ds)
-    train.pick_device(args.device)  # fail on a bad device before training
-    with tqdm(total=tcfg.epochs, unit="epoch", desc=f"train {ds.name}", file=sys.stderr, disable=args.quiet) as bar:
+    if not args.distributed:
+        train.pick_device(args.device)  # fail on a bad device before training
+    ctx = _join(args)
+    try:
+        with _progress(tcfg.epochs, f"train {ds.name}", args, ctx) as bar:
 
-        def on_epoch(epoch: int, rec: dict) -> None:
-            bar.set_postfix(loss=f"{rec['loss']:.3f}", elbo=f"{rec['elbo']:.3f}", kl=f"{rec['kl']:.2f}")
-            bar.update(1)
+            def on_epoch(epoch: int, rec: dict) -> None:
+                bar.set_postfix(loss=f"{rec['loss']:.3f}", elbo=f"{rec['elbo']:.3f}", kl=f"{rec['kl']:.2f}")
+                bar.update(1)
 
-        model, history = train.fit(ds, cfg, tcfg, device=args.device, on_epoch=on_epoch)
-    path = checkpoints.save(model, args.out, meta={"command": "train"})
+            if ctx is None:
+                model, history = train.fit(ds, cfg, tcfg, device=args.device, on_epoch=on_epoch)
+            else:
+                model, history = distributed.fit_ddp(ds, cfg, tcfg, ctx, on_epoch=on_epoch if ctx.is_main else None)
+        if not _is_main(ctx):
+            return 0
+        meta = {"command": "train"} | ({"world_size": ctx.world} if ctx else {})
+        path = checkpoints.save(model, args.out, meta=meta)
+    finally:
+        distributed.shutdown()
     last = history[-1]
     print(
-        f"saved {path} ({cfg.kind}, {cfg.n_parameters():,} parameters, {len(history)} epochs); "
-        f"last epoch: ELBO {last['elbo']:.3f}, recon {last['recon']:.3f}, KL {last['kl']:.3f} nats/sample"
+        f"saved {path} ({cfg.kind}, {cfg.n_parameters():,} parameters, {len(history)} epochs"
+        + (f", {ctx.world} ranks" if ctx else "")
+        + f"); last epoch: ELBO {last['elbo']:.3f}, recon {last['recon']:.3f}, KL {last['kl']:.3f} nats/sample"
     )
     return 0
 
 
-def cmd_sweep(args) -> int:
-    from tqdm import tqdm
+def _spread_sweep(ds, cfg, tcfg, betas, ctx, on_epoch) -> list | None:
+    """Under torchrun: this rank trains betas rank, rank + world, ... with fit_many; rank 0 gets every
+    (model, history) back in the order of betas (as checkpoint bytes), the other ranks get None."""
+    from . import checkpoints, distributed, train
 
-    from . import checkpoints, train
+    mine = distributed.my_betas(betas, ctx)
+    results = train.fit_many(ds, cfg, tcfg, [betas[i] for i in mine], ctx.device, on_epoch) if mine else []
+    payload = [
+        (i, (None if m is None else checkpoints.to_bytes(m), list(h), h.diverged))
+        for i, (m, h) in zip(mine, results, strict=True)
+    ]
+    merged = distributed.gather_to_main(payload, ctx)
+    if merged is None:
+        return None
+    out = []
+    for blob, records, diverged in merged:
+        history = train.History(records)
+        history.diverged = diverged
+        out.append((None if blob is None else checkpoints.load(blob)[0], history))
+    return out
+
+
+def cmd_sweep(args) -> int:
+    from . import checkpoints, distributed, train
 
     _set_threads(args.threads)
     betas = parse_betas(args.betas)
@@ -158,17 +209,26 @@ def cmd_sweep(args) -> int:
     _check_out(args.out_dir, "dir")
     ds = load_dataset(args.dataset)
     cfg, tcfg = _configs(args, ds)
-    train.pick_device(args.device)
-    with tqdm(
-        total=tcfg.epochs, unit="epoch", desc=f"sweep {ds.name} x{len(betas)}", file=sys.stderr, disable=args.quiet
-    ) as bar:
+    if not args.distributed:
+        train.pick_device(args.device)
+    ctx = _join(args)
+    try:
+        n_here = len(betas) if ctx is None else len(distributed.my_betas(betas, ctx))
+        with _progress(tcfg.epochs, f"sweep {ds.name} x{n_here}", args, ctx) as bar:
 
-        def on_epoch(epoch: int, recs: list) -> None:
-            alive = [r for r in recs if r is not None]
-            bar.set_postfix(models=len(alive), best_elbo=f"{max(r['elbo'] for r in alive):.3f}")
-            bar.update(1)
+            def on_epoch(epoch: int, recs: list) -> None:
+                alive = [r for r in recs if r is not None]
+                bar.set_postfix(models=len(alive), best_elbo=f"{max(r['elbo'] for r in alive):.3f}")
+                bar.update(1)
 
-        results = train.fit_many(ds, cfg, tcfg, betas, device=args.device, on_epoch=on_epoch)
+            if ctx is None:
+                results = train.fit_many(ds, cfg, tcfg, betas, device=args.device, on_epoch=on_epoch)
+            else:
+                results = _spread_sweep(ds, cfg, tcfg, betas, ctx, on_epoch if ctx.is_main else None)
+    finally:
+        distributed.shutdown()
+    if results is None:
+        return 0  # a rank other than 0: rank 0 writes the files
     tag = _dataset_tag(args.dataset)
     out_dir = Path(args.out_dir)
     diverged = []
@@ -294,15 +354,21 @@ def _model_options(p: argparse.ArgumentParser, sweep: bool) -> None:
     p.add_argument("--batch-size", type=int, default=t.batch_size, help=f"default: {t.batch_size}")
     p.add_argument("--lr", type=float, default=t.lr, help=f"Adam learning rate (default: {t.lr:g})")
     p.add_argument("--seed", type=int, default=t.seed, help=f"default: {t.seed}")
-    _run_options(p, device="auto")
-
-
-def _run_options(p: argparse.ArgumentParser, device: str, threads: int | None = None) -> None:
-    p.add_argument("--device", default=device, help=f"auto, cpu, cuda or mps (default: {device})")
-    # pretrain pins one thread: float reductions, hence the saved bytes, depend on the thread count.
+    _run_options(p, device="auto", threads=1)
     p.add_argument(
-        "--threads", type=int, default=threads, help=f"CPU threads for torch (default: {threads or 'torch chooses'})"
+        "--distributed",
+        action="store_true",
+        help="one rank of a torchrun job: train spreads one model over the ranks with DistributedDataParallel "
+        "(--batch-size is the global batch), sweep spreads the betas; gloo on CPU, NCCL on CUDA",
     )
+
+
+def _run_options(p: argparse.ArgumentParser, device: str, threads: int = 1) -> None:
+    p.add_argument("--device", default=device, help=f"auto, cpu, cuda or mps (default: {device})")
+    # One thread by default: these models are small, so extra threads add synchronisation, not speed, and
+    # they collapse when other processes share the cores (README, "Command line"). pretrain also needs the
+    # fixed count for its bytes: float reductions depend on the thread count.
+    p.add_argument("--threads", type=int, default=threads, help=f"CPU threads for torch (default: {threads})")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
