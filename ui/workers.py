@@ -1,0 +1,449 @@
+"""A pool of warm worker processes that runs every training of one server, shared by all its browser sessions.
+
+Trainings used to run as threads of the Streamlit server and shared its GIL with every session's clicks. Here
+each worker is a spawned process that imports torch once, runs one job at a time at lower priority with one
+torch thread, and talks to the server over its own pair of pipes: jobs and stop requests in, progress and
+results out. A pipe per worker (not one shared queue) because a worker killed mid-write can only tear its own
+pipe; the server notices the death through the process sentinel, fails that job with a clear message, and
+starts a replacement. Trained models come back as safetensors checkpoint bytes, which the session loads.
+
+No Streamlit here (ui/training.py holds the one pool per server in st.cache_resource), so tests drive it
+directly. Size: VAE_WORKERS (environment), default max(1, cores - 1): one core stays with the server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+
+from vae_core import InputError
+
+log = logging.getLogger(__name__)
+ENV_SIZE = "VAE_WORKERS"
+MAX_WORKERS = 64
+WORKER_NICENESS = 10
+MAX_FAILED_STARTS = 3
+PROGRESS_EVERY_S = 0.2  # progress is batched: one message per 0.2 s at most keeps the server's GIL free
+
+
+def pool_size(env: dict | None = None) -> int:
+    """VAE_WORKERS if set (a whole number 1..64), else max(1, usable cores - 1)."""
+    raw = (os.environ if env is None else env).get(ENV_SIZE, "").strip()
+    if not raw:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return max(1, cores - 1)
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_WORKERS:
+        raise InputError(f"{ENV_SIZE}={raw!r} is not a worker count; set a whole number from 1 to {MAX_WORKERS}.")
+    return int(raw)
+
+
+class JobStopped(Exception):
+    """Raised inside a worker's progress callback when its job was asked to stop (for tasks with no
+    should_stop of their own, such as the PCA comparison)."""
+
+
+@dataclass
+class Job:
+    """One queued or running job, as the server sees it. Written by the pool's monitor thread, read by pages.
+
+    records: per-epoch progress payloads (for fit_many: the list of per-model records); result: the task's
+    return value once done (for fit_many: [(checkpoint bytes or None, records, diverged, stopped)] per beta)."""
+
+    id: int
+    owner: str
+    task: str
+    label: str
+    epochs: int
+    meta: dict = field(default_factory=dict)
+    status: str = "waiting"  # waiting -> running -> done | stopped | failed
+    epoch: int = 0
+    records: list = field(default_factory=list)
+    note: str = ""  # the latest progress label (e.g. which model the PCA comparison trains)
+    result: object = None
+    error: str | None = None
+    position: int = 0  # 1, 2, ... while waiting; 0 once running
+    worker_pid: int | None = None
+    submitted: float = field(default_factory=time.perf_counter)
+    started: float | None = None
+    finished: float | None = None
+    _cancel: Callable[[], None] | None = field(default=None, repr=False)
+    _args: dict | None = field(default=None, repr=False)
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("waiting", "running")
+
+    @property
+    def progress(self) -> float:
+        return min(1.0, self.epoch / max(1, self.epochs))
+
+    def stop(self) -> None:
+        if self._cancel is not None:
+            self._cancel()
+
+
+# ---- the worker process ----
+
+
+def _run_fit_many(args: dict, progress, should_stop):
+    from vae_core import ModelConfig, TrainConfig, checkpoints, train
+
+    results = train.fit_many(
+        _dataset(args["dataset"]),
+        ModelConfig.from_dict(args["model"]),
+        TrainConfig.from_dict(args["train"]),
+        args["betas"],
+        device=args.get("device", "cpu"),
+        on_epoch=lambda epoch, records: progress(epoch, records),
+        should_stop=should_stop,
+    )
+    return [(None if m is None else checkpoints.to_bytes(m), list(h), h.diverged, h.stopped) for m, h in results]
+
+
+def _run_pca_comparison(args: dict, progress, should_stop):
+    from vae_core import metrics
+
+    def on_step(i: int, total: int, label: str) -> None:
+        if should_stop():
+            raise JobStopped
+        progress(i, label)
+
+    ds = _dataset(args["dataset"])
+    return metrics.pca_comparison(ds, **args["options"], on_step=on_step)
+
+
+TASKS = {"fit_many": _run_fit_many, "pca_comparison": _run_pca_comparison}
+_DATASETS: dict = {}
+
+
+def _dataset(ref):
+    """A built-in dataset arrives by name and is loaded (and kept) here; anything else arrives as a Dataset."""
+    from vae_core import data
+
+    if not isinstance(ref, str):
+        return ref
+    if ref not in _DATASETS:
+        _DATASETS.clear()  # keep one: MNIST alone is 220 MB
+        _DATASETS[ref] = data.load(ref)
+    return _DATASETS[ref]
+
+
+def _warm_up() -> None:
+    """Import torch and run one tiny real training, so the first user's job does not pay for first calls."""
+    import numpy as np
+
+    from vae_core import ModelConfig, TrainConfig, data, train
+
+    ds = data.load("digits").subset(np.arange(64))
+    train.fit(ds, ModelConfig(input_dim=ds.dim, hidden=(8,)), TrainConfig(epochs=1, batch_size=32), device="cpu")
+
+
+def _worker_main(inbox, outbox) -> None:
+    """Loop: receive ("run", job_id, task, args), report ("progress" | "done" | "failed" | "stopped", job_id, ...)
+    on outbox. A closed inbox (the server is gone) ends the worker."""
+    try:
+        os.nice(WORKER_NICENESS)  # the server's threads (every session's clicks) are scheduled first
+    except OSError:
+        pass
+    import torch
+
+    torch.set_num_threads(1)
+    _warm_up()
+    outbox.send(("ready", None))
+    while True:
+        try:
+            msg = inbox.recv()
+        except EOFError:
+            return
+        if msg is None:
+            return
+        if msg[0] == "run":  # a ("stop", id) that arrives after its job ended is stale
+            _run_job(*msg[1:], inbox, outbox)
+
+
+def _run_job(job_id: int, task: str, args: dict, inbox, outbox) -> None:
+    stop = False
+    pending: list = []
+    last_sent = 0.0
+
+    def should_stop() -> bool:
+        nonlocal stop
+        while not stop and inbox.poll():
+            try:
+                msg = inbox.recv()
+            except EOFError:
+                msg = ("stop", job_id)
+            stop = stop or msg is None or msg == ("stop", job_id)
+        return stop
+
+    def flush() -> None:
+        nonlocal pending, last_sent
+        if pending:
+            outbox.send(("progress", job_id, pending))
+            pending, last_sent = [], time.monotonic()
+
+    def progress(step: int, payload) -> None:
+        pending.append((step, payload))
+        if time.monotonic() - last_sent >= PROGRESS_EVERY_S:
+            flush()
+
+    from vae_core import InputError as _InputError
+
+    try:
+        result = TASKS[task](args, progress, should_stop)
+    except JobStopped:
+        flush()
+        outbox.send(("stopped", job_id, None))
+    except _InputError as e:
+        flush()
+        outbox.send(("failed", job_id, str(e)))
+    except Exception as e:  # noqa: BLE001 - report every failure to the session that asked, keep serving
+        log.exception("job %s failed", job_id)
+        flush()
+        outbox.send(("failed", job_id, f"training failed unexpectedly: {type(e).__name__}: {e}"))
+    else:
+        flush()
+        outbox.send(("stopped" if should_stop() else "done", job_id, result))
+
+
+# ---- the server side ----
+
+
+@dataclass
+class _Worker:
+    proc: mp.Process
+    inbox: object  # server's sending end
+    outbox: object  # server's receiving end
+    ready: bool = False
+    job: Job | None = None
+
+
+class Pool:
+    """`size` warm worker processes, a FIFO of waiting jobs, one monitor thread.
+
+    submit() queues a job (one active job per owner); the monitor hands waiting jobs to idle workers, relays
+    progress into the Job, cancels jobs whose owner is gone, fails the job of a worker that died and starts
+    a replacement."""
+
+    def __init__(self, size: int | None = None):
+        self.size = pool_size() if size is None else size
+        self._ctx = mp.get_context("spawn")  # fork would copy the server's threads and locks
+        self._lock = threading.RLock()
+        self._workers: list[_Worker] = []
+        self._waiting: deque[Job] = deque()
+        self._jobs: dict[int, Job] = {}
+        self._alive: dict[int, Callable[[], bool]] = {}
+        self._ids = itertools.count(1)
+        self._closed = False
+        self._broken: str | None = None
+        self._failed_starts = 0
+        self.replaced = 0  # workers started to replace dead ones
+        for _ in range(self.size):
+            self._workers.append(self._spawn())
+        self._thread = threading.Thread(target=self._monitor, name="training-pool", daemon=True)
+        self._thread.start()
+
+    def _spawn(self) -> _Worker:
+        to_worker_r, to_worker_w = self._ctx.Pipe(duplex=False)
+        from_worker_r, from_worker_w = self._ctx.Pipe(duplex=False)
+        proc = self._ctx.Process(target=_worker_main, args=(to_worker_r, from_worker_w), daemon=True, name="vae-worker")
+        proc.start()
+        to_worker_r.close()  # the child holds its own copies; closing ours makes EOF visible on both sides
+        from_worker_w.close()
+        return _Worker(proc, to_worker_w, from_worker_r)
+
+    # -- the API pages use --
+
+    def submit(
+        self, owner: str, task: str, args: dict, *, label: str, epochs: int, meta: dict | None = None, alive=None
+    ) -> Job:
+        """Queue task(args) for `owner` (a browser session id); alive() -> False cancels the job (closed tab).
+        Raises InputError if this owner already has a waiting or running job."""
+        if task not in TASKS:
+            raise InputError(f"unknown task {task!r}; known: {', '.join(TASKS)}.")
+        with self._lock:
+            if self._closed or self._broken:
+                raise InputError(self._broken or "the training pool is shut down.")
+            if any(j.owner == owner and j.active for j in self._jobs.values()):
+                raise InputError("this session already has a training waiting or running; stop it first.")
+            job = Job(next(self._ids), owner, task, label, epochs, meta=dict(meta or {}))
+            job._cancel = lambda: self.cancel(job.id)
+            job._args = args
+            self._jobs[job.id] = job
+            self._alive[job.id] = alive or (lambda: True)
+            self._waiting.append(job)
+            self._dispatch()
+        return job
+
+    def cancel(self, job_id: int) -> None:
+        """Stop a job: a waiting one leaves the queue, a running one is asked to stop (it returns what it has)."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or not job.active:
+                return
+            if job.status == "waiting":
+                self._waiting.remove(job)
+                self._finish(job, "stopped")
+                self._renumber()
+                return
+            for w in self._workers:
+                if w.job is job:
+                    try:
+                        w.inbox.send(("stop", job_id))
+                    except OSError:
+                        pass  # the worker is dying; the monitor fails the job
+
+    def workers(self) -> list[dict]:
+        """pid, alive, ready and current job id of every worker (for tests and the status line)."""
+        with self._lock:
+            return [
+                {"pid": w.proc.pid, "alive": w.proc.is_alive(), "ready": w.ready, "job": w.job and w.job.id}
+                for w in self._workers
+            ]
+
+    def close(self, timeout: float = 5.0) -> None:
+        with self._lock:
+            self._closed = True
+            for job in list(self._waiting):
+                self._finish(job, "stopped")
+            self._waiting.clear()
+            for w in self._workers:
+                try:
+                    w.inbox.send(None)
+                except OSError:
+                    pass
+        for w in self._workers:
+            w.proc.join(timeout)
+            if w.proc.is_alive():
+                w.proc.kill()
+                w.proc.join()
+        self._thread.join(timeout)
+
+    # -- the monitor thread --
+
+    def _monitor(self) -> None:
+        while not self._closed:
+            with self._lock:
+                conns = {w.outbox: w for w in self._workers}
+                sentinels = {w.proc.sentinel: w for w in self._workers}
+            for ready in wait([*conns, *sentinels], timeout=0.25):
+                if ready in conns:
+                    self._receive(conns[ready])
+            with self._lock:
+                for w in list(self._workers):
+                    if w.proc.exitcode is not None and not self._closed:
+                        self._replace(w)
+                for job_id, alive in list(self._alive.items()):
+                    job = self._jobs[job_id]
+                    if job.active and not _safe(alive):
+                        self.cancel(job_id)
+                self._dispatch()
+
+    def _receive(self, w: _Worker) -> None:
+        try:
+            while w.outbox.poll():
+                self._handle(w, w.outbox.recv())
+        except (EOFError, OSError):
+            return  # the worker died; its sentinel handles it
+
+    def _handle(self, w: _Worker, msg: tuple) -> None:
+        with self._lock:
+            kind = msg[0]
+            if kind == "ready":
+                w.ready = True
+            elif w.job is not None and msg[1] == w.job.id:
+                job = w.job
+                if kind == "progress":
+                    for step, payload in msg[2]:
+                        job.epoch = step
+                        if isinstance(payload, str):
+                            job.note = payload
+                        else:
+                            job.records.append(payload if isinstance(payload, list) else [payload])
+                else:  # done | stopped | failed
+                    if kind == "failed":
+                        job.error = msg[2]
+                    else:
+                        job.result = msg[2]
+                    self._finish(job, kind)
+                    w.job = None
+            self._dispatch()
+
+    def _replace(self, w: _Worker) -> None:
+        code = w.proc.exitcode
+        how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+        self._failed_starts = 0 if w.ready else self._failed_starts + 1
+        if self._failed_starts >= MAX_FAILED_STARTS:  # a worker that cannot even start: do not spin
+            self._broken = f"training processes cannot start ({how}); see the server log."
+            for job in list(self._waiting):
+                job.error = self._broken
+                self._finish(job, "failed")
+            self._waiting.clear()
+            self._workers.remove(w)
+            return
+        if w.job is not None:
+            w.job.error = (
+                f"The training process stopped unexpectedly ({how}), so this training was lost. The server is fine "
+                "and a fresh training process has taken its place: press the button again to retrain."
+            )
+            self._finish(w.job, "failed")
+        log.warning("training worker %s died (%s); starting a replacement", w.proc.pid, how)
+        for end in (w.inbox, w.outbox):
+            end.close()
+        self._workers[self._workers.index(w)] = self._spawn()
+        self.replaced += 1
+
+    def _dispatch(self) -> None:
+        for w in self._workers:
+            if not self._waiting:
+                break
+            if w.ready and w.job is None and w.proc.is_alive():
+                job = self._waiting.popleft()
+                try:
+                    w.inbox.send(("run", job.id, job.task, job._args))
+                except OSError:
+                    self._waiting.appendleft(job)  # the worker is dying; the monitor replaces it
+                    continue
+                w.job, job.status, job.started, job.worker_pid = job, "running", time.perf_counter(), w.proc.pid
+        self._renumber()
+
+    def _renumber(self) -> None:
+        for i, job in enumerate(self._waiting, 1):
+            job.position = i
+        for w in self._workers:
+            if w.job is not None:
+                w.job.position = 0
+
+    def _finish(self, job: Job, status: str) -> None:
+        job.status, job.finished, job.position = status, time.perf_counter(), 0
+        job._args = None  # a dataset may be large; the job itself stays for the page to read
+        self._alive.pop(job.id, None)
+        self._jobs.pop(job.id, None)
+
+
+def _safe(alive: Callable[[], bool]) -> bool:
+    try:
+        return bool(alive())
+    except Exception:  # noqa: BLE001 - a broken liveness check must not stop the monitor; keep the job
+        return True
+
+
+def load_fit_results(result: list, device: str = "cpu") -> list:
+    """fit_many's result from a worker -> [(model or None, History)] per beta, models loaded in this process."""
+    from vae_core import checkpoints, train
+
+    out = []
+    for blob, records, diverged, stopped in result:
+        history = train.History(records)
+        history.diverged, history.stopped = diverged, stopped
+        out.append((None if blob is None else checkpoints.load(blob, device=device)[0], history))
+    return out
