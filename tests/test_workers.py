@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
 import pytest
 import torch
+from conftest import ROOT
 
 from ui import workers
 from vae_core import InputError, ModelConfig, TrainConfig, data, train
@@ -42,6 +45,12 @@ def pool():
 
 def submit(pool, owner, epochs, **kw):
     return pool.submit(owner, "fit_many", fit_args(epochs, **kw), label=owner, epochs=epochs)
+
+
+def test_the_pool_module_does_not_import_streamlit():
+    code = "import sys, ui.workers; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_pool_size_comes_from_the_environment():
