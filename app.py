@@ -3,7 +3,9 @@
 import streamlit as st
 import torch
 
-from ui import state
+from ui import links, state
+from ui.share import View
+from vae_core import data
 
 # The models are small MLPs: one intra-op thread per operation is as fast as two, and lets two sessions (or a
 # training and a decode) use the two cores of a small server without thrashing each other.
@@ -22,5 +24,8 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-st.session_state["_selection"] = state.sidebar()
+links.restore()  # a session opened from a shared link starts from its dataset and model
+sel = st.session_state["_selection"] = state.sidebar()
+links.notices()
+links.publish(View(dataset=sel.dataset_name if sel.dataset_name in data.names() else None, model=links.model_name(sel)))
 page.run()
