@@ -8,47 +8,14 @@ import streamlit as st
 import torch
 
 from ui import state
+from ui.cache import best_q, encoder_q, model_key, posterior_grid, sampled_log_px
 from ui.drawpad.panel import saved_drawing
-from ui.manifold import model_key
-from vae_core import InputError, objectives
+from vae_core import InputError
 from vae_core import posterior as post
-from vae_core.model import VAE
 
 Q_COLOR, ENC_COLOR, BEST_COLOR = "#ef553b", "#444444", "#00cc96"
 IS_K = 5000
 MAX_TRIES = 200
-
-
-@st.cache_data(
-    show_spinner="Integrating p(x, z) over a grid of latent points...", max_entries=64, hash_funcs={VAE: model_key}
-)
-def grid_for(model: VAE, x: np.ndarray) -> post.PosteriorGrid:
-    return post.auto_grid(model, x)
-
-
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs={VAE: model_key})
-def encoder_for(model: VAE, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return post.encoder_q(model, x)
-
-
-@st.cache_data(show_spinner="Importance sampling log p(x)...", max_entries=128, hash_funcs={VAE: model_key})
-def sampled_for(model: VAE, x: np.ndarray, k: int = IS_K) -> dict:
-    """Importance-sampled log p(x) and a Monte Carlo ELBO of the encoder's q (fixed seed: reproducible)."""
-    gen = torch.Generator(device=model.device).manual_seed(0)
-    # k copies of x with one draw each: the same Monte Carlo average as n_samples=k, in one batched pass.
-    elbos = objectives.elbo(model, np.repeat(x[None], k, axis=0), n_samples=1, generator=gen)
-    return {
-        "log_px": float(objectives.log_px(model, x, k=k, generator=gen)[0]),
-        "elbo": float(elbos.mean()),
-        "elbo_se": float(elbos.std() / np.sqrt(k)),
-    }
-
-
-@st.cache_data(show_spinner="Finding the best Gaussian q...", max_entries=64, hash_funcs={VAE: model_key})
-def best_for(model: VAE, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    grid = grid_for(model, x)
-    mu, lv = encoder_for(model, x)
-    return post.best_gaussian_on_grid(grid, mu, np.clip(lv, *(2 * np.log(_sd_range(grid)))))
 
 
 def _sd_range(grid: post.PosteriorGrid) -> tuple[np.ndarray, np.ndarray]:
@@ -125,7 +92,7 @@ def sampled_panel() -> None:
     idx, x = pick_input(side)
     if ds.image_shape is not None:
         side.plotly_chart(image_fig(x, ds.image_shape, input_title(idx)), key="elbo_img")
-    s = sampled_for(model, x)
+    s = sampled_log_px(model, x, IS_K)
     gap = s["log_px"] - s["elbo"]
     fig = go.Figure()
     fig.add_trace(go.Bar(x=["encoder's q"], y=[s["elbo"]], name="ELBO", marker_color=Q_COLOR))
@@ -158,7 +125,7 @@ def set_q(mu, logvar) -> None:
 
 
 def use_best(x: np.ndarray) -> None:
-    st.session_state["elbo_best"] = best_for(model, x)
+    st.session_state["elbo_best"] = best_q(model, x)
     set_q(*st.session_state["elbo_best"])
 
 
@@ -188,11 +155,11 @@ def grid_panel() -> None:
         in_col, img_col, dec_col = st.columns([1.2, 1, 1])
         idx, x = pick_input(in_col)
     try:
-        grid = grid_for(model, x)
+        grid = posterior_grid(model, x)
     except InputError as e:
         st.error(f"Cannot integrate the posterior of this input: {e}")
         return
-    enc_mu, enc_lv = encoder_for(model, x)
+    enc_mu, enc_lv = encoder_q(model, x)
     bounds = post.q_bounds(grid)
     st.session_state["elbo_bounds"] = bounds
     ident = (sel.model_name, model_key(model), ds.name, idx if idx >= 0 else x.tobytes())
@@ -359,7 +326,7 @@ def grid_panel() -> None:
         height=520, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.12), plot_bgcolor="white"
     )
     fig_col.plotly_chart(fig, key="elbo_fig")
-    s = sampled_for(model, x)
+    s = sampled_log_px(model, x, IS_K)
     with side:
         st.latex(
             rf"\underbrace{{{t['elbo']:.3f}}}_{{\mathrm{{ELBO}}}} + "

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from ui import state
+from ui.cache import decoded_grid
 from ui.figures import show_grid
-from ui.manifold import decoded_grid
 
 st.title("Variational autoencoders, by touching them")
 

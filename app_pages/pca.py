@@ -5,9 +5,9 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from ui import state
+from ui import cache, state
 from ui.figures import code_scatter, show_grid
-from vae_core import InputError, metrics
+from vae_core import InputError
 
 sel = state.current()
 ds = sel.dataset
@@ -47,25 +47,7 @@ with right:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def pca_only(name: str, x: np.ndarray, kmax: int):
-    from sklearn.decomposition import PCA
-
-    pca = PCA(n_components=kmax, svd_solver="full").fit(x)
-    return pca.explained_variance_ratio_, pca.transform(x)[:, :2], float(((x - x.mean(0)) ** 2).sum(1).mean())
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def comparison(name: str, x: np.ndarray, dims: tuple, epochs: int, device: str):
-    bar = st.progress(0.0, text="starting...")
-    res = metrics.pca_comparison(
-        ds, latent_dims=dims, epochs=epochs, device=device, on_step=lambda i, n, label: bar.progress(i / n, text=label)
-    )
-    bar.empty()
-    return res
-
-
-evr, scores, total_var = pca_only(sel.dataset_name, ds.x, min(ds.dim, ds.n, 16))
+evr, scores, total_var = cache.pca_baseline(ds, min(ds.dim, ds.n, 16))
 key = (sel.dataset_name, tuple(sorted(dims)), int(epochs))
 if run:
     if not dims:
@@ -76,7 +58,7 @@ res = None
 if st.session_state.get("pca_key") == key:
     try:
         with left:
-            res = comparison(sel.dataset_name, ds.x, key[1], key[2], str(sel.device))
+            res = cache.pca_comparison(ds, key[1], key[2], str(sel.device))
     except InputError as e:
         st.error(str(e))
 

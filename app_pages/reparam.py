@@ -8,15 +8,11 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from ui.cache import gradient_estimates
 from vae_core import InputError, estimators
 
 REP_COLOR, SCORE_COLOR = "#636efa", "#ef553b"
 BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
-
-
-@st.cache_data(show_spinner="Drawing gradient estimates...", max_entries=64)
-def run(key: str, mu: float, sigma: float, batch: int, n_estimates: int, a: float, seed: int, baseline: bool) -> dict:
-    return estimators.compare(key, mu, sigma, batch=batch, n_estimates=n_estimates, a=a, seed=seed, baseline=baseline)
 
 
 def shared_bins(*samples: np.ndarray, nbins: int = 70) -> dict:
@@ -68,7 +64,7 @@ def experiment() -> None:
         )
         seed = int(c2.number_input("seed", 0, 2**31 - 1, 0, key="rp_seed"))
     try:
-        r = run(key, mu, sigma, int(batch), int(n_est), a if fn.uses_a else 0.0, seed, baseline)
+        r = gradient_estimates(key, mu, sigma, int(batch), int(n_est), a if fn.uses_a else 0.0, seed, baseline)
     except InputError as e:
         ctl.error(str(e))
         return

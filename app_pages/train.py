@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from ui import jobs, state
-from ui.figures import training_curves
+from ui import state, training
 from vae_core import InputError, ModelConfig, TrainConfig, checkpoints, data, train
+from vae_core.config import parse_betas
 
 sel = state.current()
 st.title("Train a model")
@@ -103,7 +103,7 @@ def parse_list(text: str, cast, what: str) -> list:
 
 try:
     hidden = tuple(parse_list(hidden_txt, int, "hidden layer widths"))
-    betas = parse_list(grid_txt, float, "the beta grid") if kind == "vae" else []
+    betas = parse_betas(grid_txt, "the beta grid") if kind == "vae" and grid_txt.strip() else []
     cfg = ModelConfig(
         kind=kind,
         input_dim=ds.dim,
@@ -119,86 +119,42 @@ try:
         lr=float(lr),
         seed=int(seed),
     )
-    if len(betas) > 16:
-        raise InputError(f"a beta grid holds at most 16 values; got {len(betas)}.")
-    for b in betas:
-        TrainConfig(beta=b)
 except InputError as e:
     st.error(str(e))
     st.stop()
 
 st.caption(f"{cfg.n_parameters():,} parameters per model, training on **{sel.device}**.")
-job: jobs.Job | None = st.session_state.get("train_job")
-c1, c2, _ = st.columns([1, 1, 4])
-if c1.button("Train", type="primary", key="tr_start", disabled=bool(job and job.active)):
+job: training.Job | None = st.session_state.get("train_job")
+if st.button("Train", type="primary", key="tr_start", disabled=bool(job and job.active)):
     grid = betas or [tcfg.beta]
     ds_name, device = sel.dataset_name, str(sel.device)
 
     def work(on_epoch, should_stop):
         return train.fit_many(ds, cfg, tcfg, grid, device=device, on_epoch=on_epoch, should_stop=should_stop)
 
-    job = jobs.start(f"{ds_name}-{kind}", tcfg.epochs, work, meta={"betas": grid, "dataset": ds_name, "kind": kind})
-    st.session_state["train_job"] = job
-    st.session_state.pop("train_kept", None)
-if c2.button("Stop", key="tr_stop", disabled=not (job and job.active)):
-    job.stop()
+    meta = {"betas": grid, "dataset": ds_name, "kind": kind}
+    st.session_state["train_job"] = training.submit(f"{ds_name}-{kind}", tcfg.epochs, work, meta=meta)
 
 
-@st.fragment(run_every=0.5)
-def progress_panel():
-    job = st.session_state.get("train_job")
-    if job is None:
-        st.info(
-            "Choose settings and press **Train**. With the defaults the digits VAE trains in about a second "
-            "on a 2-core CPU; an MNIST model of the same shape takes about 0.2 s per epoch."
+def downloads(job, names: list[str]) -> None:
+    for name in names:
+        model = state.session_models()[name]["model"]
+        st.download_button(
+            f"Download {name}.safetensors",
+            checkpoints.to_bytes(model),
+            file_name=f"{name.replace(' #', '-')}.safetensors",
+            key=f"dl_{name}",
+            on_click="ignore",
         )
-        return
-    labels = [f"beta={b:g}" for b in job.meta["betas"]] if job.meta["kind"] == "vae" else ["autoencoder"]
-    if job.status == "waiting":
-        st.warning(f"Waiting for a free training slot: {jobs.MAX_CONCURRENT} trainings already run on this server.")
-    frac = job.epoch / job.epochs
-    st.progress(frac, text=f"{job.status}: epoch {job.epoch}/{job.epochs}")
-    if job.records:
-        st.plotly_chart(training_curves(job.records, labels), key="tr_curves")
-    if job.status == "failed":
-        st.error(job.error)
-    if job.active:
-        return
-    if st.session_state.get("train_kept") is not job and job.result is not None:
-        kept = []
-        for b, (model, hist) in zip(job.meta["betas"], job.result):
-            if model is None:
-                st.warning(hist.diverged or f"beta={b:g}: stopped before the first epoch finished; nothing kept.")
-                continue
-            n = len(state.session_models()) + 1
-            suffix = f"-beta{b:g}" if job.meta["kind"] == "vae" else ""
-            kept.append(
-                state.add_session_model(
-                    f"{job.meta['dataset']}-{job.meta['kind']}{suffix} #{n}", model, job.meta["dataset"], "trained"
-                )
-            )
-        st.session_state["train_kept"] = job
-        st.session_state["train_kept_names"] = kept
-        st.rerun(scope="app")
-    names = st.session_state.get("train_kept_names", [])
-    if names:
-        secs = (job.finished or 0) - job.started
-        st.success(
-            f"{'Stopped early; kept' if job.status == 'stopped' else 'Done in'} {secs:.1f} s: "
-            f"{', '.join(names)} now selectable in the sidebar on every page."
-        )
-        for name in names:
-            model = state.session_models()[name]["model"]
-            st.download_button(
-                f"Download {name}.safetensors",
-                checkpoints.to_bytes(model),
-                file_name=f"{name.replace(' #', '-')}.safetensors",
-                key=f"dl_{name}",
-                on_click="ignore",
-            )
 
 
-progress_panel()
+training.progress_panel(
+    "train_job",
+    idle="Choose settings and press **Train**. With the defaults the digits VAE trains in about a second "
+    "on a 2-core CPU; an MNIST model of the same shape takes about 0.2 s per epoch.",
+    where="Now selectable in the sidebar on every page.",
+    after=downloads,
+)
 
 st.divider()
 st.subheader("Explore a checkpoint")

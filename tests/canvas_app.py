@@ -1,4 +1,4 @@
-"""A tiny Streamlit app around ui.latent_canvas, for tests/test_browser_canvas.py and bench/bench_explorer.py.
+"""A tiny Streamlit app around ui.canvas, for tests/test_browser_canvas.py and bench/bench_explorer.py.
 
 Settings come from query parameters, else environment variables:
   model / LC_MODEL      checkpoint path (default models/digits-vae-beta1.safetensors)
@@ -21,7 +21,9 @@ import numpy as np  # noqa: E402
 import streamlit as st  # noqa: E402
 import torch  # noqa: E402
 
-from ui.latent_canvas import decoded_image_html, latent_canvas, server_decode  # noqa: E402
+from ui.canvas.events import server_decode  # noqa: E402
+from ui.canvas.image import decoded_image_html  # noqa: E402
+from ui.canvas.widget import Output, Overlays, Points, View, latent_canvas  # noqa: E402
 from vae_core import checkpoints, data  # noqa: E402
 
 st.set_page_config(page_title="latent canvas test", layout="wide")
@@ -84,15 +86,11 @@ def canvas():
     with left:
         ev = latent_canvas(
             model,
-            mu[:, :2],
-            labels=None if ds.y is None else y,
-            color=y if ds.y is None else None,
-            image_shape=ds.image_shape,
+            Points(mu[:, :2], labels=None if ds.y is None else y, color=y if ds.y is None else None),
             key="canvas",
-            device_label=str(model.device),
-            browser_decode=BROWSER,
-            data_transform=transform,
-            **extra,
+            overlays=Overlays(**extra),
+            output=Output(image_shape=ds.image_shape, data_transform=transform),
+            view=View(device_label=str(model.device), browser_decode=BROWSER),
         )
     with right:
         if ev is None:

@@ -121,7 +121,7 @@ def test_browser_decoder_is_exact(page, model):
 )
 def test_decoder_payload_is_exact_for_other_decoders(browser, activation, likelihood, hidden):
     """The same JavaScript decoder on an MNIST-size ReLU decoder (2-512-784) and a deeper Tanh/Gaussian one."""
-    from ui.latent_canvas import decoder_payload
+    from ui.canvas.payload import decoder_payload_of
     from vae_core import ModelConfig
     from vae_core.model import VAE, init_parameters
 
@@ -136,9 +136,9 @@ def test_decoder_payload_is_exact_for_other_decoders(browser, activation, likeli
     )
     init_parameters(model, torch.Generator().manual_seed(1))
     z = np.random.default_rng(1).normal(0, 2.0, (20, 2))
-    payload = decoder_payload(model)
+    payload = decoder_payload_of(model)
     assert payload["supported"]
-    src = (ROOT / "ui" / "latent_canvas_static" / "canvas.js").read_text()
+    src = (ROOT / "ui" / "canvas" / "static" / "data.js").read_text()
     page = browser.new_page()
     try:
         js = np.array(

@@ -10,7 +10,7 @@ def _wait_for_training(at, limit=240):
     while time.time() - t0 < limit:
         at.run()
         job = at.session_state["train_job"]
-        if not job.active and "train_kept" in at.session_state:
+        if not job.active and job.meta.get("kept") is not None:
             return job
         time.sleep(0.5)
     raise AssertionError("training did not finish")

@@ -7,7 +7,7 @@ import time
 import torch
 from conftest import ROOT, open_page
 
-from ui import jobs, state
+from ui import state, training
 
 
 def _digest(model) -> str:
@@ -44,7 +44,7 @@ def test_cached_models_unchanged_by_other_sessions_training(app):
 
 def test_trainings_wait_for_a_slot(monkeypatch):
     slots = threading.BoundedSemaphore(2)
-    monkeypatch.setattr(jobs, "training_slots", lambda: slots)
+    monkeypatch.setattr(training, "training_slots", lambda: slots)
     release = threading.Event()
 
     def work(on_epoch, should_stop):
@@ -52,7 +52,7 @@ def test_trainings_wait_for_a_slot(monkeypatch):
             time.sleep(0.01)
         return "ok"
 
-    started = [jobs.start(f"j{i}", 1, work) for i in range(3)]
+    started = [training.submit(f"j{i}", 1, work) for i in range(3)]
     time.sleep(0.5)
     assert sorted(j.status for j in started) == ["running", "running", "waiting"]
     release.set()
@@ -64,7 +64,7 @@ def test_trainings_wait_for_a_slot(monkeypatch):
 
 def test_closed_session_stops_its_training(monkeypatch):
     alive = {"yes": True}
-    monkeypatch.setattr(jobs, "_session_alive_checker", lambda: lambda: alive["yes"])
+    monkeypatch.setattr(training, "_session_alive_checker", lambda: lambda: alive["yes"])
     from vae_core import ModelConfig, TrainConfig, data, train
 
     ds = data.load("digits")
@@ -74,7 +74,7 @@ def test_closed_session_stops_its_training(monkeypatch):
             ds, ModelConfig(), TrainConfig(epochs=500), [1.0], device="cpu", on_epoch=on_epoch, should_stop=should_stop
         )
 
-    job = jobs.start("long", 500, work)
+    job = training.submit("long", 500, work)
     t0 = time.time()
     while job.epoch < 1 and time.time() - t0 < 30:
         time.sleep(0.05)
@@ -92,10 +92,10 @@ def test_training_threads_run_at_lower_priority():
     def work(on_epoch, should_stop):
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
-    job = jobs.start("nice", 1, work)
+    job = training.submit("nice", 1, work)
     t0 = time.time()
     while job.active and time.time() - t0 < 10:
         time.sleep(0.05)
     assert job.status == "done"
-    assert job.result >= min(jobs.TRAINING_NICENESS, 19), "clicks of other sessions are scheduled first"
+    assert job.result >= min(training.TRAINING_NICENESS, 19), "clicks of other sessions are scheduled first"
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < job.result, "only the training thread"

@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from ui.explorer_panels import check_z, ellipses, view_limit
+from ui.canvas.events import check_z
+from ui.explorer.plane import ellipses, view_limit
 from vae_core import InputError
 
 

@@ -3,17 +3,20 @@ browser session trained or uploaded (its own session state), and the sidebar sel
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 import torch
 
-from vae_core import Dataset, InputError, checkpoints, data
+from ui import cache
+from ui.cache import MODELS_DIR, dataset, shipped_model
+from vae_core import Dataset, InputError, data
 from vae_core.model import VAE
 from vae_core.train import available_devices
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+log = logging.getLogger(__name__)
 DATASET_LABELS = {
     "digits": "digits (8x8, 1,797 images)",
     "mnist": "MNIST (28x28, 5,000 images)",
@@ -23,21 +26,16 @@ DATASET_LABELS = {
 }
 
 
-@st.cache_resource(show_spinner="Loading data...")
-def dataset(name: str) -> Dataset:
-    """A built-in dataset, loaded once per process."""
-    return data.load(name)
-
-
-@st.cache_data(show_spinner=False)
 def shipped_index(models_dir: str = str(MODELS_DIR)) -> list[dict]:
     """One row per shipped checkpoint: name, path, dataset, kind, beta, latent size and final metrics."""
     rows = []
     for path in sorted(Path(models_dir).glob("*.safetensors")):
         try:
-            _, rec = checkpoints.read_header(path.read_bytes()[: 8 + checkpoints.MAX_HEADER_BYTES])
-        except InputError:
-            continue  # a broken file in models/ should not take the app down; `vae_core info` explains it
+            rec = cache.checkpoint_header(str(path))
+        except InputError as e:
+            # A broken file in models/ should not take the app down; `vae_core info` explains it.
+            log.warning("skipping %s: %s", path.name, e)
+            continue
         train = rec.get("train") or {}
         ds_info = rec.get("dataset") or {}
         rows.append(
@@ -53,15 +51,6 @@ def shipped_index(models_dir: str = str(MODELS_DIR)) -> list[dict]:
             }
         )
     return rows
-
-
-@st.cache_resource(show_spinner="Loading model...", max_entries=64)
-def shipped_model(path: str, device: str) -> VAE:
-    """A shipped model on a device. Shared by every session, so it is frozen: nobody may train it in place."""
-    model, _ = checkpoints.load(path, device=device)
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model
 
 
 def session_models() -> dict[str, dict]:
@@ -236,11 +225,5 @@ def beta_grid(sel: Selection) -> list[dict]:
     return [entries[b] for b in sorted(entries)]
 
 
-@st.cache_data(show_spinner=False)
-def _config_of(path: str) -> dict:
-    _, rec = checkpoints.read_header(Path(path).read_bytes()[: 8 + checkpoints.MAX_HEADER_BYTES])
-    return rec["model"]
-
-
 def _same_config(path: str, cfg) -> bool:
-    return _config_of(path) == cfg.to_dict()
+    return cache.checkpoint_header(path)["model"] == cfg.to_dict()

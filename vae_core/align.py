@@ -97,3 +97,43 @@ def apply_signed_permutation(model: VAE, p: np.ndarray) -> VAE:
         first = [m for m in out.decoder if isinstance(m, torch.nn.Linear)][0]
         first.weight.data = first.weight.data @ pt  # f(z) with z = z' P^T
     return out
+
+
+def aligned_grid(models: list[VAE], betas: list[float], x, anchor_beta: float = 1.0) -> tuple[list[VAE], list[dict]]:
+    """Models that differ only in beta, with latent axes aligned to their neighbours, for a KL-weight slider.
+
+    Chained outward from the model nearest anchor_beta: each model gets the signed permutation that best
+    matches its codes of x (n, input_dim) to the already aligned neighbour's (a copy is made only when the
+    permutation is not the identity). Returns (models, report), report holding per neighbour pair the
+    Procrustes disparity before, after the signed permutation, and after the best free rotation."""
+    if len(models) != len(betas):
+        raise InputError(f"aligned_grid needs one beta per model, got {len(models)} models and {len(betas)} betas.")
+    if len(models) < 2:
+        return list(models), []
+    anchor = int(np.argmin([abs(b - anchor_beta) for b in betas]))
+    out: list[VAE | None] = [None] * len(models)
+    out[anchor] = models[anchor]
+    codes: dict[int, np.ndarray] = {}
+
+    def mu_of(model: VAE) -> np.ndarray:
+        with torch.no_grad():
+            return model.encode(x)[0].cpu().numpy()
+
+    codes[anchor] = mu_of(models[anchor])
+    report = []
+    for i in list(range(anchor + 1, len(models))) + list(range(anchor - 1, -1, -1)):
+        ref = i - 1 if i > anchor else i + 1
+        mu_i = mu_of(models[i])
+        p, after = signed_permutation(mu_i, codes[ref])
+        identity = np.allclose(p, np.eye(p.shape[0]))
+        out[i] = models[i] if identity else apply_signed_permutation(models[i], p)
+        codes[i] = mu_i if identity else mu_i @ p
+        report.append(
+            {
+                "pair": f"{betas[i]:g} vs {betas[ref]:g}",
+                "disparity before": disparity(mu_i, codes[ref]),
+                "after (signed permutation)": after,
+                "best rotation": orthogonal(mu_i, codes[ref])[1],
+            }
+        )
+    return out, report

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from .config import ModelConfig, TrainConfig
+from .config import ModelConfig, TrainConfig, parse_betas
 from .errors import InputError
 
 EXIT_USER_ERROR = 2
@@ -41,18 +41,6 @@ def _numbers(tokens, what: str, kind):
 def parse_hidden(tokens) -> tuple[int, ...]:
     """--hidden 256 128 | 256,128 | none | "" -> (256, 128) | ... | () (a linear model)."""
     return _numbers(tokens, "--hidden", int)
-
-
-def parse_betas(tokens) -> list[float]:
-    betas = list(_numbers(tokens, "--betas", float))
-    if not betas:
-        raise InputError("--betas needs at least one value, e.g. --betas 0,0.5,1,4.")
-    seen = set()
-    for b in betas:
-        if f"{b:g}" in seen:
-            raise InputError(f"beta {b:g} is listed twice in --betas; each beta gets its own file.")
-        seen.add(f"{b:g}")
-    return betas
 
 
 def load_dataset(spec: str):

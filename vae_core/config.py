@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -19,6 +20,10 @@ MAX_LATENT_DIM = 256
 MAX_HIDDEN_WIDTH = 8192
 MAX_HIDDEN_LAYERS = 8
 MAX_PARAMETERS = 50_000_000
+
+# The KL weights of the shipped model grids (pretrain) and the explorer's default grid.
+BETA_GRID = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+MAX_BETAS = 16  # one batched training (train.fit_many) of more betas is slow and rarely teaches more
 
 
 def _check_choice(name: str, value: Any, literal: Any) -> None:
@@ -145,4 +150,31 @@ class TrainConfig:
         return dataclasses.replace(self, **changes)
 
 
-__all__ = ["ModelConfig", "TrainConfig"]
+def parse_betas(tokens, what: str = "--betas", max_count: int = MAX_BETAS) -> list[float]:
+    """A list of KL weights as people type it -> floats, for the CLI and the app alike.
+
+    tokens: one string ("0, 0.5 1; 4") or a list of such strings (command-line arguments). Values are
+    separated by commas, semicolons or spaces; each must be a valid TrainConfig beta; none may repeat;
+    1 to max_count values. what names the field in error messages (InputError)."""
+    tokens = [tokens] if isinstance(tokens, str) else list(tokens or [])
+    parts = [p for tok in tokens for p in re.split(r"[,;\s]+", str(tok)) if p]
+    try:
+        betas = [float(p) for p in parts]
+    except ValueError:
+        raise InputError(
+            f"{what} must be numbers separated by spaces or commas, got {' '.join(map(str, tokens))!r}."
+        ) from None
+    if not betas:
+        raise InputError(f"{what} needs at least one value, e.g. 0, 0.5, 1, 4.")
+    if len(betas) > max_count:
+        raise InputError(f"{what} holds at most {max_count} values; got {len(betas)}.")
+    seen = set()
+    for b in betas:
+        TrainConfig(beta=b)  # the range check, with its message
+        if f"{b:g}" in seen:
+            raise InputError(f"beta {b:g} is listed twice in {what}; give each beta once.")
+        seen.add(f"{b:g}")
+    return betas
+
+
+__all__ = ["BETA_GRID", "MAX_BETAS", "ModelConfig", "TrainConfig", "parse_betas"]

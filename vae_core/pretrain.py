@@ -14,14 +14,13 @@ from pathlib import Path
 
 import torch
 
-from .config import ModelConfig, TrainConfig
+from .config import BETA_GRID, ModelConfig, TrainConfig
 from .data import Dataset
 from .errors import InputError, TrainingDiverged
 
 # Burda et al. (2016): a latent unit is "active" when Cov_x(E_q[z_j|x]) > 0.01.
 ACTIVE_UNIT_THRESHOLD = 0.01
 EVAL_SEED = 0
-BETA_GRID = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 @dataclass(frozen=True)

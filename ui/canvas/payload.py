@@ -1,0 +1,208 @@
+"""What the canvas sends to the browser: the decoder's weights, the points, the overlays.
+
+Each heavy part is a blob with a content hash; the browser keeps blobs in a page-wide store, so a later
+render sends only the hashes (a few hundred bytes) whatever the number of points. Arrays travel as base64
+little-endian float32 / int32.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+# Decoders up to this many parameters run in the browser (a 2-512-784 MLP has about 0.4 M).
+MAX_BROWSER_PARAMS = 3_000_000
+
+
+def as_array(a, dtype=np.float32) -> np.ndarray | None:
+    """A contiguous numpy array of dtype from a numpy array, list or torch tensor (None stays None)."""
+    if a is None:
+        return None
+    if isinstance(a, torch.Tensor):
+        a = a.detach().cpu().numpy()
+    return np.ascontiguousarray(np.asarray(a, dtype=dtype))
+
+
+def b64(a: np.ndarray | None) -> str | None:
+    if a is None:
+        return None
+    return base64.b64encode(np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<"), copy=False).tobytes()).decode()
+
+
+def digest(*parts) -> str:
+    h = hashlib.blake2b(digest_size=12)
+    for p in parts:
+        if isinstance(p, np.ndarray):
+            h.update(f"{p.dtype.str}{p.shape}".encode())
+            h.update(memoryview(np.ascontiguousarray(p)).cast("B"))
+        else:
+            h.update(json.dumps(p, sort_keys=True, default=str).encode())
+        h.update(b"|")
+    return h.hexdigest()
+
+
+# ----------------------------------------------------------------------------------- decoder payload
+def _decoder_layers(model) -> tuple[list[nn.Linear], str | None, str | None]:
+    """The decoder's Linear layers and activation, or a reason the browser cannot run it."""
+    dec = getattr(model, "decoder", None)
+    if not isinstance(dec, nn.Sequential):
+        return [], None, "the decoder is not an nn.Sequential MLP"
+    linears, acts = [], set()
+    for i, m in enumerate(dec):
+        expect_linear = i % 2 == 0
+        if expect_linear and isinstance(m, nn.Linear):
+            linears.append(m)
+        elif not expect_linear and isinstance(m, (nn.ReLU, nn.Tanh)):
+            acts.add("relu" if isinstance(m, nn.ReLU) else "tanh")
+        else:
+            return [], None, f"layer {i} ({type(m).__name__}) is not a Linear/ReLU/Tanh MLP layer"
+    if not linears or len(dec) % 2 == 0 or len(acts) > 1:
+        return [], None, "the decoder is not an alternating Linear / activation stack"
+    return linears, (acts.pop() if acts else "relu"), None
+
+
+def decoder_payload_of(model) -> dict:
+    """The decoder as the browser runs it: {"kind": "model", "supported", "reason", "link" ("sigmoid" for a
+    Bernoulli model, "identity" for a Gaussian one), "activation" ("relu" | "tanh"), "out_dim",
+    "latent_dim", "n_params", "layers": [{"in", "out", "W" (base64 float32, row-major (out, in)), "b"}],
+    "hash"}. Pages get it cached per model through ui.cache.decoder_payload; treat it as read-only."""
+    cfg = getattr(model, "config", None)
+    likelihood = getattr(cfg, "likelihood", "bernoulli")
+    linears, activation, reason = _decoder_layers(model)
+    n_params = sum(p.numel() for p in model.decoder.parameters())
+    link = "sigmoid" if likelihood == "bernoulli" else "identity"
+    if reason is None and n_params > MAX_BROWSER_PARAMS:
+        reason = (
+            f"{n_params / 1e6:.1f} M decoder parameters, more than the {MAX_BROWSER_PARAMS / 1e6:.0f} M "
+            "a browser decodes per frame"
+        )
+    if reason is None and likelihood not in ("bernoulli", "gaussian"):
+        reason = f"unknown likelihood {likelihood!r}"
+    payload: dict[str, Any] = {
+        "kind": "model",
+        "supported": reason is None,
+        "reason": reason,
+        "link": link,
+        "activation": activation,
+        "out_dim": linears[-1].out_features if linears else int(getattr(cfg, "input_dim", 0)),
+        "latent_dim": linears[0].in_features if linears else int(getattr(cfg, "latent_dim", 0)),
+        "n_params": int(n_params),
+        "layers": [],
+    }
+    h = hashlib.blake2b(digest_size=12)
+    h.update(json.dumps([link, activation, reason]).encode())
+    with torch.no_grad():
+        for lin in linears:
+            w = lin.weight.detach().to("cpu", torch.float32).contiguous().numpy()
+            b = lin.bias.detach().to("cpu", torch.float32).contiguous().numpy()
+            h.update(w.tobytes())
+            h.update(b.tobytes())
+            if reason is None:
+                payload["layers"].append({"in": int(w.shape[1]), "out": int(w.shape[0]), "W": b64(w), "b": b64(b)})
+    payload["hash"] = "m" + h.hexdigest()
+    return payload
+
+
+def server_only(payload: dict) -> dict:
+    """The decoder payload without its weights: the browser then asks the server to decode hover positions."""
+    out = {k: v for k, v in payload.items() if k != "layers"}
+    out.update(supported=False, reason="browser decoding turned off", layers=[], hash=payload["hash"] + "-srv")
+    return out
+
+
+# ------------------------------------------------------------------------------------ points, overlays
+@functools.lru_cache(maxsize=4)
+def _template(name: str | None) -> dict | None:
+    if not name:
+        return None
+    import plotly.io as pio
+
+    return pio.templates[name].to_plotly_json()
+
+
+def points_blob(points, template: str | None):
+    """(hash, build) for the scatter of posterior means; build() makes the payload only when it must travel.
+    points: a widget.Points."""
+    pts = as_array(points.xy)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ValueError(f"points must have shape (n, 2) (posterior means in the plotted dims); got {pts.shape}.")
+    n = pts.shape[0]
+    lab = None if points.labels is None else as_array(points.labels, np.int32).reshape(-1)
+    col = None if points.color is None else as_array(points.color).reshape(-1)
+    for name, arr in (("labels", lab), ("color", col)):
+        if arr is not None and arr.shape[0] != n:
+            raise ValueError(f"{name} must have one entry per point ({n}); got {arr.shape[0]}.")
+    names = None if points.label_names is None else {str(k): str(v) for k, v in dict(points.label_names).items()}
+    if points.key is not None:  # the caller vouches that this key changes whenever the points do
+        h = "p" + digest(str(points.key), n, names, points.color_title, template, lab is None, col is None)
+    else:
+        h = "p" + digest(pts, lab, col, names, points.color_title, template)
+
+    def build():
+        return {
+            "kind": "points",
+            "n": int(n),
+            "x": b64(np.ascontiguousarray(pts[:, 0])),
+            "y": b64(np.ascontiguousarray(pts[:, 1])),
+            "labels": b64(lab),
+            "color": b64(col),
+            "label_names": names,
+            "color_title": points.color_title,
+            "template": _template(template),
+            "hash": h,
+        }
+
+    return h, build
+
+
+def overlay_blob(ov):
+    """(hash, build) for the overlays, or (None, None) when there are none. ov: a widget.Overlays."""
+    ell = None if ov.ellipses is None else as_array(ov.ellipses)
+    if ell is not None and (ell.ndim != 2 or ell.shape[1] != 4):
+        raise ValueError(f"ellipses must have shape (m, 4) [mu_x, mu_y, sigma_x, sigma_y]; got {ell.shape}.")
+    ell_lab = None if ov.ellipse_labels is None or ell is None else as_array(ov.ellipse_labels, np.int32).reshape(-1)
+    pth = None if ov.path is None else as_array(ov.path)
+    ext = None if ov.extra_points is None else as_array(ov.extra_points)
+    for name, arr in (("path", pth), ("extra_points", ext)):
+        if arr is not None and (arr.ndim != 2 or arr.shape[1] != 2):
+            raise ValueError(f"{name} must have shape (k, 2); got {arr.shape}.")
+    dens = None
+    if ov.density is not None:
+        xs, ys, zz = (as_array(a) for a in ov.density)
+        xs, ys = xs.reshape(-1), ys.reshape(-1)
+        if zz.shape != (ys.size, xs.size):
+            raise ValueError(f"density zz must have shape (len(ys), len(xs)) = ({ys.size}, {xs.size}); got {zz.shape}.")
+        dens = (xs, ys, zz)
+    if ell is None and pth is None and ext is None and dens is None:
+        return None, None
+    h = "o" + digest(ell, ell_lab, pth, ext, *(dens or (None,)), ov.extra_name, ov.path_name)
+
+    def build():
+        return {
+            "kind": "overlay",
+            "ellipses": b64(ell),
+            "ellipse_labels": b64(ell_lab),
+            "path": b64(pth),
+            "extra": b64(ext),
+            "extra_name": ov.extra_name,
+            "path_name": ov.path_name,
+            "hash": h,
+            "density": None
+            if dens is None
+            else {
+                "nx": int(dens[0].size),
+                "ny": int(dens[1].size),
+                "xs": b64(dens[0]),
+                "ys": b64(dens[1]),
+                "z": b64(dens[2]),
+            },
+        }
+
+    return h, build

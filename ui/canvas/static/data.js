@@ -1,0 +1,105 @@
+// Wire format and decoder: base64 arrays from Python, the page-wide blob store, and the MLP decoder.
+//
+// Heavy data (points, overlays, decoder weights) arrives once per content hash and is kept in a page-wide
+// store (it survives Streamlit re-mounting the element), so later renders carry only the hashes.
+
+export const STORE = (window.__lcStore = window.__lcStore || { blobs: new Map(), seq: {}, instances: new Map() });
+const MAX_BLOBS = 12;
+
+function b64bytes(s) {
+  const bin = atob(s);
+  const n = bin.length;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+export function f32(s) {
+  if (s == null) return null;
+  const u = b64bytes(s);
+  return new Float32Array(u.buffer, 0, u.length >> 2);
+}
+export function i32(s) {
+  if (s == null) return null;
+  const u = b64bytes(s);
+  return new Int32Array(u.buffer, 0, u.length >> 2);
+}
+
+export function putBlob(hash, value) {
+  STORE.blobs.delete(hash);
+  STORE.blobs.set(hash, value);
+  while (STORE.blobs.size > MAX_BLOBS) STORE.blobs.delete(STORE.blobs.keys().next().value);
+}
+export function getBlob(hash) {
+  const v = STORE.blobs.get(hash);
+  if (v !== undefined) { STORE.blobs.delete(hash); STORE.blobs.set(hash, v); }
+  return v;
+}
+
+// Decode the wire format of each blob kind into typed arrays (done once per hash).
+export function unpack(kind, p) {
+  if (kind === "model") return p.supported ? { ...p, mlp: new MLP(p) } : { ...p, mlp: null };
+  if (kind === "points") {
+    return { ...p, x: f32(p.x), y: f32(p.y), labels: i32(p.labels), color: f32(p.color) };
+  }
+  if (kind === "overlay") {
+    const d = p.density;
+    return {
+      ...p, ellipses: f32(p.ellipses), ellipse_labels: i32(p.ellipse_labels), path: f32(p.path),
+      extra: f32(p.extra),
+      density: d ? { nx: d.nx, ny: d.ny, xs: f32(d.xs), ys: f32(d.ys), z: f32(d.z) } : null,
+    };
+  }
+  return p;
+}
+
+// y = W x + b per layer, W row-major (out, in) as torch stores it. Accumulating in float64 makes the
+// result at least as accurate as torch's float32 GEMM; inputs that are exactly 0 (ReLU) are skipped.
+export class MLP {
+  constructor(p) {
+    this.activation = p.activation;
+    this.link = p.link;
+    this.layers = p.layers.map((l) => {
+      const W = f32(l.W);
+      const nin = l.in, nout = l.out;
+      const Wt = new Float32Array(nin * nout); // (in, out): a contiguous axpy per input unit
+      for (let o = 0; o < nout; o++) for (let i = 0; i < nin; i++) Wt[i * nout + o] = W[o * nin + i];
+      return { Wt, b: f32(l.b), nin, nout, y: new Float64Array(nout) };
+    });
+    this.inDim = this.layers[0].nin;
+    this.outDim = this.layers[this.layers.length - 1].nout;
+    this.macs = this.layers.reduce((s, l) => s + l.nin * l.nout, 0);
+  }
+  decode(z, out) {
+    let x = z;
+    const L = this.layers.length;
+    for (let li = 0; li < L; li++) {
+      const { Wt, b, nin, nout, y } = this.layers[li];
+      for (let o = 0; o < nout; o++) y[o] = b[o];
+      for (let i = 0; i < nin; i++) {
+        const xi = x[i];
+        if (xi === 0) continue;
+        const off = i * nout;
+        for (let o = 0; o < nout; o++) y[o] += xi * Wt[off + o];
+      }
+      if (li < L - 1) {
+        if (this.activation === "tanh") for (let o = 0; o < nout; o++) y[o] = Math.tanh(y[o]);
+        else for (let o = 0; o < nout; o++) if (y[o] < 0) y[o] = 0;
+      }
+      x = y;
+    }
+    out = out || new Float64Array(this.outDim);
+    if (this.link === "sigmoid") for (let o = 0; o < this.outDim; o++) out[o] = 1 / (1 + Math.exp(-x[o]));
+    else for (let o = 0; o < this.outDim; o++) out[o] = x[o];
+    return out;
+  }
+}
+
+// For tests: decode with a decoder payload (as ui.canvas.payload.decoder_payload_of builds it), no widget.
+export function decodeWithPayload(payload, zs) {
+  const m = new MLP(payload);
+  return zs.map((z) => Array.from(m.decode(Float64Array.from(z))));
+}
+
+export function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}

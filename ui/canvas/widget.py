@@ -1,0 +1,237 @@
+"""The latent canvas element: `latent_canvas(model, Points(...), key=...)` draws the latent plane and returns
+the browser's last click or slider release.
+
+It draws the latent scatter (plotly.js, WebGL) with optional overlays, plus one slider per latent
+dimension. It holds the model's decoder weights in the page, so hover and slider drags decode at display
+rate in the browser (an exact re-implementation of the MLP decoder). A click, or a slider release, sends
+z back to Python and the function returns it; the page then decodes with torch (`events.server_decode`)
+and shows the authoritative image (`image.decoded_image_html`).
+
+Cost of a click. When the component's value changes, Streamlit reruns the script (or the enclosing
+`st.fragment`) and sends the element with all its arguments again. So the heavy data travels once per
+browser session, keyed by a content hash (payload.py): later renders send only the hashes. If the page lacks
+a hash (it was reloaded into an old session, or evicted an old model) it asks for it, and the next run
+resends it. The JavaScript and plotly.js are files served over HTTP (assets.py); only a one-line loader is
+inlined. A click therefore costs the same with 1,797 points or 70,000.
+
+Typical page code (put the canvas and the decoded image in one fragment so a click reruns only them):
+
+    @st.fragment
+    def explore():
+        left, right = st.columns([4, 1])
+        with left:
+            ev = latent_canvas(model, Points(mu[:, :2], labels=ds.y), output=Output(image_shape=ds.image_shape),
+                               key="explorer")
+        with right:
+            if ev is not None:
+                x, ms = server_decode(model, ev["z"])
+                st.html(decoded_image_html(x, ds.image_shape, model.device, ms, seq=ev["seq"], z=ev["z"]))
+
+Latency: Streamlit runs gc.collect() after every script or fragment run (runner.postScriptGC, on by
+default) while holding the GIL, so the messages of a click wait for it: about 200 ms with torch loaded.
+`[runner] postScriptGC = false` in .streamlit/config.toml gives click-to-image times near 50-100 ms.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from ui import cache
+
+from . import assets, events, payload
+
+log = logging.getLogger(__name__)
+COMPONENT_NAME = "vae_latent_canvas"
+HOVER_INTERVAL_MS = 150  # server-side hover decoding (fallback) is throttled to about 7 per second
+_SS = "_latent_canvas"  # session_state prefix
+MAX_SENT = 12  # hashes remembered as delivered per session (the page's store keeps 12 blobs)
+
+# The inline part is a one-line loader: the real module is a static file, so each rerun ships ~300 bytes
+# of JavaScript instead of the whole widget.
+_BOOT_JS = """
+export default async function (component) {
+  const d = component.data;
+  if (!d || !d.module_url) return;
+  const mod = await import(new URL(d.module_url, window.location.href).href);
+  return mod.mount(component);
+}
+"""
+
+_component = st.components.v2.component(COMPONENT_NAME, js=_BOOT_JS, isolate_styles=False)
+
+
+@dataclass(frozen=True)
+class Points:
+    """The scatter: xy (n, 2) posterior means in the plotted dims; labels (n,) ints (categorical colours and
+    a legend entry per class, named by label_names) or color (n,) floats (a colour scale titled
+    color_title). key: optional string that identifies xy + labels + color (e.g. dataset, model key, dims);
+    given, the arrays are not hashed on each rerun (about 1 ms per 70,000 points otherwise)."""
+
+    xy: Any
+    labels: Any = None
+    color: Any = None
+    label_names: dict | None = None
+    color_title: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Overlays:
+    """Drawn over (density: under) the points. ellipses (m, 4) [mu_x, mu_y, sigma_x, sigma_y] at 1 and 2
+    sigma, coloured by ellipse_labels; prior_contours: N(0, I) at 1, 2, 3 sigma; density (xs, ys, zz) with zz
+    (len(ys), len(xs)), filled; path (k, 2) named path_name; extra_points (m, 2) named extra_name."""
+
+    ellipses: Any = None
+    ellipse_labels: Any = None
+    prior_contours: bool = False
+    density: tuple | None = None
+    path: Any = None
+    extra_points: Any = None
+    extra_name: str = "prior samples"
+    path_name: str = "interpolation"
+
+
+@dataclass(frozen=True)
+class Output:
+    """How a decoding is shown: image_shape (h, w) as a grey image (cmap "gray": 1 = white, or "gray_r"),
+    else as bars in data units after data_transform = (mean, scale), named out_names."""
+
+    image_shape: tuple | None = None
+    cmap: str = "gray"
+    data_transform: tuple | None = None
+    out_names: list | None = None
+
+
+@dataclass(frozen=True)
+class View:
+    """dims: the two latent dimensions plotted; z_base (latent_dim,): the other dimensions' values and the
+    sliders' start (zeros by default); slider_range; dim_names (default z1, z2, ...); template: a plotly.py
+    template name or None; browser_decode=False forces the server fallback that decoders the browser cannot
+    run use; device_label: where the server decodes, for the captions."""
+
+    dims: tuple = (0, 1)
+    z_base: Any = None
+    height: int = 520
+    slider_range: tuple = (-4.0, 4.0)
+    dim_names: list | None = None
+    template: str | None = "plotly"
+    browser_decode: bool = True
+    device_label: str = "cpu"
+
+
+def _state(key: str) -> dict:
+    return st.session_state.setdefault(f"{_SS}:{key}", {"last": None, "need": False, "hover": None})
+
+
+def _sent() -> list:
+    return st.session_state.setdefault(f"{_SS}:sent", [])
+
+
+def _on_need(key: str) -> None:
+    _state(key)["need"] = True
+
+
+def _on_hover(key: str, model) -> None:
+    value = st.session_state.get(key)
+    request = value.get("hover") if hasattr(value, "get") else None
+    answer = events.hover_answer(request, model)
+    if answer is not None:
+        _state(key)["hover"] = answer
+
+
+def _light(view: View, output: Output, overlays: Overlays, latent_dim: int, dims: list, zb: np.ndarray) -> dict:
+    names = list(view.dim_names) if view.dim_names is not None else [f"z{i + 1}" for i in range(latent_dim)]
+    lo, hi = (float(v) for v in view.slider_range)
+    lo, hi = min(lo, math.floor(float(zb.min()))), max(hi, math.ceil(float(zb.max())))  # z_base always fits
+    mean = scale = None
+    if output.image_shape is None and output.data_transform is not None:
+        mean, scale = ([float(v) for v in payload.as_array(a).reshape(-1)] for a in output.data_transform)
+    return {
+        "latent_dim": latent_dim,
+        "dims": dims,
+        "z_base": [float(v) for v in zb],
+        "dim_names": names,
+        "axis_titles": [names[dims[0]], names[dims[1]]],
+        "image_shape": None if output.image_shape is None else [int(v) for v in output.image_shape],
+        "cmap": output.cmap,
+        "prior": bool(overlays.prior_contours),
+        "height": int(view.height),
+        "slider_range": [lo, hi],
+        "device_label": str(view.device_label),
+        "out_mean": mean,
+        "out_scale": scale,
+        "out_names": None if output.out_names is None else [str(v) for v in output.out_names],
+        "hover_interval_ms": HOVER_INTERVAL_MS,
+    }
+
+
+def latent_canvas(
+    model,
+    points: Points,
+    *,
+    key: str = "latent_canvas",
+    overlays: Overlays = Overlays(),
+    output: Output = Output(),
+    view: View = View(),
+) -> dict | None:
+    """Draw the latent canvas and return the last event from the browser, or None.
+
+    Returns {"z": [latent_dim floats], "source": "click" | "slider", "seq": int}: the latent vector a click
+    (the plotted dims replaced in z_base) or a slider release chose. seq counts the events of this canvas;
+    the same event is returned on later reruns until a new one arrives."""
+    latent_dim = events.model_latent_dim(model)
+    dims = [int(d) for d in view.dims]
+    if len(dims) != 2 or dims[0] == dims[1] or not all(0 <= d < latent_dim for d in dims):
+        raise ValueError(f"dims must be two different latent dimensions in [0, {latent_dim}); got {dims}.")
+    zb = np.zeros(latent_dim) if view.z_base is None else payload.as_array(view.z_base, np.float64).reshape(-1)
+    if zb.size != latent_dim or not np.all(np.isfinite(zb)):
+        raise ValueError(f"z_base must be {latent_dim} finite numbers; got shape {zb.shape}.")
+
+    mp = cache.decoder_payload(model)
+    if not view.browser_decode and mp["supported"]:
+        mp = payload.server_only(mp)
+    p_hash, p_build = payload.points_blob(points, view.template)
+    o_hash, o_build = payload.overlay_blob(overlays)
+
+    state = _state(key)
+    sent = _sent()
+    if state["need"]:  # the page asked for data it does not have: resend everything this canvas uses
+        state["need"] = False
+        sent[:] = [h for h in sent if h not in (mp["hash"], p_hash, o_hash)]
+    payloads = {}
+    for h, build in ((mp["hash"], lambda: mp), (p_hash, p_build), (o_hash, o_build)):
+        if h is not None and h not in sent:
+            payloads[h] = build()
+    data = {
+        "key": key,
+        **assets.asset_urls(),
+        "blobs": {"model": mp["hash"], "points": p_hash, "overlay": o_hash},
+        "payloads": payloads,
+        **_light(view, output, overlays, latent_dim, dims, zb),
+        "server_hover": state["hover"] if not mp["supported"] else None,
+    }
+    result = _component(
+        key=key,
+        data=data,
+        height="content",
+        on_event_change=lambda: None,
+        on_need_change=functools.partial(_on_need, key),
+        on_hover_change=functools.partial(_on_hover, key, model),
+    )
+    for h in payloads:  # delivered with this render; later renders send the hash only
+        if h in sent:
+            sent.remove(h)
+        sent.append(h)
+    del sent[:-MAX_SENT]
+
+    ev = events.read_event(getattr(result, "event", None), latent_dim)
+    if ev is not None:
+        state["last"] = ev
+    return state["last"]

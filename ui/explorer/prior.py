@@ -1,0 +1,36 @@
+"""The Prior samples panel: decoded draws z ~ N(0, I), what the model generates."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from ui.explorer.plane import scatter_nd
+from ui.figures import show_grid
+from vae_core import Dataset
+from vae_core.model import VAE
+
+
+def prior_tab(model: VAE, ds: Dataset) -> None:
+    c = st.columns([1, 1, 4])
+    n = int(c[0].number_input("Samples", 4, 144, 48, key="ex_nprior"))
+    seed = int(c[1].number_input("Seed", 0, 10_000, 0, key="ex_prior_seed"))
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        out = model.decode(torch.randn(n, model.config.latent_dim, generator=g).to(model.device)).cpu().numpy()
+    st.caption(
+        "Decoded means of z ~ N(0, I): what the model generates. With beta = 0 many land in holes of the "
+        "latent space and look like nothing; near beta = 1 most look like data."
+    )
+    if ds.image_shape is not None:
+        st.plotly_chart(
+            show_grid(out, ds.image_shape, 12, height=60 * ((n + 11) // 12) + 20),
+            key="ex_prior_grid",
+            config={"displayModeBar": False},
+        )
+    else:
+        fig = go.Figure(scatter_nd(ds.to_data_units(ds.x), ds.color, "data", 2, 0.2))
+        fig.add_trace(scatter_nd(ds.to_data_units(out), None, "prior samples", 5, 1.0))
+        fig.update_layout(height=420, margin=dict(l=0, r=0, t=10, b=0))
+        st.plotly_chart(fig, key="ex_prior3d")

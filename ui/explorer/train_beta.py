@@ -1,0 +1,51 @@
+"""The Train at a beta panel: the same architecture at another KL weight, or a whole grid in one run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import training
+from vae_core import InputError, TrainConfig, train
+from vae_core.config import BETA_GRID, parse_betas
+from vae_core.model import VAE
+
+
+def train_tab(sel, model: VAE) -> None:
+    """Train this architecture at a custom beta, or a whole beta grid in one batched run, with progress."""
+    cfg = model.config
+    info = model.info.get("train") or {}
+    st.markdown(
+        "Train the same architecture on the same data at another KL weight. A whole grid trains as one "
+        "batched computation, about as fast as two single models."
+    )
+    c = st.columns([1, 1, 2, 1, 1])
+    beta = c[0].number_input("beta", 0.0, 100.0, 1.5, 0.1, key="ex_tbeta", disabled=not model.is_vae)
+    epochs = int(c[1].number_input("epochs", 1, 1000, int(info.get("epochs", 60)), key="ex_tepochs"))
+    grid_txt = c[2].text_input(
+        "or a grid of betas", ", ".join(f"{b:g}" for b in BETA_GRID), key="ex_tgrid", disabled=not model.is_vae
+    )
+    job = st.session_state.get("ex_job")
+    one = c[3].button("Train at this beta", key="ex_train_one", disabled=bool(job and job.active) or not model.is_vae)
+    many = c[4].button("Train the grid", key="ex_train_grid", disabled=bool(job and job.active) or not model.is_vae)
+    if one or many:
+        try:
+            betas = [float(beta)] if one else parse_betas(grid_txt, "the grid of betas")
+            tcfg = TrainConfig(
+                beta=betas[0],
+                epochs=epochs,
+                batch_size=int(info.get("batch_size", 64)),
+                lr=float(info.get("lr", 2e-3)),
+                seed=int(info.get("seed", 0)),
+            )
+        except InputError as e:
+            st.error(f"Cannot train: {e}")
+            return
+        ds, name, device = sel.dataset, sel.dataset_name, str(sel.device)
+
+        def work(on_epoch, should_stop):
+            return train.fit_many(ds, cfg, tcfg, betas, device=device, on_epoch=on_epoch, should_stop=should_stop)
+
+        st.session_state["ex_job"] = training.submit(
+            f"{name}-sweep", epochs, work, meta={"betas": betas, "dataset": name}
+        )
+    training.progress_panel("ex_job", select=False, where="They are on the KL-weight slider now.")
