@@ -6,6 +6,7 @@ Settings come from query parameters, else environment variables:
   n / LC_N              tile the encoded points (with a little jitter) to this many; 0 keeps the data set
   browser / LC_BROWSER  "0" forces the server-side hover fallback
   overlays / LC_OVERLAYS  "1" adds ellipses, prior contours, density and prior samples
+  gauss / LC_GAUSS      "1" adds one extra Gaussian (the overlay hook) at mu (1, -0.5), sd (0.5, 1)
 """
 
 import os
@@ -23,7 +24,7 @@ import torch  # noqa: E402
 
 from ui.canvas.events import server_decode  # noqa: E402
 from ui.canvas.image import decoded_image_html  # noqa: E402
-from ui.canvas.widget import Output, Overlays, Points, View, latent_canvas  # noqa: E402
+from ui.canvas.widget import Gaussian, Output, Overlays, Points, View, latent_canvas  # noqa: E402
 from vae_core import checkpoints, data  # noqa: E402
 
 st.set_page_config(page_title="latent canvas test", layout="wide")
@@ -38,6 +39,7 @@ DATASET = setting("dataset", "LC_DATASET", "digits")
 N = int(setting("n", "LC_N", "0"))
 BROWSER = setting("browser", "LC_BROWSER", "1") != "0"
 OVERLAYS = setting("overlays", "LC_OVERLAYS", "0") == "1"
+GAUSS = setting("gauss", "LC_GAUSS", "0") == "1"
 
 
 @st.cache_resource
@@ -83,6 +85,8 @@ def canvas():
     left, right = st.columns([4, 1])
     extra = dict(overlays(MODEL, DATASET, N)) if OVERLAYS else {}
     extra["prior_contours"] = st.checkbox("Prior contours", value=OVERLAYS, key="prior")
+    if GAUSS:
+        extra["gaussians"] = (Gaussian([1.0, -0.5], np.log([0.25, 1.0]), "#e6007e", "test gaussian"),)
     with left:
         ev = latent_canvas(
             model,

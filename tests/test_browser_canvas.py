@@ -268,3 +268,23 @@ def test_page_that_lost_the_data_asks_for_it_again(page):
     seq = _click_z(page, 0.2, -0.3)
     _wait_seq(page, seq)
     assert page.evaluate(f"{HOOK}.mode") == "browser"
+
+
+def test_extra_gaussians_are_drawn_to_scale(server, browser):
+    """The overlay hook: an extra Gaussian is a point at mu with ellipses at 1 and 2 sigma."""
+    pg = _open(browser, server + "/?gauss=1")
+    try:
+        traces = pg.evaluate("""() => document.querySelector('.lc-plot').data
+            .filter((t) => (t.name || '').startsWith('test gaussian'))
+            .map((t) => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y)}))""")
+        point = next(t for t in traces if t["name"] == "test gaussian")
+        assert point["x"] == [1.0] and point["y"] == [-0.5]
+        ring = next(t for t in traces if t["name"] != "test gaussian")
+        xs = np.array([v for v in ring["x"] if v is not None], float)
+        ys = np.array([v for v in ring["y"] if v is not None], float)
+        assert np.nanmax(xs) == pytest.approx(1.0 + 2 * 0.5, abs=1e-6) and np.nanmin(ys) == pytest.approx(
+            -0.5 - 2 * 1.0, abs=1e-6
+        )
+        assert not pg.errors, pg.errors
+    finally:
+        pg.close()

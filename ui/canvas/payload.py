@@ -162,8 +162,32 @@ def points_blob(points, template: str | None):
     return h, build
 
 
-def overlay_blob(ov):
-    """(hash, build) for the overlays, or (None, None) when there are none. ov: a widget.Overlays."""
+def _gaussians(items, dims: list[int]) -> list[dict]:
+    """widget.Gaussian items -> [{"mu": (rows, 2) per stop, "sd": same or None, "color", "label"}] in the
+    plotted dims (rows: 1, or one per grid stop)."""
+    out = []
+    for g in items:
+        mu = as_array(g.mu, np.float64)
+        mu = mu.reshape(1, -1) if mu.ndim == 1 else mu
+        lv = None if g.logvar is None else as_array(g.logvar, np.float64).reshape(mu.shape)
+        cols = list(dims) if mu.shape[1] > 2 or dims == [0, 1] else [0, 1]
+        if mu.shape[1] < 2 or max(cols) >= mu.shape[1] or not np.isfinite(mu).all():
+            raise ValueError(f"a Gaussian's mu must be finite with the plotted dims {dims}; got shape {mu.shape}.")
+        sd = None if lv is None else np.exp(0.5 * lv[:, cols])
+        out.append(
+            {
+                "mu": mu[:, cols].tolist(),
+                "sd": None if sd is None else sd.tolist(),
+                "color": str(g.color),
+                "label": str(g.label),
+            }
+        )
+    return out
+
+
+def overlay_blob(ov, dims: list[int]):
+    """(hash, build) for the overlays, or (None, None) when there are none. ov: a widget.Overlays; dims: the
+    plotted latent dims."""
     ell = None if ov.ellipses is None else as_array(ov.ellipses)
     if ell is not None and (ell.ndim != 2 or ell.shape[1] != 4):
         raise ValueError(f"ellipses must have shape (m, 4) [mu_x, mu_y, sigma_x, sigma_y]; got {ell.shape}.")
@@ -180,9 +204,10 @@ def overlay_blob(ov):
         if zz.shape != (ys.size, xs.size):
             raise ValueError(f"density zz must have shape (len(ys), len(xs)) = ({ys.size}, {xs.size}); got {zz.shape}.")
         dens = (xs, ys, zz)
-    if ell is None and pth is None and ext is None and dens is None:
+    gauss = _gaussians(ov.gaussians, dims)
+    if ell is None and pth is None and ext is None and dens is None and not gauss:
         return None, None
-    h = "o" + digest(ell, ell_lab, pth, ext, *(dens or (None,)), ov.extra_name, ov.path_name)
+    h = "o" + digest(ell, ell_lab, pth, ext, *(dens or (None,)), ov.extra_name, ov.path_name, gauss)
 
     def build():
         return {
@@ -193,6 +218,7 @@ def overlay_blob(ov):
             "extra": b64(ext),
             "extra_name": ov.extra_name,
             "path_name": ov.path_name,
+            "gaussians": gauss,
             "hash": h,
             "density": None
             if dens is None

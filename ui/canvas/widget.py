@@ -83,10 +83,27 @@ class Points:
 
 
 @dataclass(frozen=True)
+class Gaussian:
+    """An extra Gaussian on the plane (the overlay hook other panels use, e.g. a drawing's q(z|x)): a point
+    at mu with its 1- and 2-sigma ellipses, in colour, named label in the legend.
+
+    mu, logvar: (latent_dim,) in the model's latent coordinates (the plotted dims are taken from them), or
+    (2,) already in the plotted dims; logvar None draws the point only (an autoencoder's code). In a beta
+    grid (the explorer's KL slider), pass one row per grid stop, (n_stops, latent_dim), each encoded by that
+    stop's model: the canvas shows the row of the stop on screen."""
+
+    mu: Any
+    logvar: Any = None
+    color: str = "#e6007e"
+    label: str = "extra"
+
+
+@dataclass(frozen=True)
 class Overlays:
     """Drawn over (density: under) the points. ellipses (m, 4) [mu_x, mu_y, sigma_x, sigma_y] at 1 and 2
     sigma, coloured by ellipse_labels; prior_contours: N(0, I) at 1, 2, 3 sigma; density (xs, ys, zz) with zz
-    (len(ys), len(xs)), filled; path (k, 2) named path_name; extra_points (m, 2) named extra_name."""
+    (len(ys), len(xs)), filled; path (k, 2) named path_name; extra_points (m, 2) named extra_name;
+    gaussians: Gaussian(mu, logvar, color, label) items, each a point with 1- and 2-sigma ellipses."""
 
     ellipses: Any = None
     ellipse_labels: Any = None
@@ -96,6 +113,7 @@ class Overlays:
     extra_points: Any = None
     extra_name: str = "prior samples"
     path_name: str = "interpolation"
+    gaussians: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -198,7 +216,7 @@ def latent_canvas(
     if not view.browser_decode and mp["supported"]:
         mp = payload.server_only(mp)
     p_hash, p_build = payload.points_blob(points, view.template)
-    o_hash, o_build = payload.overlay_blob(overlays)
+    o_hash, o_build = payload.overlay_blob(overlays, dims)
 
     state = _state(key)
     sent = _sent()

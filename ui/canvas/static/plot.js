@@ -179,13 +179,30 @@ function ellipseTraces(E, lab, groups) {
   return traces;
 }
 
+// Extra Gaussians (the overlay hook): a point and its 1- and 2-sigma ellipses each, one legend entry.
+// row: which row of mu/sd to draw (the beta grid's stop when there is one row per stop).
+export function gaussianTraces(gs, row) {
+  const traces = [];
+  gs.forEach((g, i) => {
+    const r = Math.min(row || 0, g.mu.length - 1), [mx, my] = g.mu[r], lg = "G" + i;
+    traces.push({ type: "scatter", mode: "markers", x: [mx], y: [my], name: g.label, legendgroup: lg,
+      hoverinfo: "skip", marker: { size: 12, color: g.color, symbol: "star", line: { width: 1, color: "#fff" } } });
+    if (!g.sd) return;
+    const [sx, sy] = g.sd[r], xs = [], ys = [];
+    for (const k of [1, 2]) withGaps(xs, ys, CIRCLE.c.map((v) => mx + k * sx * v), CIRCLE.s.map((v) => my + k * sy * v));
+    traces.push({ type: "scatter", mode: "lines", x: xs, y: ys, name: g.label + " 1σ, 2σ", legendgroup: lg,
+      showlegend: false, hoverinfo: "skip", connectgaps: false, line: { color: g.color, width: 2 } });
+  });
+  return traces;
+}
+
 function pairs(P) {
   const xs = [], ys = [];
   for (let i = 0; i < P.length; i += 2) { xs.push(P[i]); ys.push(P[i + 1]); }
   return { xs, ys };
 }
 
-export function buildFigure(pts, ov, light, narrow) {
+export function buildFigure(pts, ov, light, narrow, stop) {
   const groups = new Map();
   const traces = [];
   if (ov && ov.density) traces.push(densityTrace(ov.density));
@@ -202,6 +219,7 @@ export function buildFigure(pts, ov, light, narrow) {
     traces.push({ type: "scatter", mode: "lines+markers", x: xs, y: ys, name: ov.path_name || "path",
       hoverinfo: "skip", line: { color: "#111", width: 2 }, marker: { size: 6, color: "#111" } });
   }
+  if (ov && ov.gaussians && ov.gaussians.length) traces.push(...gaussianTraces(ov.gaussians, stop));
   const layout = {
     template: pts.template || undefined, // plotly.py's default template, as the app's other figures
     height: light.height, autosize: true, uirevision: pts.hash, hovermode: false, dragmode: "zoom",
