@@ -5,6 +5,7 @@ import streamlit as st
 from ui import cache, state
 from ui.explorer import (
     across_beta,
+    export,
     interpolation,
     kl_compare,
     manifold,
@@ -82,6 +83,8 @@ with main:
     canvas_panel(model, mu, logvar, sel, dims)
 with side:
     metrics_column.metrics_column(summary, model, beta)
+    shown = grid[[g["beta"] for g in grid].index(beta)]["label"] if len(grid) > 1 else sel.model_name
+    export.codes_and_checkpoint(model, ds, shown or "model")
 if summary["collapsed"]:
     st.warning(f"Posterior collapse: {summary['message']}")
 

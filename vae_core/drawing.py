@@ -60,6 +60,11 @@ STYLES = {
 }
 
 
+def supports(image_shape) -> bool:
+    """Whether drawings can be made for this image shape (digits' (8, 8) and MNIST's (28, 28))."""
+    return image_shape is not None and tuple(int(v) for v in image_shape) in STYLES
+
+
 def style_for(image_shape) -> Style:
     """The drawing style of an image shape: (8, 8) digits or (28, 28) MNIST; InputError otherwise."""
     shape = tuple(int(v) for v in image_shape) if image_shape is not None else None

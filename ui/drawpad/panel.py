@@ -68,11 +68,11 @@ def _elbo_terms(model, x: np.ndarray) -> tuple[float, float, float, float]:
     return float(rec.mean()) - kl, float(rec.mean()), kl, se
 
 
-def drawing_panel(model, ds: Dataset, dataset_name: str, key: str = "drawpad", n_near: int = 5) -> Drawn | None:
+def drawing_panel(model, ds: Dataset, dataset_name: str, key: str = "drawpad", n_near: int = 6) -> Drawn | None:
     """Draw the panel; returns the encoded drawing, or None while the pad is empty."""
-    cols = st.columns([2.1, 0.9, 1.3, 1.7], gap="small")
+    cols = st.columns([1.3, 0.8, 1.2, 1.1], gap="small")
     with cols[0]:
-        strokes = draw_pad(ds.image_shape, key=key, size_px=200)
+        strokes = draw_pad(ds.image_shape, key=key, size_px=190)
     if not strokes:
         cols[1].caption("Draw a digit on the pad: the model encodes it when you lift the pen.")
         return None
@@ -99,20 +99,22 @@ def drawing_panel(model, ds: Dataset, dataset_name: str, key: str = "drawpad", n
             elbo, rec, kl, se = _elbo_terms(model, x)
             bern = model.config.likelihood == "bernoulli"
             st.markdown(
-                f"**ELBO {elbo:.1f} nats** (beta = 1)  \n"
-                f"reconstruction E_q[log p(x|z)] = {rec:.1f} ± {se:.1f}  \n"
-                f"KL(q(z|x) ‖ p(z)) = {kl:.2f}"
+                f"**ELBO = {elbo:.1f} nats**  \n"
+                f"= E_q[log p(x|z)] {rec:.1f} (± {se:.1f})  \n"
+                f"− KL(q(z|x) ‖ p(z)) {kl:.2f}"
             )
             if bern:
-                st.caption("Grey levels under a Bernoulli: the reconstruction term is a cross-entropy, not a density.")
+                st.caption("beta = 1. Grey levels under a Bernoulli: the first term is a cross-entropy, not a density.")
+            else:
+                st.caption("beta = 1.")
     with cols[3]:
         idx = drawing.nearest(ds.x, x, n_near)
         labels = "" if ds.y is None else " (" + ", ".join(str(int(ds.y[i])) for i in idx) + ")"
-        png = export.images_png(ds.x[idx], ds.image_shape, len(idx), scale=max(1, 64 // ds.image_shape[0]), invert=True)
+        png = export.images_png(ds.x[idx], ds.image_shape, 3, scale=max(1, 48 // ds.image_shape[0]), gap=3, invert=True)
         st.html(
             '<div data-testid="drawing-nearest"><img alt="nearest training images" '
             f'src="data:image/png;base64,{base64.b64encode(png).decode()}" style="image-rendering:pixelated;'
-            f'max-width:100%"><div style="font-size:0.8rem;opacity:0.8">nearest training images in pixel '
-            f"space{labels}</div></div>"
+            f'max-width:100%"><div style="font-size:0.8rem;opacity:0.8">nearest training images (pixel '
+            f"distance){labels}</div></div>"
         )
     return drawn

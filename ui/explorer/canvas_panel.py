@@ -9,14 +9,15 @@ from ui import cache
 from ui.canvas.events import check_z, server_decode
 from ui.canvas.image import decoded_image_html
 from ui.canvas.widget import Output, Overlays, Points, View, latent_canvas
-from ui.explorer import plane
-from vae_core import InputError
+from ui.drawpad.panel import drawing_panel
+from ui.explorer import export, plane
+from vae_core import InputError, drawing
 
 
 @st.fragment
 def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple) -> None:
-    """Everything that reacts to pointer and sliders: only this panel reruns on a click."""
-    ds, k = sel.dataset, model.config.latent_dim
+    """Everything that reacts to pointer and sliders: only this panel reruns on a click (or a drawn stroke)."""
+    ds = sel.dataset
     opts = st.columns([1.1, 0.8, 1.3, 1.1, 1.3])
     show_ell = opts[0].toggle(
         "Ellipses",
@@ -37,6 +38,17 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple) -> None:
     )
     show_samples = opts[4].toggle("Prior samples", key="ex_samples")
     lim = plane.view_limit(mu[:, list(dims)])
+    plot_area, pad_area = st.container(), st.container()
+    if drawing.supports(ds.image_shape):
+        with pad_area:
+            st.markdown("**Draw a digit**: where does the encoder put it?")
+            drawing_panel(model, ds, sel.dataset_name)
+    with plot_area:
+        _plot_and_decode(model, mu, logvar, sel, dims, lim, show_ell, n_ell, show_prior, show_density, show_samples)
+
+
+def _plot_and_decode(model, mu, logvar, sel, dims, lim, show_ell, n_ell, show_prior, show_density, show_samples):
+    ds, k = sel.dataset, model.config.latent_dim
     event = latent_canvas(
         model,
         Points(
@@ -80,5 +92,7 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple) -> None:
             title=f"decoded on the server ({event.get('source', 'click')})",
         )
     )
+    if ds.image_shape is not None:
+        export.images_button(xv[None], ds.image_shape, 1, "Image at this z (PNG)", "decoded-at-z.png", "ex_dl_zimg")
     if ds.image_shape is None and ds.dim in (2, 3):
         st.plotly_chart(plane.point_in_data_space(ds, xv), key="ex_point3d")

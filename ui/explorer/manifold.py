@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui.cache import decoded_grid
+from ui.explorer import export
 from ui.explorer.plane import scatter_nd
 from ui.figures import show_grid
 from vae_core import Dataset
@@ -27,6 +28,7 @@ def manifold_tab(model: VAE, ds: Dataset, dims, lim: float) -> None:
         st.plotly_chart(
             show_grid(images, ds.image_shape, n, height=560), key="ex_manifold", config={"displayModeBar": False}
         )
+        export.images_button(images, ds.image_shape, n, "Manifold grid (PNG)", "manifold-grid.png", "ex_dl_grid")
     else:
         pts = ds.to_data_units(images)
         real = ds.to_data_units(ds.x)
