@@ -15,13 +15,16 @@ import itertools
 import numpy as np
 import torch
 
+from .checks import linear_layers
 from .errors import InputError
 from .model import VAE
 
 
 def disparity(a: np.ndarray, b: np.ndarray) -> float:
-    """Procrustes disparity after centring and scaling to unit Frobenius norm: sum ||a - b||^2 in [0, 2]
-    (scipy.spatial.procrustes uses the same normalisation)."""
+    """Procrustes-style disparity without the rotation: both layouts centred and scaled to unit Frobenius norm,
+    then sum ||a - b||^2 = 2 - 2 <a, b>, in [0, 4]. 0 = identical up to shift and scale, 2 = unrelated
+    (uncorrelated), 4 = a mirrored copy (b = -a). (scipy.spatial.procrustes normalises the same way but rotates
+    first, which keeps its value in [0, 1]; see `orthogonal`.)"""
     a, b = _normalise(a), _normalise(b)
     return float(((a - b) ** 2).sum())
 
@@ -87,14 +90,14 @@ def apply_signed_permutation(model: VAE, p: np.ndarray) -> VAE:
     out.info = model.info
     pt = torch.as_tensor(p, dtype=torch.float32, device=model.device)
     with torch.no_grad():
-        last = [m for m in out.encoder if isinstance(m, torch.nn.Linear)][-1]
+        last = linear_layers(out.encoder)[-1]
         w, b = last.weight.data, last.bias.data  # rows: [mu (k); logvar (k)] or [code (k)]
         mu_w, mu_b = w[:k], b[:k]
         w[:k], b[:k] = pt.t() @ mu_w, mu_b @ pt  # mu' = mu P
         if model.is_vae:
             perm = pt.abs()
             w[k:], b[k:] = perm.t() @ w[k:], b[k:] @ perm  # variances follow the axes, signs do not matter
-        first = [m for m in out.decoder if isinstance(m, torch.nn.Linear)][0]
+        first = linear_layers(out.decoder)[0]
         first.weight.data = first.weight.data @ pt  # f(z) with z = z' P^T
     return out
 

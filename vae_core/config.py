@@ -11,7 +11,7 @@ from typing import Any, Literal, get_args
 from .errors import InputError
 
 Kind = Literal["ae", "vae"]
-Likelihood = Literal["bernoulli", "gaussian"]
+Likelihood = Literal["bernoulli", "continuous_bernoulli", "gaussian"]
 Activation = Literal["relu", "tanh"]
 
 # Limits that keep a config (from a user or a checkpoint header) from allocating absurd models.
@@ -68,8 +68,9 @@ class ModelConfig:
 
     kind: "ae" (deterministic code z = e(x)) or "vae" (diagonal Gaussian q(z|x)).
     hidden: widths of the hidden layers of the encoder; the decoder mirrors them. () means linear maps.
-    likelihood: "bernoulli" (decoder outputs logits; data in [0, 1]) or "gaussian" with fixed variance
-        obs_var, the tutorial's p(x|z) = N(f(z), c I) with c = obs_var.
+    likelihood: "bernoulli" (decoder outputs logits; data in [0, 1]; a normalised probability only for binary
+        data), "continuous_bernoulli" (logits; a density on [0, 1] for grey levels) or "gaussian" with fixed
+        variance obs_var, the tutorial's p(x|z) = N(f(z), c I) with c = obs_var (see vae_core.densities).
     """
 
     kind: Kind = "vae"

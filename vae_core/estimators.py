@@ -1,6 +1,10 @@
 """Monte Carlo estimators of the gradient of E_{z ~ N(mu, sigma^2)}[f(z)] with respect to (mu, sigma): the
-reparameterization (pathwise) estimator and the score-function (REINFORCE) estimator, plus test functions f
+reparameterization (pathwise) estimator and the score-function (REINFORCE) estimator, plus integrands f
 whose expectation, and so the exact gradient, is known in closed form.
+
+Both are unbiased when f is differentiable (the pathwise one needs f' to carry the change of E[f]: for a step
+f' = 0 almost everywhere and the pathwise estimate is 0, not the gradient). Each estimate averages m draws, so
+its variance falls like 1/m and its spread (standard deviation) like 1/sqrt(m).
 
 Reparameterization (Kingma & Welling 2014, sec. 2.4): z = mu + sigma * eps with eps ~ N(0, 1), so
     d/dmu E[f] = E[f'(z)],  d/dsigma E[f] = E[f'(z) eps]      (autograd through z; needs f differentiable).
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .checks import check_float, check_int
 from .errors import InputError
 
 MAX_DRAWS = 20_000_000  # n_estimates * batch: bounds memory (the autograd graph holds a few copies)
@@ -31,8 +36,8 @@ def _phi(u: float) -> float:
 
 
 @dataclass(frozen=True)
-class TestFunction:
-    """f(z; a) with E_{N(mu, sigma^2)}[f] and its gradient (d/dmu, d/dsigma) in closed form.
+class Integrand:
+    """An integrand f(z; a) with E_{N(mu, sigma^2)}[f] and its gradient (d/dmu, d/dsigma) in closed form.
 
     f: torch function of z (any shape) and the shift a. differentiable: False when f' is zero almost everywhere
     although E[f] still moves with mu and sigma (a step), which is where the reparameterization trick fails.
@@ -53,10 +58,10 @@ def _abs_mean(mu: float, s: float, a: float) -> float:
     return s * _SQRT_2_OVER_PI * math.exp(-d * d / (2 * s * s)) + d * math.erf(d / (s * _SQRT_2))
 
 
-FUNCTIONS: dict[str, TestFunction] = {
+FUNCTIONS: dict[str, Integrand] = {
     f.key: f
     for f in [
-        TestFunction(
+        Integrand(
             "z^2",
             r"f(z) = z^2",
             r"\mu^2 + \sigma^2",
@@ -64,7 +69,7 @@ FUNCTIONS: dict[str, TestFunction] = {
             lambda m, s, a: m * m + s * s,
             lambda m, s, a: (2 * m, 2 * s),
         ),
-        TestFunction(
+        Integrand(
             "(z-a)^2",
             r"f(z) = (z - a)^2",
             r"(\mu - a)^2 + \sigma^2",
@@ -73,7 +78,7 @@ FUNCTIONS: dict[str, TestFunction] = {
             lambda m, s, a: (2 * (m - a), 2 * s),
             uses_a=True,
         ),
-        TestFunction(
+        Integrand(
             "sin(z)",
             r"f(z) = \sin z",
             r"\sin(\mu)\, e^{-\sigma^2/2}",
@@ -81,7 +86,7 @@ FUNCTIONS: dict[str, TestFunction] = {
             lambda m, s, a: math.sin(m) * math.exp(-s * s / 2),
             lambda m, s, a: (math.cos(m) * math.exp(-s * s / 2), -s * math.sin(m) * math.exp(-s * s / 2)),
         ),
-        TestFunction(
+        Integrand(
             "exp(z)",
             r"f(z) = e^{z}",
             r"e^{\mu + \sigma^2/2}",
@@ -89,7 +94,7 @@ FUNCTIONS: dict[str, TestFunction] = {
             lambda m, s, a: math.exp(m + s * s / 2),
             lambda m, s, a: (math.exp(m + s * s / 2), s * math.exp(m + s * s / 2)),
         ),
-        TestFunction(
+        Integrand(
             "|z-a|",
             r"f(z) = |z - a|",
             r"\sigma\sqrt{2/\pi}\, e^{-(\mu-a)^2/2\sigma^2} + (\mu - a)\,\mathrm{erf}\!\left("
@@ -102,7 +107,7 @@ FUNCTIONS: dict[str, TestFunction] = {
             ),
             uses_a=True,
         ),
-        TestFunction(
+        Integrand(
             "step(z-a)",
             r"f(z) = \mathbf{1}[z > a]",
             r"\Phi\!\left(\frac{\mu - a}{\sigma}\right)",
@@ -116,21 +121,18 @@ FUNCTIONS: dict[str, TestFunction] = {
 }
 
 
-def get_function(key: str) -> TestFunction:
+def get_function(key: str) -> Integrand:
     if key not in FUNCTIONS:
-        raise InputError(f"unknown test function {key!r}; choose one of {', '.join(FUNCTIONS)}.")
+        raise InputError(f"unknown function {key!r}; choose one of {', '.join(FUNCTIONS)}.")
     return FUNCTIONS[key]
 
 
 def _check(mu: float, sigma: float, a: float, batch: int, n_estimates: int) -> None:
-    for name, v in (("mu", mu), ("a", a), ("sigma", sigma)):
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)) or not math.isfinite(v):
-            raise InputError(f"{name} must be a finite number, got {v!r}.")
-    if sigma <= 0:
-        raise InputError(f"sigma must be > 0 (a Gaussian needs a positive spread), got {sigma!r}.")
-    for name, v, lo in (("batch", batch, 1), ("n_estimates", n_estimates, 2)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-            raise InputError(f"{name} must be an integer >= {lo}, got {v!r}.")
+    check_float("mu", mu)
+    check_float("a", a)
+    check_float("sigma (a Gaussian needs a positive spread)", sigma, 0.0, lo_open=True)
+    check_int("batch", batch, 1)
+    check_int("n_estimates", n_estimates, 2)
     if batch * n_estimates > MAX_DRAWS:
         raise InputError(
             f"n_estimates x batch = {batch * n_estimates:,} draws; the limit is {MAX_DRAWS:,}. "
@@ -236,4 +238,4 @@ def compare(
     }
 
 
-__all__ = ["FUNCTIONS", "TestFunction", "compare", "get_function", "reparam_gradients", "score_gradients", "summarize"]
+__all__ = ["FUNCTIONS", "Integrand", "compare", "get_function", "reparam_gradients", "score_gradients", "summarize"]

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from .config import ModelConfig
+from .densities import log_likelihood, mean_from_raw
 from .errors import InputError
 
 # log-variance is clamped so that a KL-free model (beta = 0) cannot drive sigma to exactly 0 (log 0 = -inf).
@@ -30,7 +31,8 @@ class VAE(nn.Module):
     """Autoencoder (kind "ae") or variational autoencoder (kind "vae").
 
     encode(x) -> (mu, logvar): mu (n, latent_dim); logvar (n, latent_dim), or None for an "ae".
-    decode(z) -> the mean of p(x|z), (n, input_dim): sigmoid(logits) for Bernoulli, f(z) for Gaussian.
+    decode(z) -> the mean of p(x|z), (n, input_dim): sigmoid(logits) for Bernoulli, the continuous-Bernoulli
+    mean of the logits, or f(z) for Gaussian (see vae_core.densities).
     """
 
     def __init__(self, config: ModelConfig):
@@ -80,13 +82,12 @@ class VAE(nn.Module):
         return mu + torch.exp(0.5 * logvar) * eps
 
     def decode_raw(self, z) -> torch.Tensor:
-        """Decoder output before the link: logits (Bernoulli) or the mean f(z) (Gaussian), (n, input_dim)."""
+        """Decoder output before the link: logits (both Bernoullis) or the mean f(z) (Gaussian), (n, input_dim)."""
         return self.decoder(self.as_input(z, self.config.latent_dim, "z"))
 
     def decode(self, z) -> torch.Tensor:
         """Mean of p(x|z), shape (n, input_dim)."""
-        out = self.decode_raw(z)
-        return torch.sigmoid(out) if self.config.likelihood == "bernoulli" else out
+        return mean_from_raw(self.decode_raw(z), self.config.likelihood)
 
     def forward(self, x, generator: torch.Generator | None = None):
         """One stochastic pass: returns (decoder raw output, mu, logvar, z)."""
@@ -102,18 +103,9 @@ class VAE(nn.Module):
     def log_px_given_z(self, x: torch.Tensor, raw: torch.Tensor) -> torch.Tensor:
         """log p(x|z) summed over features with all constants, in nats: (..., n) from x (n, d), raw (..., n, d).
 
-        Bernoulli: sum x log s + (1-x) log(1-s) with s = sigmoid(raw); Gaussian N(raw, c I):
-        -||x - raw||^2 / (2c) - d/2 log(2 pi c)  (the tutorial's p(x|z) = N(f(z), cI)).
+        Formulas in vae_core.densities.log_likelihood (Bernoulli, continuous Bernoulli, Gaussian N(raw, c I)).
         """
         return log_likelihood(x, raw, self.config.likelihood, self.config.obs_var)
-
-
-def log_likelihood(x: torch.Tensor, raw: torch.Tensor, likelihood: str, obs_var: float) -> torch.Tensor:
-    """log p(x|z) in nats summed over the last axis; raw is the decoder output (logits or mean)."""
-    if likelihood == "bernoulli":
-        return -nn.functional.binary_cross_entropy_with_logits(raw, x.expand_as(raw), reduction="none").sum(-1)
-    d = x.shape[-1]
-    return -0.5 * ((x - raw) ** 2).sum(-1) / obs_var - 0.5 * d * math.log(2 * math.pi * obs_var)
 
 
 def init_parameters(model: nn.Module, generator: torch.Generator) -> None:

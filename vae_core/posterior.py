@@ -1,7 +1,6 @@
-"""Exact posteriors and information quantities by quadrature: Bayes' rule on a 1-D grid, the true posterior
-p(z|x) of a 2-D-latent VAE on a 2-D grid with its normalizer log p(x), the ELBO and KL(q || p(z|x)) of any
-diagonal Gaussian q on that grid, and the numerical entropies and KLs that the teaching pages check closed
-forms against. Everything is in nats (see `in_units` for bits) and computed in float64.
+"""The exact posterior by quadrature: the true posterior p(z|x) of a 2-D-latent VAE on a 2-D grid with its
+normalizer log p(x), and the ELBO and KL(q || p(z|x)) of any diagonal Gaussian q on that grid. Everything is in
+nats and computed in float64 (1-D information quantities and Bayes' rule live in vae_core.information).
 
 Why quadrature: with two latent dimensions the integral p(x) = int p(x|z) p(z) dz can be done on a grid to many
 digits, so the identity log p(x) = ELBO(q) + KL(q || p(z|x)) (Kingma & Welling 2014, eq. 1) can be shown with
@@ -15,153 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy import integrate, stats
 from scipy.special import logsumexp
 
+from .checks import as_rows, check_int, require_vae
+from .densities import log_normal, log_std_normal
 from .errors import InputError
-
-LOG_2PI = math.log(2 * math.pi)
-UNITS = ("nats", "bits")
-
-
-# ---- information quantities ----
-
-
-def in_units(nats, unit: str):
-    """Convert a value in nats to `unit` ("nats" or "bits": divide by ln 2)."""
-    if unit not in UNITS:
-        raise InputError(f"unit must be 'nats' or 'bits', got {unit!r}.")
-    return nats / math.log(2) if unit == "bits" else nats
-
-
-def information(p, unit: str = "nats"):
-    """Self-information -log p of an event of probability p (array or float in (0, 1]), in `unit`."""
-    arr = np.asarray(p, dtype=np.float64)
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0) or np.any(arr > 1):
-        raise InputError(f"a probability must lie in (0, 1]; got {p!r}.")
-    return in_units(-np.log(arr), unit)
-
-
-def discrete_entropy(weights, unit: str = "nats") -> tuple[np.ndarray, float]:
-    """Normalize non-negative weights (k,) to probabilities and return (probabilities (k,), entropy in `unit`).
-
-    H = -sum_i p_i log p_i, with 0 log 0 = 0. Raises InputError for negative, non-finite or all-zero weights.
-    """
-    w = np.asarray(weights, dtype=np.float64).reshape(-1)
-    if w.size == 0:
-        raise InputError("the distribution has no outcomes; add at least one row with a positive weight.")
-    if not np.all(np.isfinite(w)):
-        raise InputError("every weight must be a number (found an empty cell, NaN or infinity); fill them in.")
-    if np.any(w < 0):
-        bad = ", ".join(f"{v:g}" for v in w[w < 0][:3])
-        raise InputError(f"weights must be >= 0 (they are relative probabilities); found {bad}.")
-    total = w.sum()
-    if total <= 0:
-        raise InputError("all weights are zero; give at least one outcome a positive weight.")
-    p = w / total
-    nz = p > 0
-    return p, float(in_units(-(p[nz] * np.log(p[nz])).sum(), unit))
-
-
-def _check_sd(*sds: float) -> None:
-    for s in sds:
-        if not (isinstance(s, (int, float, np.floating)) and math.isfinite(s) and s > 0):
-            raise InputError(f"standard deviations must be positive finite numbers, got {s!r}.")
-
-
-def gaussian_divergences_numeric(mu_p: float, sd_p: float, mu_q: float, sd_q: float) -> dict:
-    """H(p), H(p, q), KL(p || q) and KL(q || p) of two 1-D Gaussians by adaptive quadrature (scipy quad), nats.
-
-    Each integrand is weighted by the first distribution, so integrating over its mean +- 14 sd covers all
-    but ~1e-44 of the mass; log-densities are used inside so the ratio never under- or overflows.
-    """
-    _check_sd(sd_p, sd_q)
-    p, q = stats.norm(mu_p, sd_p), stats.norm(mu_q, sd_q)
-
-    def expect(dist, mean, sd, fn):
-        val, _ = integrate.quad(
-            lambda t: dist.pdf(t) * fn(t),
-            mean - 14 * sd,
-            mean + 14 * sd,
-            points=[mean],
-            limit=200,
-            epsabs=1e-13,
-            epsrel=1e-11,
-        )
-        return float(val)
-
-    return {
-        "h_p": expect(p, mu_p, sd_p, lambda t: -p.logpdf(t)),
-        "h_q": expect(q, mu_q, sd_q, lambda t: -q.logpdf(t)),
-        "h_pq": expect(p, mu_p, sd_p, lambda t: -q.logpdf(t)),
-        "kl_pq": expect(p, mu_p, sd_p, lambda t: p.logpdf(t) - q.logpdf(t)),
-        "kl_qp": expect(q, mu_q, sd_q, lambda t: q.logpdf(t) - p.logpdf(t)),
-    }
-
-
-def gaussian_kl_integrands(mu_p: float, sd_p: float, mu_q: float, sd_q: float, n: int = 801) -> dict:
-    """Densities of p = N(mu_p, sd_p^2) and q = N(mu_q, sd_q^2) and both KL integrands on a common grid (n,):
-    "x", "p", "q", "p_log_p_over_q" (integrates to KL(p || q)), "q_log_q_over_p" (to KL(q || p)). The grid
-    spans both distributions' mean +- 5 sd."""
-    _check_sd(sd_p, sd_q)
-    x = np.linspace(min(mu_p - 5 * sd_p, mu_q - 5 * sd_q), max(mu_p + 5 * sd_p, mu_q + 5 * sd_q), n)
-    lp, lq = stats.norm.logpdf(x, mu_p, sd_p), stats.norm.logpdf(x, mu_q, sd_q)
-    p, q = np.exp(lp), np.exp(lq)
-    return {"x": x, "p": p, "q": q, "p_log_p_over_q": p * (lp - lq), "q_log_q_over_p": q * (lq - lp)}
-
-
-def gaussian_entropy_numeric(sd: float) -> float:
-    """-int p log p for N(0, sd^2) by quadrature, nats (checks the closed form 1/2 log(2 pi e sd^2))."""
-    _check_sd(sd)
-    p = stats.norm(0.0, sd)
-    val, _ = integrate.quad(
-        lambda t: -p.pdf(t) * p.logpdf(t), -14 * sd, 14 * sd, points=[0.0], limit=200, epsabs=1e-13, epsrel=1e-11
-    )
-    return float(val)
-
-
-def bayes_1d(prior_mean: float, prior_sd: float, obs: float, noise_sd: float, n_obs: int = 1, n: int = 2001) -> dict:
-    """Bayes' rule for a Gaussian mean on a 1-D grid, beside the exact conjugate answer.
-
-    Model: z ~ N(prior_mean, prior_sd^2); n_obs observations x_i ~ N(z, noise_sd^2) whose average is `obs`
-    (the average is sufficient, so the likelihood in z is N(obs; z, noise_sd^2 / n_obs)). On a grid of n points
-    the posterior is prior x likelihood divided by its trapezoid integral (the evidence). The conjugate result
-    (e.g. Bishop 2006, Pattern Recognition and Machine Learning, eq. 2.141-2.142) is N(m, s^2) with
-    1/s^2 = 1/prior_sd^2 + n_obs/noise_sd^2 and m = s^2 (prior_mean/prior_sd^2 + n_obs obs/noise_sd^2).
-    Returns arrays (n,) "z", "prior", "likelihood" (as a density in z), "product", "posterior_grid",
-    "posterior_exact" and scalars "post_mean", "post_sd", "evidence_grid", "evidence_exact", "max_abs_diff".
-    """
-    _check_sd(prior_sd, noise_sd)
-    if isinstance(n_obs, bool) or not isinstance(n_obs, (int, np.integer)) or n_obs < 1:
-        raise InputError(f"n_obs must be a positive integer, got {n_obs!r}.")
-    lik_sd = noise_sd / math.sqrt(n_obs)
-    prec = 1.0 / prior_sd**2 + 1.0 / lik_sd**2
-    post_sd = math.sqrt(1.0 / prec)
-    post_mean = (prior_mean / prior_sd**2 + obs / lik_sd**2) / prec
-    # The grid holds the prior, the likelihood and the posterior with 9 sd to spare on each side.
-    lo = min(prior_mean - 9 * prior_sd, obs - 9 * lik_sd, post_mean - 9 * post_sd)
-    hi = max(prior_mean + 9 * prior_sd, obs + 9 * lik_sd, post_mean + 9 * post_sd)
-    z = np.linspace(lo, hi, n)
-    prior = stats.norm.pdf(z, prior_mean, prior_sd)
-    lik = stats.norm.pdf(obs, z, lik_sd)
-    product = prior * lik
-    evidence = float(integrate.trapezoid(product, z))
-    post_grid = product / evidence
-    post_exact = stats.norm.pdf(z, post_mean, post_sd)
-    return {
-        "z": z,
-        "prior": prior,
-        "likelihood": lik,
-        "product": product,
-        "posterior_grid": post_grid,
-        "posterior_exact": post_exact,
-        "post_mean": post_mean,
-        "post_sd": post_sd,
-        "evidence_grid": evidence,
-        "evidence_exact": float(stats.norm.pdf(obs, prior_mean, math.hypot(prior_sd, lik_sd))),
-        "max_abs_diff": float(np.abs(post_grid - post_exact).max()),
-    }
-
 
 # ---- the true posterior of a 2-D-latent VAE on a grid ----
 
@@ -218,11 +75,8 @@ class PosteriorGrid:
 
 
 def _check_2d(model) -> None:
-    cfg = getattr(model, "config", None)
-    if cfg is None:
-        raise InputError("expected a vae_core model (vae_core.model.VAE).")
-    if cfg.kind != "vae":
-        raise InputError("the posterior needs a VAE: a deterministic autoencoder has no q(z|x) and no density.")
+    require_vae(model, "the posterior")
+    cfg = model.config
     if cfg.latent_dim != 2:
         raise InputError(
             f"the posterior grid needs a 2-D latent space; this model has latent_dim={cfg.latent_dim}. "
@@ -231,11 +85,9 @@ def _check_2d(model) -> None:
 
 
 def _as_row(model, x) -> torch.Tensor:
-    t = torch.as_tensor(np.array(x, dtype=np.float32), device=model.device).reshape(1, -1)  # a copy: data is read-only
-    if t.shape[1] != model.config.input_dim:
-        raise InputError(f"x must have {model.config.input_dim} values, got {t.shape[1]}.")
-    if not torch.isfinite(t).all():
-        raise InputError("x contains NaN or infinite values.")
+    t = as_rows(model, x)
+    if t.shape[0] != 1:
+        raise InputError(f"x must be one input of {model.config.input_dim} values, got shape {tuple(t.shape)}.")
     return t
 
 
@@ -251,7 +103,7 @@ def log_joint(model, x, zs, max_elements: int = 2**22) -> np.ndarray:
     for i in range(0, z.shape[0], chunk):
         zb = z[i : i + chunk]
         ll = model.log_px_given_z(xt, model.decode_raw(zb)).double()
-        out.append((ll - 0.5 * (LOG_2PI + zb.double().pow(2)).sum(-1)).cpu())
+        out.append((ll + log_std_normal(zb.double())).cpu())
     return torch.cat(out).numpy()
 
 
@@ -260,8 +112,7 @@ def _axes(center, half_width, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     w = np.broadcast_to(np.asarray(half_width, dtype=np.float64), (2,)).copy()
     if not (np.all(np.isfinite(c)) and np.all(np.isfinite(w)) and np.all(w > 0)):
         raise InputError(f"the grid needs a finite center and positive half widths; got {c}, {w}.")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 5 <= n <= 2001:
-        raise InputError(f"n (grid points per axis) must be an integer from 5 to 2001, got {n!r}.")
+    check_int("n (grid points per axis)", n, 5, 2001)
     return np.linspace(c[0] - w[0], c[0] + w[0], n), np.linspace(c[1] - w[1], c[1] + w[1], n), c, w
 
 
@@ -289,10 +140,9 @@ def posterior_grid(model, x, center, half_width, n: int = 201) -> PosteriorGrid:
 
 def encoder_q(model, x) -> tuple[np.ndarray, np.ndarray]:
     """The encoder's q(z|x) for one input: mean (latent_dim,) and log-variance (latent_dim,), float64."""
+    require_vae(model, "q(z|x)")
     with torch.no_grad():
         mu, logvar = model.encode(_as_row(model, x))
-    if logvar is None:
-        raise InputError("a deterministic autoencoder has no q(z|x): it maps x to a single point.")
     return mu[0].double().cpu().numpy(), logvar[0].double().cpu().numpy()
 
 
@@ -376,8 +226,8 @@ def elbo_terms_on_grid(grid: PosteriorGrid, mu, logvar) -> dict:
     if not (np.all(np.isfinite(m)) and np.all(np.isfinite(lv))):
         raise InputError("q's mean and log-variance must be finite numbers.")
     zs = grid.zs
-    log_q = -0.5 * (LOG_2PI + lv + (zs - m) ** 2 / np.exp(lv)).sum(-1)
-    log_prior = -0.5 * (LOG_2PI + zs**2).sum(-1)
+    log_q = log_normal(zs, m, lv)
+    log_prior = log_std_normal(zs)
     lj = grid.log_joint.ravel()
     log_w = log_q + math.log(float(np.prod(grid.spacing)))
     q_mass = float(np.exp(logsumexp(log_w)))
@@ -428,7 +278,7 @@ def best_gaussian_on_grid(
         opt.zero_grad()
         mm = torch.maximum(torch.minimum(m, hi_m), lo_m)
         ll = torch.maximum(torch.minimum(lv, hi_lv), lo_lv)
-        log_q = -0.5 * (LOG_2PI + ll + (zs - mm) ** 2 / ll.exp()).sum(-1)
+        log_q = log_normal(zs, mm, ll)
         w = torch.softmax(log_q + log_area, 0)
         loss = -(w * (lj - log_q)).sum()
         loss.backward()
@@ -444,16 +294,10 @@ def best_gaussian_on_grid(
 __all__ = [
     "PosteriorGrid",
     "auto_grid",
-    "bayes_1d",
     "best_gaussian_on_grid",
-    "discrete_entropy",
     "elbo_on_grid",
     "elbo_terms_on_grid",
     "encoder_q",
-    "gaussian_divergences_numeric",
-    "gaussian_entropy_numeric",
-    "in_units",
-    "information",
     "log_joint",
     "posterior_grid",
     "q_bounds",

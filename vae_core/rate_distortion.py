@@ -9,8 +9,10 @@ import numpy as np
 import torch
 
 from . import theory, train
+from .checks import as_rows, require_vae
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
+from .densities import mean_from_raw
 from .errors import InputError
 from .objectives import kl_per_dim
 
@@ -22,9 +24,8 @@ def measure(model, x, n_samples: int = 8, seed: int = 0) -> dict:
     rate = mean KL(q(z|x) || N(0, I)); recon = mean E_q[-log p(x|z)] (n_samples reparameterized draws);
     sq_error = mean E_q ||x - E[x|z]||^2 (the squared error a water-filling curve is stated in);
     elbo = -(recon + rate). (Alemi et al. 2018, "Fixing a Broken ELBO", sec. 3.)"""
-    if not getattr(model, "is_vae", False):
-        raise InputError("rate and distortion need a VAE: an autoencoder has no rate (KL) term.")
-    xt = torch.as_tensor(np.array(x, dtype=np.float32), device=model.device)
+    require_vae(model, "rate and distortion")
+    xt = as_rows(model, x)
     g = torch.Generator(device=model.device).manual_seed(seed)
     mu, logvar = model.encode(xt)
     rate = kl_per_dim(mu, logvar).sum(-1).mean()
@@ -33,7 +34,7 @@ def measure(model, x, n_samples: int = 8, seed: int = 0) -> dict:
     for _ in range(n_samples):
         raw = model.decode_raw(model.reparameterize(mu, logvar, g))
         recon += -model.log_px_given_z(xt, raw).mean()
-        mean = torch.sigmoid(raw) if model.config.likelihood == "bernoulli" else raw
+        mean = mean_from_raw(raw, model.config.likelihood)
         sq += ((xt - mean) ** 2).sum(-1).mean()
     recon, sq = float(recon) / n_samples, float(sq) / n_samples
     return {"rate": float(rate), "recon": recon, "sq_error": sq, "elbo": -(recon + float(rate))}

@@ -15,18 +15,15 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from .checks import as_rows, check_float, check_int, linear_layers, require_vae
+from .densities import LOG_2PI
 from .errors import InputError
-
-LOG_2PI = math.log(2 * math.pi)
 
 
 def _linear_decoder(model, need_encoder: bool = False) -> tuple[torch.Tensor, torch.Tensor, float]:
     """W (d, k), b (d,) in float64 and c for a linear Gaussian VAE; InputError for any other model."""
-    cfg = getattr(model, "config", None)
-    if cfg is None:
-        raise InputError("expected a vae_core model (vae_core.model.VAE).")
-    if cfg.kind != "vae":
-        raise InputError("the closed forms need a VAE (kind='vae'): a deterministic autoencoder defines no density.")
+    require_vae(model, "the closed forms")
+    cfg = model.config
     if tuple(cfg.hidden) != ():
         raise InputError(
             f"the closed forms hold only for a linear model (hidden=()); this model has hidden layers "
@@ -34,8 +31,8 @@ def _linear_decoder(model, need_encoder: bool = False) -> tuple[torch.Tensor, to
         )
     if cfg.likelihood != "gaussian":
         raise InputError(f"the closed forms need the Gaussian likelihood; this model uses {cfg.likelihood!r}.")
-    lin = [m for m in model.decoder if isinstance(m, torch.nn.Linear)]
-    if len(lin) != 1 or (need_encoder and len([m for m in model.encoder if isinstance(m, torch.nn.Linear)]) != 1):
+    lin = linear_layers(model.decoder)
+    if len(lin) != 1 or (need_encoder and len(linear_layers(model.encoder)) != 1):
         raise InputError("expected a single linear layer per side in a model with hidden=().")
     w = lin[0].weight.detach().to("cpu", torch.float64)  # (d, k): nn.Linear stores (out, in)
     b = lin[0].bias.detach().to("cpu", torch.float64)
@@ -43,15 +40,7 @@ def _linear_decoder(model, need_encoder: bool = False) -> tuple[torch.Tensor, to
 
 
 def _as_x(model, x) -> torch.Tensor:
-    d = model.config.input_dim
-    if isinstance(x, np.ndarray):
-        x = np.array(x, dtype=np.float64)  # a copy: torch cannot wrap read-only arrays (shared datasets are)
-    t = torch.as_tensor(x).detach().to("cpu", torch.float64)
-    if t.ndim == 1:
-        t = t.unsqueeze(0)
-    if t.ndim != 2 or t.shape[1] != d:
-        raise InputError(f"x must have shape (n, {d}); got {tuple(t.shape)}.")
-    return t
+    return as_rows(model, x, dtype=torch.float64, device="cpu")
 
 
 def linear_gaussian_log_px(model, x) -> torch.Tensor:
@@ -98,7 +87,7 @@ def linear_gaussian_elbo(model, x, beta: float = 1.0) -> torch.Tensor:
     """
     w, b, c = _linear_decoder(model, need_encoder=True)
     xs = _as_x(model, x)
-    enc = [m for m in model.encoder if isinstance(m, torch.nn.Linear)][0]
+    enc = linear_layers(model.encoder)[0]
     h = xs @ enc.weight.detach().to("cpu", torch.float64).T + enc.bias.detach().to("cpu", torch.float64)
     mu, logvar = h.chunk(2, dim=-1)
     from .model import LOGVAR_MAX, LOGVAR_MIN  # the model clamps log-variance the same way
@@ -118,9 +107,8 @@ def _check_spectrum(eigenvalues, c) -> tuple[np.ndarray, float]:
         raise InputError(f"eigenvalues must be a non-empty 1-D array, got shape {lam.shape}.")
     if not np.isfinite(lam).all() or (lam < 0).any():
         raise InputError("eigenvalues must be finite and non-negative (a covariance spectrum).")
-    if isinstance(c, bool) or not isinstance(c, (int, float, np.floating)) or not math.isfinite(c) or c <= 0:
-        raise InputError(f"the observation variance c must be a positive number, got {c!r}.")
-    return np.sort(lam)[::-1].copy(), float(c)
+    c = check_float("the observation variance c", c, 0.0, lo_open=True)
+    return np.sort(lam)[::-1].copy(), c
 
 
 def ppca_solution(eigenvalues, c: float, latent_dim: int) -> dict:
@@ -140,9 +128,7 @@ def ppca_solution(eigenvalues, c: float, latent_dim: int) -> dict:
     Latent dimensions beyond d are collapsed.
     """
     lam, c = _check_spectrum(eigenvalues, c)
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
-        raise InputError(f"latent_dim must be a positive integer, got {latent_dim!r}.")
-    d, m = lam.size, int(latent_dim)
+    d, m = lam.size, check_int("latent_dim", latent_dim, 1)
     top = np.zeros(m)
     top[: min(m, d)] = lam[:m]
     active = top > c
@@ -188,9 +174,7 @@ def rate_distortion_curve(eigenvalues, c: float, betas: Sequence[float], latent_
     b = np.asarray(betas, dtype=np.float64).reshape(-1)
     if b.size == 0 or not np.isfinite(b).all() or (b < 0).any():
         raise InputError("betas must be a non-empty list of finite numbers >= 0.")
-    m = lam.size if latent_dim is None else int(latent_dim)
-    if m < 1:
-        raise InputError(f"latent_dim must be a positive integer, got {latent_dim!r}.")
+    m = lam.size if latent_dim is None else check_int("latent_dim", latent_dim, 1)
     d = lam.size
     coded, uncoded = lam[:m], lam[m:]
     theta = b * c

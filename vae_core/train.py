@@ -15,8 +15,9 @@ import torch
 
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
+from .densities import log_likelihood
 from .errors import InputError, TrainingDiverged
-from .model import LOGVAR_MAX, LOGVAR_MIN, VAE, init_parameters, log_likelihood
+from .model import LOGVAR_MAX, LOGVAR_MIN, VAE, init_parameters
 from .objectives import kl_per_dim
 
 
@@ -62,9 +63,9 @@ def _check_fit_args(ds: Dataset, cfg: ModelConfig, betas: Sequence[float]) -> No
             f"the model expects input_dim={cfg.input_dim} but the data has {ds.dim} features; "
             f"set ModelConfig(input_dim={ds.dim})."
         )
-    if cfg.likelihood == "bernoulli" and not ds.in_unit_interval:
+    if cfg.likelihood != "gaussian" and not ds.in_unit_interval:
         raise InputError(
-            "the Bernoulli likelihood needs data in [0, 1]; this data is standardized or outside "
+            f"the {cfg.likelihood} likelihood needs data in [0, 1]; this data is standardized or outside "
             "[0, 1]. Use likelihood='gaussian'."
         )
     if len(betas) == 0:
