@@ -62,7 +62,8 @@ def _mixture_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
     """log q(z) = log (1/M) sum_j N(z; mu_j, diag exp(logvar_j)) for z (P, k), components (M, k) -> (P,).
 
     densities.log_normal for every (point, component) pair at once: the squared distance is expanded into
-    matrix products (P x M memory, not P x M x k) in float64: with log-variances down to -18 the terms reach 1e8 and float32 would cancel badly.
+    matrix products (P x M memory, not P x M x k) in float64: with log-variances down to -18 the terms
+    reach 1e8 and float32 would cancel badly.
     """
     z = z.double()
     mu = mu.double()
