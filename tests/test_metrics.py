@@ -1,5 +1,5 @@
-"""Tests for vae_core.metrics: closed-form checks on hand-built models, PCA theory on synthetic data with a known
-spectrum, and the beta = 0 vs beta = 1 contrasts (continuity, completeness) on briefly trained digits models."""
+"""Tests for vae_core.metrics: closed-form checks on hand-built models (a step against a ramp, a squeezed
+aggregate posterior against a matching one), and the beta = 0 vs beta = 1 contrasts on briefly trained models."""
 
 from __future__ import annotations
 
@@ -60,27 +60,6 @@ def ae2(digits):
     return model
 
 
-def synthetic(n=1000, seed=0):
-    """Gaussian data in 10-D with covariance eigenvalues 9, 4, 1, 0.1, ... along random directions."""
-    rng = np.random.default_rng(seed)
-    lam = np.array([9.0, 4.0, 1.0] + [0.1] * 7)
-    q, _ = np.linalg.qr(rng.normal(size=(10, 10)))
-    return data.from_array((rng.normal(size=(n, 10)) * np.sqrt(lam)) @ q.T, name="gaussian")
-
-
-@pytest.fixture(scope="module")
-def pca_result():
-    calls = []
-    res = metrics.pca_comparison(
-        synthetic(),
-        latent_dims=(1, 2, 3),
-        epochs=10,
-        seed=0,
-        on_step=lambda i, total, label: calls.append((i, total, label)),
-    )
-    return res, calls
-
-
 def crafted(a=(1.0, 1.0), v=0.25) -> VAE:
     """A linear VAE on 2-D data with q(z|x) = N(diag(a) x, v I) and decoder f(z) = z.
 
@@ -117,12 +96,12 @@ def test_mutual_information_and_marginal_kl_match_gaussian_theory(gauss_x, a, v)
     assert mi == pytest.approx(mi_true, abs=0.1)
     assert mkl == pytest.approx(kl_true, abs=0.06)
     # ELBO surgery: the two parts add up to the mean KL, which is exact.
-    assert mi + mkl == pytest.approx(float(metrics.kl_per_dim(m, gauss_x).sum()), abs=1e-9)
+    assert mi + mkl == pytest.approx(float(metrics.mean_kl_per_dim(m, gauss_x).sum()), abs=1e-9)
 
 
 def test_kl_per_dim_closed_form(gauss_x):
     a, v = (1.5, 0.5), 0.3
-    kl = metrics.kl_per_dim(crafted(a, v), gauss_x)
+    kl = metrics.mean_kl_per_dim(crafted(a, v), gauss_x)
     x2 = (gauss_x.astype(np.float64) ** 2).mean(0)
     expected = [0.5 * (ai**2 * x2[j] + v - 1 - math.log(v)) for j, ai in enumerate(a)]
     assert kl.shape == (2,)
@@ -160,63 +139,68 @@ def test_aggregate_density_on_a_trained_model_integrates_to_one(vae2, digits):
 
 def test_continuity_of_a_linear_decoder_is_perfect(gauss_x):
     out = metrics.continuity(crafted(), gauss_x, n_pairs=20, steps=10)
+    assert out["score"] == pytest.approx(1.0, abs=1e-4)
     assert out["smoothness_ratio"] == pytest.approx(1.0, abs=1e-5)
     assert out["jump_ratio"] == pytest.approx(1.0, abs=1e-4)
-    assert out["max_jump"] == pytest.approx(0.1, abs=1e-4)
     assert out["profile"].shape == (10,)
     np.testing.assert_allclose(out["profile"], 0.1, atol=1e-4)
-    assert out["pair_smoothness"].shape == (20,)
+    assert out["pair_scores"].shape == (20,)
 
 
-# ---- PCA vs autoencoders on data with a known spectrum ----
+def ramp_model(slope: float) -> VAE:
+    """1-D codes z = x for x = -1 or +1 and a decoder f(z) = relu(s (z - 0.03) + 1/2) - relu(s (z - 0.03) - 1/2):
+    from 0 to 1 along a ramp of width 1/s centred at z = 0.03. slope 0.45 spreads the change evenly over the
+    whole path from -1 to 1 (0.45: linear all along it); slope 1e4 makes it a step that falls inside one path step (off the grid points)."""
+    m = VAE(ModelConfig(kind="vae", input_dim=1, latent_dim=1, hidden=(2,), likelihood="gaussian"))
+    with torch.no_grad():
+        e1, e2 = m.encoder[0], m.encoder[2]  # mu = relu(x) - relu(-x) = x; log-variance -4
+        e1.weight.copy_(torch.tensor([[1.0], [-1.0]]))
+        e1.bias.zero_()
+        e2.weight.copy_(torch.tensor([[1.0, -1.0], [0.0, 0.0]]))
+        e2.bias.copy_(torch.tensor([0.0, -4.0]))
+        d1, d2 = m.decoder[0], m.decoder[2]
+        d1.weight.fill_(slope)
+        d1.bias.copy_(torch.tensor([0.5 - 0.03 * slope, -0.5 - 0.03 * slope]))
+        d2.weight.copy_(torch.tensor([[1.0, -1.0]]))
+        d2.bias.zero_()
+    return m
 
 
-def test_pca_comparison_errors_and_subspace(pca_result):
-    res, _ = pca_result
-    err = res["errors"]
-    assert res["latent_dims"] == [1, 2, 3]
-    assert set(err) == {"pca", "linear_ae", "ae", "vae"}
-    assert np.all(np.diff(err["pca"]) < 0)  # more components, less error
-    # Standardization reshapes the spectrum, but PCA's error at k is still the sum of the trailing eigenvalues.
-    total = res["total_variance"]
-    np.testing.assert_allclose(err["pca"], total * (1 - np.cumsum(res["explained_variance_ratio"])), rtol=1e-4)
-    # A linear AE trained by gradient descent finds the PCA subspace (Baldi & Hornik 1989).
-    assert err["linear_ae"][1] <= 1.03 * err["pca"][1]
-    assert err["linear_ae"][1] >= err["pca"][1] * (1 - 1e-4)  # PCA is optimal among rank-k linear maps
-    for k, angles in zip(res["latent_dims"], res["angles"], strict=True):
-        assert angles.shape == (k,)
-        assert angles.max() < 10.0
+def test_continuity_sees_a_jump_that_a_ramp_does_not_have():
+    x = np.tile(np.array([[-1.0], [1.0]], dtype=np.float32), (10, 1))
+    ramp, step = ramp_model(0.45), ramp_model(1e4)
+    z = torch.tensor([[-1.0], [0.0], [0.5], [1.0]])
+    with torch.no_grad():
+        np.testing.assert_allclose(ramp.decode(z)[:, 0].numpy(), [0.0365, 0.4865, 0.7115, 0.9365], atol=1e-6)
+        np.testing.assert_allclose(step.decode(z)[:, 0].numpy(), [0.0, 0.0, 1.0, 1.0], atol=1e-6)
+    r, s = (metrics.continuity(m, x, n_pairs=40, steps=16) for m in (ramp, step))
+    assert r["score"] == pytest.approx(1.0, abs=1e-3)
+    assert s["score"] < 0.01  # all of the change in one of 16 steps
+    assert s["jump_ratio"] > r["jump_ratio"] + 5  # flat pairs (both ends at the same code) count 1 here
+    assert metrics.summary(step, x)["continuity"]["score"] < 0.01
+    assert metrics.summary(ramp, x)["continuity"]["score"] > 0.99
 
 
-def test_pca_comparison_embeddings_reconstructions_and_progress(pca_result):
-    res, calls = pca_result
-    n = 1000
-    assert set(res["embeddings"]) == {"pca", "linear_ae", "ae", "vae"}
-    for emb in res["embeddings"].values():
-        assert emb.shape == (n, 2)
-        assert np.isfinite(emb).all()
-    rec = res["reconstructions"]
-    assert rec["index"].shape == (8,)
-    for key in ("original", "pca", "linear_ae", "ae", "vae"):
-        assert rec[key].shape == (8, 10)
-    assert [c[0] for c in calls] == list(range(10))
-    assert all(c[1] == 9 for c in calls)
-    assert calls[-1][2] == "done"
-    assert "linear AE" in calls[0][2]
+def overlap_2d(s: float) -> float:
+    """int min(N(0, I), N(0, s I)) dz in 2-D for s < 1: the densities cross at radius R with
+    R^2 = 2 log(1/s) / (1/s - 1); inside R the narrow one is larger (take the prior's mass there), outside it
+    is smaller (take its own mass): (1 - exp(-R^2 / 2)) + exp(-R^2 / (2 s))."""
+    r2 = 2 * math.log(1 / s) / (1 / s - 1)
+    return (1 - math.exp(-r2 / 2)) + math.exp(-r2 / (2 * s))
 
 
-def test_pca_comparison_validates_inputs(digits):
-    with pytest.raises(InputError, match="latent size"):
-        metrics.pca_comparison(digits, latent_dims=(0, 2))
-    with pytest.raises(InputError, match="latent_dims is empty"):
-        metrics.pca_comparison(digits, latent_dims=())
-    with pytest.raises(InputError, match="Dataset"):
-        metrics.pca_comparison(digits.x)
-    with pytest.raises(InputError, match="Bernoulli"):
-        metrics.pca_comparison(synthetic(n=50), latent_dims=(1,), likelihood="bernoulli")
-
-
-# ---- trained models: ranges, contrasts between beta = 0 and beta = 1 ----
+def test_completeness_sees_an_aggregate_posterior_squeezed_inside_the_prior(gauss_x):
+    """q(z) = N(0, (a^2 + v) I) for the crafted models on x ~ N(0, I): a^2 + v = 1 matches the prior,
+    0.29 squeezes it (the overlap is then 0.572: the prior's outer ring falls into holes)."""
+    assert overlap_2d(0.29) == pytest.approx(0.572, abs=1e-3)
+    match = metrics.completeness(crafted((0.8, 0.8), 0.36), gauss_x, n=4000)
+    squeezed = metrics.completeness(crafted((0.5, 0.5), 0.04), gauss_x, n=4000)
+    assert match["score"] > 0.93
+    assert squeezed["score"] == pytest.approx(overlap_2d(0.29), abs=0.04)
+    assert 0.0 <= squeezed["coverage"].min() and squeezed["coverage"].max() <= 1.0
+    assert squeezed["draws"].shape == (4000, 2)
+    assert squeezed["prior_hole_kl"] > match["prior_hole_kl"]
+    assert metrics.summary(crafted((0.5, 0.5), 0.04), gauss_x)["completeness"]["score"] < 0.65
 
 
 def test_mutual_information_bounds(vae2, digits):
@@ -248,22 +232,19 @@ def test_active_units_and_collapse_flag(vae8, digits):
 
 def test_continuity_beta1_smoother_than_beta0(vae2, vae8, digits):
     """Without the KL term, codes of different digits sit far apart with nothing between them, so decoded
-    paths detour and jump. Training seeds 0-4 at 20 epochs all give a clear margin: smoothness 1.28-1.34 vs
-    1.07-1.14 (2-D), 1.18-1.20 vs 1.05-1.06 (8-D); largest jump 0.098-0.113 vs 0.077-0.085 (2-D)."""
+    paths make more of their change in single steps."""
     c0, c1 = (metrics.continuity(m, digits.x) for m in vae2)
-    assert c1["smoothness_ratio"] < c0["smoothness_ratio"]
-    assert c1["max_jump"] < c0["max_jump"]
-    assert c0["smoothness_ratio"] >= 1.0 and c1["smoothness_ratio"] >= 1.0
-    d0, d1 = (metrics.continuity(m, digits.x) for m in vae8[:2])
-    assert d1["smoothness_ratio"] < d0["smoothness_ratio"]
+    assert c1["score"] > c0["score"]
+    assert c1["jump_ratio"] < c0["jump_ratio"]
+    assert 0.0 <= c0["score"] <= 1.0 and 0.0 <= c1["score"] <= 1.0
 
 
 def test_completeness_beta1_higher_than_beta0(vae2, vae8, digits):
     """Prior samples of a beta = 0 model land where no code lies. In 8-D they decode to non-digits, so the
     nearest-neighbour precision separates clearly (0.07-0.12 vs 0.92-0.95 for training seeds 0-4). In 2-D a
     blurry decoder stays close to real digits wherever z lands, so the precision does not separate reliably
-    (seed 1: 0.99 vs 0.93), but the aggregate posterior's cover of the prior does (density ratio 0.17-0.21 vs
-    0.88-0.99)."""
+    (seed 1: 0.99 vs 0.93), but the aggregate posterior's overlap with the prior (the score) does: 0.11-0.14
+    vs 0.86-0.88 for seeds 0-2."""
     p0, p1 = (metrics.completeness(m, digits.x) for m in vae8[:2])
     assert p1["precision"] > p0["precision"] + 0.4
     assert 0.0 <= p0["precision"] <= 1.0 and 0.0 <= p1["precision_recon"] <= 1.0
@@ -271,7 +252,7 @@ def test_completeness_beta1_higher_than_beta0(vae2, vae8, digits):
     assert (p1["real_distances"] <= p1["threshold"]).mean() >= 0.95
     assert p1["sample_distances"].shape == (500,)
     q0, q1 = (metrics.completeness(m, digits.x) for m in vae2)
-    assert q1["density_ratio"] > q0["density_ratio"] + 0.3
+    assert q1["score"] > q0["score"] + 0.3
     assert q0["prior_hole_kl"] > q1["prior_hole_kl"] >= -0.05
 
 
@@ -286,6 +267,9 @@ def test_summary_keys_and_consistency(vae2, digits):
         "mutual_information",
         "marginal_kl",
         "mi_upper_bound",
+        "mi_saturated",
+        "reconstruction",
+        "reconstruction_is_cross_entropy",
         "continuity",
         "completeness",
         "collapsed",
@@ -295,6 +279,10 @@ def test_summary_keys_and_consistency(vae2, digits):
         assert key in s
     assert s["kl"] == pytest.approx(float(s["kl_per_dim"].sum()))
     assert s["mutual_information"] + s["marginal_kl"] == pytest.approx(s["kl"], rel=0.05)
+    for score in (s["continuity"]["score"], s["completeness"]["score"]):
+        assert isinstance(score, float) and 0.0 <= score <= 1.0
+    assert s["reconstruction_is_cross_entropy"] is True  # Bernoulli on grey-level digits
+    assert s["mi_saturated"] is False and s["mutual_information"] < s["mi_upper_bound"]
     again = metrics.summary(m, digits.x, seed=3)  # same seed, same numbers
     assert again["mutual_information"] == s["mutual_information"]
     assert again["completeness"]["precision"] == s["completeness"]["precision"]
@@ -305,13 +293,13 @@ def test_summary_keys_and_consistency(vae2, digits):
 
 def test_autoencoder_where_meaningful(ae2, digits):
     x = digits.x[:400]
-    assert np.all(metrics.kl_per_dim(ae2, x) == 0)
+    assert np.all(metrics.mean_kl_per_dim(ae2, x) == 0)
     assert metrics.mutual_information(ae2, x) is None
     assert metrics.marginal_kl(ae2, x) is None
     assert metrics.active_units(ae2, x)[0] == 2
-    assert metrics.continuity(ae2, x, n_pairs=8)["smoothness_ratio"] >= 1.0
+    assert 0.0 <= metrics.continuity(ae2, x, n_pairs=8)["score"] <= 1.0
     comp = metrics.completeness(ae2, x, n=50)
-    assert comp["density_ratio"] is None and comp["prior_hole_kl"] is None
+    assert comp["score"] == 0.0 and comp["coverage"] is None and comp["prior_hole_kl"] is None
     assert 0.0 <= comp["precision"] <= 1.0
     s = metrics.summary(ae2, x)
     assert s["collapsed"] is False and s["mutual_information"] is None and "autoencoder" in s["message"]
@@ -326,7 +314,7 @@ def test_autoencoder_where_meaningful(ae2, digits):
     "fn",
     [
         lambda m, x: metrics.active_units(m, x),
-        lambda m, x: metrics.kl_per_dim(m, x),
+        lambda m, x: metrics.mean_kl_per_dim(m, x),
         lambda m, x: metrics.mutual_information(m, x),
         lambda m, x: metrics.marginal_kl(m, x),
         lambda m, x: metrics.continuity(m, x),
@@ -351,9 +339,9 @@ def test_other_bad_inputs_raise_input_error(vae2, digits):
     bad = np.array(x[:50])
     bad[3, 3] = np.nan
     with pytest.raises(InputError, match="NaN"):
-        metrics.kl_per_dim(m, bad)
+        metrics.mean_kl_per_dim(m, bad)
     with pytest.raises(InputError, match="real numbers"):
-        metrics.kl_per_dim(m, np.full((5, 64), "a"))
+        metrics.mean_kl_per_dim(m, np.full((5, 64), "a"))
     with pytest.raises(InputError, match="vae_core model"):
         metrics.summary(object(), x)
     with pytest.raises(InputError, match="at least 2"):
@@ -386,5 +374,5 @@ def test_other_bad_inputs_raise_input_error(vae2, digits):
 def test_torch_and_numpy_inputs_agree(vae2, digits):
     m = vae2[1]
     x = digits.x[:300]
-    np.testing.assert_allclose(metrics.kl_per_dim(m, x), metrics.kl_per_dim(m, torch.tensor(x)))
+    np.testing.assert_allclose(metrics.mean_kl_per_dim(m, x), metrics.mean_kl_per_dim(m, torch.tensor(x)))
     assert metrics.mutual_information(m, x, seed=2) == metrics.mutual_information(m, torch.tensor(x), seed=2)

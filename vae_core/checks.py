@@ -65,9 +65,11 @@ def require_vae(model, what: str) -> None:
         )
 
 
-def as_rows(model, x, name: str = "x", min_rows: int = 1, dtype=torch.float32, device=None) -> torch.Tensor:
+def as_rows(
+    model, x, name: str = "x", min_rows: int = 1, dtype=torch.float32, device=None, allow_1d: bool = False
+) -> torch.Tensor:
     """Validate data rows for `model`: (n, input_dim) finite real numbers -> a copy in `dtype` on `device`
-    (default: the model's). A 1-D x of length input_dim is one row."""
+    (default: the model's). With allow_1d, a 1-D x of length input_dim is one row."""
     if isinstance(x, torch.Tensor):
         if x.is_complex():
             raise InputError(f"{name} must hold real numbers, got a complex tensor.")
@@ -78,7 +80,7 @@ def as_rows(model, x, name: str = "x", min_rows: int = 1, dtype=torch.float32, d
             raise InputError(f"{name} must be an array of real numbers, got {arr.dtype} values.")
         t = torch.tensor(arr, dtype=torch.float64 if arr.dtype == np.float64 else torch.float32)  # a copy
     d = model.config.input_dim
-    if t.ndim == 1 and t.shape[0] == d:
+    if allow_1d and t.ndim == 1 and t.shape[0] == d:
         t = t.unsqueeze(0)
     if t.ndim != 2 or t.shape[1] != d:
         raise InputError(

@@ -247,21 +247,22 @@ def continuity(model, x, n_pairs: int = 64, steps: int = 16, seed: int = 0) -> d
     """Continuity score in [0, 1]: do decodings change gradually along latent paths, or jump?
 
     The tutorial's continuity: two close points in latent space decode to close content. Along the straight
-    path between two codes, a continuous decoder spreads the change of its output over the whole path; a
-    discontinuous one puts it into one step, however finely the path is cut.
+    path between two codes, a continuous decoder spreads the change of its output over the path; a
+    discontinuous one makes most of it in one step, however finely the path is cut.
 
     Definition. For n_pairs random pairs (a, b) of posterior means of distinct rows of x, decode the
     steps + 1 evenly spaced points z_t = a + (t / steps)(b - a), t = 0..steps, and take the step sizes
-    c_t = ||f(z_{t+1}) - f(z_t)||_2 (f = the decoded mean, t = 0..steps-1). Their participation ratio
-        N_eff = (sum_t c_t)^2 / sum_t c_t^2            in [1, steps] (Cauchy-Schwarz)
-    is the effective number of steps that carry the change (Kish's effective sample size, Kish 1965, Survey
-    Sampling, of the weights c_t). Per pair, score = (N_eff - 1) / (steps - 1), and the returned "score" is
-    the mean over pairs.
+    c_t = ||f(z_{t+1}) - f(z_t)||_2 (f = the decoded mean, t = 0..steps-1). The largest share of the change
+    made by one step, s = max_t c_t / sum_t c_t in [1/steps, 1], is the Berger-Parker dominance of the steps
+    (Berger & Parker 1970, Science 168:1345). Per pair
+        score = (1/s - 1) / (steps - 1),
+    and the returned "score" is the mean over pairs weighted by each pair's path length sum_t c_t (pairs whose
+    decodings hardly differ say little about jumps).
         1 = every step changes the output by the same amount (a gentle, even morph);
         0 = all of the change happens in one step (a jump between two decodings).
     The score is scale-free, so latent spaces with different spreads compare fairly. A collapsed model that
-    decodes every z to the same output is trivially continuous (a tiny floor, 1e-4 sqrt(d) spread over the
-    steps, makes flat pairs count as even): read it beside I(x;z) or the reconstruction error.
+    decodes every z to the same output is trivially continuous (a floor of 1e-4 sqrt(d), spread evenly over
+    the steps, makes flat pairs count as even): read it beside I(x;z) or the reconstruction error.
 
     Also returned: "jump_ratio" (mean over pairs of max_t c_t / mean_t c_t, in [1, steps]), "smoothness_ratio"
     (mean of sum_t c_t / ||f(b) - f(a)||: 1 = straight path in data space, large = detours), "profile" (steps,)
@@ -283,15 +284,16 @@ def continuity(model, x, n_pairs: int = 64, steps: int = 16, seed: int = 0) -> d
     z = a[None] + t * (b - a)[None]  # (steps+1, P, k)
     f = decode_rows(model, z.reshape(-1, z.shape[-1])).double().reshape(steps + 1, n_pairs, -1)
     floor = 1e-4 * math.sqrt(f.shape[-1])
-    c = (f[1:] - f[:-1]).norm(dim=-1) + floor / steps  # (steps, P)
+    raw = (f[1:] - f[:-1]).norm(dim=-1)  # (steps, P)
+    c = raw + floor / steps
     total = c.sum(0)
-    n_eff = total**2 / (c**2).sum(0)
-    pair_scores = ((n_eff - 1.0) / (steps - 1)).clamp(0.0, 1.0)
+    share = c.max(0).values / total
+    pair_scores = ((1.0 / share - 1.0) / (steps - 1)).clamp(0.0, 1.0)
     dist = (f[-1] - f[0]).norm(dim=-1)
     return {
-        "score": float(pair_scores.mean()),
+        "score": float((pair_scores * total).sum() / total.sum()),
         "jump_ratio": float((c.max(0).values / c.mean(0)).mean()),
-        "smoothness_ratio": float(((total + floor) / (dist + floor)).mean()),
+        "smoothness_ratio": float(((raw.sum(0) + floor) / (dist + floor)).mean()),
         "profile": (c / total).mean(1).cpu().numpy(),
         "pair_scores": pair_scores.cpu().numpy(),
         "steps": steps,

@@ -85,7 +85,7 @@ def _check_2d(model) -> None:
 
 
 def _as_row(model, x) -> torch.Tensor:
-    t = as_rows(model, x)
+    t = as_rows(model, x, allow_1d=True)
     if t.shape[0] != 1:
         raise InputError(f"x must be one input of {model.config.input_dim} values, got shape {tuple(t.shape)}.")
     return t

@@ -40,7 +40,7 @@ def _linear_decoder(model, need_encoder: bool = False) -> tuple[torch.Tensor, to
 
 
 def _as_x(model, x) -> torch.Tensor:
-    return as_rows(model, x, dtype=torch.float64, device="cpu")
+    return as_rows(model, x, dtype=torch.float64, device="cpu", allow_1d=True)
 
 
 def linear_gaussian_log_px(model, x) -> torch.Tensor:
