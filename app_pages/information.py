@@ -12,8 +12,7 @@ import torch
 from plotly.subplots import make_subplots
 
 from ui import state
-from vae_core import InputError, objectives
-from vae_core import posterior as post
+from vae_core import InputError, information, objectives
 
 P_COLOR, Q_COLOR, POST_COLOR = "#636efa", "#ef553b", "#00cc96"
 
@@ -33,7 +32,7 @@ U = "bit" if unit == "bits" else "nat"
 
 
 def fmt(nats: float, digits: int = 4) -> str:
-    return f"{post.in_units(nats, unit):.{digits}f} {unit}"
+    return f"{information.in_units(nats, unit):.{digits}f} {unit}"
 
 
 def compact(fig: go.Figure, height: int) -> go.Figure:
@@ -54,7 +53,7 @@ def information_panel() -> None:
     fig_col, text_col = st.columns([3, 2], gap="large")
     with text_col:
         p = st.slider("Probability p of the event", 0.001, 1.0, 0.5, step=0.001, format="%.3f", key="info_p")
-        bits = float(post.information(p, unit))
+        bits = float(information.information(p, unit))
         st.metric(f"Information -log p ({unit})", f"{bits:.4f}")
         st.latex(r"I(x) = -\log p(x)\qquad \text{bits: } \log_2,\quad \text{nats: } \ln")
         st.markdown(
@@ -65,12 +64,14 @@ def information_panel() -> None:
         )
     with fig_col:
         grid = np.geomspace(0.001, 1.0, 400)
-        fig = go.Figure(go.Scatter(x=grid, y=post.information(grid, unit), name="-log p", line=dict(color=P_COLOR)))
+        fig = go.Figure(
+            go.Scatter(x=grid, y=information.information(grid, unit), name="-log p", line=dict(color=P_COLOR))
+        )
         for q, label in [(0.5, "coin"), (1 / 6, "die"), (1 / 52, "card")]:
             fig.add_trace(
                 go.Scatter(
                     x=[q],
-                    y=[post.information(q, unit)],
+                    y=[information.information(q, unit)],
                     mode="markers+text",
                     text=[label],
                     textposition="top right",
@@ -122,14 +123,16 @@ def entropy_panel() -> None:
             )
         with fig_col:
             try:
-                probs, h = post.discrete_entropy(pd.to_numeric(table["weight"], errors="coerce").to_numpy(), unit)
+                probs, h = information.discrete_entropy(
+                    pd.to_numeric(table["weight"], errors="coerce").to_numpy(), unit
+                )
             except InputError as e:
                 st.error(f"Cannot compute the entropy: {e}")
                 return  # only this panel stops; the other tabs still draw
             names = [
                 str(o) if o is not None and str(o) != "nan" else f"#{i + 1}" for i, o in enumerate(table["outcome"])
             ]
-            info = [f"{post.information(p, unit):.2f} {U}s" if p > 0 else "never" for p in probs]
+            info = [f"{information.information(p, unit):.2f} {U}s" if p > 0 else "never" for p in probs]
             fig = go.Figure(
                 go.Bar(
                     x=names,
@@ -148,7 +151,7 @@ def entropy_panel() -> None:
         c1.metric("Entropy H", f"{h:.4f} {unit}")
         c2.metric(
             f"Uniform over {k}: log {k}",
-            f"{post.in_units(math.log(k), unit):.4f} {unit}",
+            f"{information.in_units(math.log(k), unit):.4f} {unit}",
             help="The most entropy any distribution over these outcomes can have: all equally likely.",
         )
     with gauss:
@@ -158,8 +161,8 @@ def entropy_panel() -> None:
             "Gaussians (sigma below 1/sqrt(2 pi e) = 0.242)."
         )
         sd = st.slider("sigma", 0.05, 5.0, 1.0, step=0.05, key="ent_sigma")
-        h_closed = float(objectives.gaussian_entropy_1d(sd))
-        h_num = post.gaussian_entropy_numeric(sd)
+        h_closed = float(information.gaussian_entropy_1d(sd))
+        h_num = information.gaussian_entropy_numeric(sd)
         sds = np.linspace(0.05, 5.0, 200)
         fig = make_subplots(rows=1, cols=2, subplot_titles=(f"N(0, {sd:g}^2)", "entropy against sigma"))
         xs = np.linspace(-4 * max(sd, 1.0), 4 * max(sd, 1.0), 400)
@@ -177,7 +180,7 @@ def entropy_panel() -> None:
         fig.add_trace(
             go.Scatter(
                 x=sds,
-                y=post.in_units(objectives.gaussian_entropy_1d(sds).numpy(), unit),
+                y=information.in_units(information.gaussian_entropy_1d(sds).numpy(), unit),
                 line=dict(color=P_COLOR),
                 showlegend=False,
             ),
@@ -187,7 +190,7 @@ def entropy_panel() -> None:
         fig.add_trace(
             go.Scatter(
                 x=[sd],
-                y=[post.in_units(h_closed, unit)],
+                y=[information.in_units(h_closed, unit)],
                 mode="markers",
                 marker=dict(color=Q_COLOR, size=11),
                 showlegend=False,
@@ -218,13 +221,13 @@ def kl_panel() -> None:
     sp = cols[1].slider("sigma of p", 0.1, 4.0, 1.0, 0.05, key="kl_sd_p")
     mq = cols[2].slider("mean of q", -5.0, 5.0, 1.5, 0.1, key="kl_mu_q")
     sq = cols[3].slider("sigma of q", 0.1, 4.0, 0.5, 0.05, key="kl_sd_q")
-    curves = post.gaussian_kl_integrands(mp, sp, mq, sq)
-    num = post.gaussian_divergences_numeric(mp, sp, mq, sq)
+    curves = information.gaussian_kl_integrands(mp, sp, mq, sq)
+    num = information.gaussian_divergences_numeric(mp, sp, mq, sq)
     closed = {
-        "kl_pq": float(objectives.gaussian_kl_1d(mp, sp, mq, sq)),
-        "kl_qp": float(objectives.gaussian_kl_1d(mq, sq, mp, sp)),
-        "h_p": float(objectives.gaussian_entropy_1d(sp)),
-        "h_pq": float(objectives.gaussian_cross_entropy_1d(mp, sp, mq, sq)),
+        "kl_pq": float(information.gaussian_kl_1d(mp, sp, mq, sq)),
+        "kl_qp": float(information.gaussian_kl_1d(mq, sq, mp, sp)),
+        "h_p": float(information.gaussian_entropy_1d(sp)),
+        "h_pq": float(information.gaussian_cross_entropy_1d(mp, sp, mq, sq)),
     }
     fig_col, num_col = st.columns([3, 2], gap="medium")
     with fig_col:
@@ -242,9 +245,9 @@ def kl_panel() -> None:
         fig.add_trace(
             go.Scatter(
                 x=x,
-                y=post.in_units(curves["p_log_p_over_q"], unit),
+                y=information.in_units(curves["p_log_p_over_q"], unit),
                 fill="tozeroy",
-                name=f"p log(p/q): area KL(p||q) = {post.in_units(closed['kl_pq'], unit):.3f}",
+                name=f"p log(p/q): area KL(p||q) = {information.in_units(closed['kl_pq'], unit):.3f}",
                 line=dict(color=P_COLOR),
             ),
             row=2,
@@ -253,9 +256,9 @@ def kl_panel() -> None:
         fig.add_trace(
             go.Scatter(
                 x=x,
-                y=post.in_units(curves["q_log_q_over_p"], unit),
+                y=information.in_units(curves["q_log_q_over_p"], unit),
                 fill="tozeroy",
-                name=f"q log(q/p): area KL(q||p) = {post.in_units(closed['kl_qp'], unit):.3f}",
+                name=f"q log(q/p): area KL(q||p) = {information.in_units(closed['kl_qp'], unit):.3f}",
                 line=dict(color=Q_COLOR),
             ),
             row=2,
@@ -277,8 +280,8 @@ def kl_panel() -> None:
         df = pd.DataFrame(
             {
                 "quantity": [r[0] for r in rows],
-                "closed form": [post.in_units(closed[k], unit) for _, k in rows],
-                "numerical": [post.in_units(num[k], unit) for _, k in rows],
+                "closed form": [information.in_units(closed[k], unit) for _, k in rows],
+                "numerical": [information.in_units(num[k], unit) for _, k in rows],
             }
         )
         df["|diff|"] = (df["closed form"] - df["numerical"]).abs()
@@ -370,10 +373,10 @@ def model_panel() -> None:
         fig.add_trace(
             go.Bar(
                 x=names,
-                y=post.in_units(per_dim, unit),
+                y=information.in_units(per_dim, unit),
                 marker_color=Q_COLOR,
                 showlegend=False,
-                text=[f"{post.in_units(v, unit):.2f}" for v in per_dim],
+                text=[f"{information.in_units(v, unit):.2f}" for v in per_dim],
                 textposition="outside",
             ),
             row=1,
@@ -421,7 +424,7 @@ def bayes_panel() -> None:
     y = cols[2].slider("observed average x", -5.0, 5.0, 2.0, 0.1, key="bayes_obs")
     s = cols[3].slider("noise sigma", 0.1, 5.0, 1.0, 0.05, key="bayes_noise_sd")
     n = cols[4].slider("number of observations", 1, 50, 1, key="bayes_n")
-    r = post.bayes_1d(m0, s0, y, s, n)
+    r = information.bayes_1d(m0, s0, y, s, n)
     fig_col, text_col = st.columns([3, 2], gap="large")
     with fig_col:
         fig = go.Figure()

@@ -150,7 +150,8 @@ def test_continuity_of_a_linear_decoder_is_perfect(gauss_x):
 def ramp_model(slope: float) -> VAE:
     """1-D codes z = x for x = -1 or +1 and a decoder f(z) = relu(s (z - 0.03) + 1/2) - relu(s (z - 0.03) - 1/2):
     from 0 to 1 along a ramp of width 1/s centred at z = 0.03. slope 0.45 spreads the change evenly over the
-    whole path from -1 to 1 (0.45: linear all along it); slope 1e4 makes it a step that falls inside one path step (off the grid points)."""
+    whole path from -1 to 1 (0.45: linear all along it); slope 1e4 makes it a step that falls inside one path
+    step (off the grid points)."""
     m = VAE(ModelConfig(kind="vae", input_dim=1, latent_dim=1, hidden=(2,), likelihood="gaussian"))
     with torch.no_grad():
         e1, e2 = m.encoder[0], m.encoder[2]  # mu = relu(x) - relu(-x) = x; log-variance -4

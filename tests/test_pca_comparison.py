@@ -78,4 +78,3 @@ def test_pca_comparison_validates_inputs(digits):
         pca_comparison(digits.x)
     with pytest.raises(InputError, match="bernoulli likelihood needs"):
         pca_comparison(synthetic(n=50), latent_dims=(1,), likelihood="bernoulli")
-

@@ -17,7 +17,7 @@ import torch
 from scipy.linalg import hadamard, subspace_angles
 from sklearn.decomposition import PCA
 
-from vae_core import InputError, ModelConfig, TrainConfig, data, objectives, theory, train
+from vae_core import InputError, ModelConfig, TrainConfig, data, information, objectives, theory, train
 from vae_core.model import VAE, init_parameters
 
 D = torch.distributions
@@ -225,18 +225,18 @@ def test_closed_form_kl_and_entropy_match_torch_distributions():
     s1 = torch.rand(50, generator=g, dtype=torch.float64) * 3 + 0.05
     s2 = torch.rand(50, generator=g, dtype=torch.float64) * 3 + 0.05
     p, q = D.Normal(m1, s1), D.Normal(m2, s2)
-    torch.testing.assert_close(objectives.gaussian_kl_1d(m1, s1, m2, s2), D.kl_divergence(p, q))
-    torch.testing.assert_close(objectives.gaussian_entropy_1d(s1), p.entropy())
+    torch.testing.assert_close(information.gaussian_kl_1d(m1, s1, m2, s2), D.kl_divergence(p, q))
+    torch.testing.assert_close(information.gaussian_entropy_1d(s1), p.entropy())
     torch.testing.assert_close(
-        objectives.gaussian_cross_entropy_1d(m1, s1, m2, s2), p.entropy() + D.kl_divergence(p, q)
+        information.gaussian_cross_entropy_1d(m1, s1, m2, s2), p.entropy() + D.kl_divergence(p, q)
     )
     mu, logvar = m1.view(10, 5), (2 * torch.log(s1)).view(10, 5)
     ref = D.kl_divergence(D.Normal(mu, torch.exp(0.5 * logvar)), D.Normal(torch.zeros_like(mu), 1.0))
     torch.testing.assert_close(objectives.kl_per_dim(mu, logvar), ref)
     with pytest.raises(InputError):
-        objectives.gaussian_kl_1d(0.0, 0.0, 0.0, 1.0)
+        information.gaussian_kl_1d(0.0, 0.0, 0.0, 1.0)
     with pytest.raises(InputError):
-        objectives.gaussian_entropy_1d(-1.0)
+        information.gaussian_entropy_1d(-1.0)
 
 
 # ---- the beta-VAE rate-distortion curve ----

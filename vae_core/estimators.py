@@ -130,7 +130,7 @@ def get_function(key: str) -> Integrand:
 def _check(mu: float, sigma: float, a: float, batch: int, n_estimates: int) -> None:
     check_float("mu", mu)
     check_float("a", a)
-    check_float("sigma (a Gaussian needs a positive spread)", sigma, 0.0, lo_open=True)
+    check_float("sigma", sigma, 0.0, lo_open=True)  # a Gaussian needs a positive spread
     check_int("batch", batch, 1)
     check_int("n_estimates", n_estimates, 2)
     if batch * n_estimates > MAX_DRAWS:
