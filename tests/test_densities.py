@@ -77,9 +77,9 @@ def test_bernoulli_is_a_log_probability_on_binary_data_and_a_cross_entropy_on_gr
     grey = torch.rand(4, 6, dtype=torch.float64)
     bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, grey, reduction="none").sum(-1)
     torch.testing.assert_close(densities.log_likelihood(grey, logits, "bernoulli", 1.0), -bce)
-    assert densities.is_cross_entropy("bernoulli", binary_data=False)
-    assert not densities.is_cross_entropy("bernoulli", binary_data=True)
-    assert not densities.is_cross_entropy("continuous_bernoulli", binary_data=False)
+    assert densities.is_cross_entropy("bernoulli", grey)
+    assert not densities.is_cross_entropy("bernoulli", binary.numpy())
+    assert not densities.is_cross_entropy("continuous_bernoulli", grey)
 
 
 def test_a_continuous_bernoulli_model_decodes_to_the_distribution_mean():
@@ -87,4 +87,6 @@ def test_a_continuous_bernoulli_model_decodes_to_the_distribution_mean():
     z = torch.randn(3, 2)
     with torch.no_grad():
         raw = model.decode_raw(z)
-        np.testing.assert_allclose(model.decode(z).numpy(), D.ContinuousBernoulli(logits=raw.double()).mean.numpy(), atol=1e-5)
+        np.testing.assert_allclose(
+            model.decode(z).numpy(), D.ContinuousBernoulli(logits=raw.double()).mean.numpy(), atol=1e-5
+        )

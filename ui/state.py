@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 DATASET_LABELS = {
     "digits": "digits (8x8, 1,797 images)",
     "mnist": "MNIST (28x28, 5,000 images)",
+    "digits_binarized": "digits, binarized (0/1 pixels)",
+    "mnist_binarized": "MNIST, binarized (0/1 pixels)",
     "swiss_roll": "swiss roll (3-D points)",
     "s_curve": "S-curve (3-D points)",
     "moons": "two moons (2-D points)",

@@ -206,9 +206,23 @@ def _moons() -> Dataset:
     return from_array(x, y=y, name="moons")
 
 
+# Stochastic binarization (Salakhutdinov & Murray 2008; Burda et al. 2016): pixel ~ Bernoulli(grey level),
+# drawn once with a fixed seed, so a Bernoulli decoder's log p(x|z) is a real log-probability.
+BINARIZE_SEED = 0
+
+
+def _binarized(name: str) -> Dataset:
+    base = load(name)
+    rng = np.random.default_rng(BINARIZE_SEED)
+    x = (rng.random(base.x.shape, dtype=np.float32) < base.x).astype(np.float32)
+    return Dataset(x=x, y=base.y, image_shape=base.image_shape, name=f"{name}_binarized")
+
+
 REGISTRY: dict[str, Callable[[], Dataset]] = {
     "digits": _digits,
     "mnist": _mnist,
+    "digits_binarized": lambda: _binarized("digits"),
+    "mnist_binarized": lambda: _binarized("mnist"),
     "swiss_roll": _swiss_roll,
     "s_curve": _s_curve,
     "moons": _moons,

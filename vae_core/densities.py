@@ -91,10 +91,13 @@ def mean_from_raw(raw: torch.Tensor, likelihood: str) -> torch.Tensor:
     return raw
 
 
-def is_cross_entropy(likelihood: str, binary_data: bool) -> bool:
-    """True when log p(x|z) is not a normalised log-likelihood: a Bernoulli on grey levels. Pages then call
-    the number a "Bernoulli cross-entropy" rather than a log-likelihood."""
-    return likelihood == "bernoulli" and not binary_data
+def is_cross_entropy(likelihood: str, x) -> bool:
+    """True when log p(x|z) on data x (array or tensor) is not a normalised log-likelihood: a Bernoulli on
+    grey levels (any value other than 0 and 1). Pages then call the number a "Bernoulli cross-entropy"."""
+    if likelihood != "bernoulli":
+        return False
+    arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    return not bool(np.isin(arr, (0.0, 1.0)).all())
 
 
 __all__ = [

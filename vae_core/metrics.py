@@ -442,7 +442,6 @@ def summary(model, x, seed: int = 0, max_points: int = 1000) -> dict:
     cont = continuity(model, xt, n_pairs=32, steps=12, seed=seed)
     comp = completeness(model, xt, n=300, seed=seed, max_points=max_points)
     recon = _reconstruction(model, xt, torch.Generator().manual_seed(seed))
-    binary = bool(((xt == 0) | (xt == 1)).all())
     k = model.config.latent_dim
     collapsed = bool(model.is_vae and n_act < k)
     if not model.is_vae:
@@ -477,7 +476,7 @@ def summary(model, x, seed: int = 0, max_points: int = 1000) -> dict:
         "mi_upper_bound": None if surg is None else surg["log_n"],
         "mi_saturated": None if surg is None else bool(mi > surg["log_n"] - 0.1),
         "reconstruction": recon,
-        "reconstruction_is_cross_entropy": is_cross_entropy(model.config.likelihood, binary),
+        "reconstruction_is_cross_entropy": is_cross_entropy(model.config.likelihood, xt),
         "continuity": cont,
         "completeness": comp,
         "collapsed": collapsed,

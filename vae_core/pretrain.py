@@ -18,8 +18,6 @@ from .config import BETA_GRID, ModelConfig, TrainConfig
 from .data import Dataset
 from .errors import InputError, TrainingDiverged
 
-# Burda et al. (2016): a latent unit is "active" when Cov_x(E_q[z_j|x]) > 0.01.
-ACTIVE_UNIT_THRESHOLD = 0.01
 EVAL_SEED = 0
 
 
@@ -28,7 +26,8 @@ class Recipe:
     """How to train one group of shipped models.
 
     model: ModelConfig settings except input_dim (taken from the data). For kind "vae" one model per beta in
-    `betas` is trained together with train.fit_many; for kind "ae" one model (beta plays no role).
+    `betas` is trained together with train.fit_many; for kind "ae" one model (beta plays no role). variant
+    tells apart files of the same data and kind (e.g. "cb" for the continuous Bernoulli).
     """
 
     name: str
@@ -36,21 +35,26 @@ class Recipe:
     model: dict
     train: TrainConfig
     betas: tuple[float, ...] = field(default=(0.0,))
+    variant: str = ""
 
     @property
     def kind(self) -> str:
         return self.model.get("kind", "vae")
 
     def filename(self, beta: float) -> str:
+        kind = self.kind + (f"-{self.variant}" if self.variant else "")
         if self.kind == "ae":
-            return f"{self.dataset}-ae.safetensors"
-        return f"{self.dataset}-vae-beta{beta:g}.safetensors"
+            return f"{self.dataset}-{kind}.safetensors"
+        return f"{self.dataset}-{kind}-beta{beta:g}.safetensors"
 
     def filenames(self) -> list[str]:
         return [self.filename(b) for b in self.betas]
 
 
 _IMAGE_VAE = {"kind": "vae", "latent_dim": 2, "hidden": (256,), "likelihood": "bernoulli"}
+# A Bernoulli on grey levels scores a cross-entropy, not a log-likelihood; these two give real ones: the
+# continuous Bernoulli on the grey levels, and the Bernoulli on binarized copies of the images.
+_IMAGE_CB = {**_IMAGE_VAE, "likelihood": "continuous_bernoulli"}
 # Small obs_var: the decoder must place points precisely, so the layers of the roll separate in the 2-D latent
 # (a nearest-neighbour regression recovers the roll angle from z with R^2 ~0.97, against ~0.58 from PCA's plane).
 _ROLL_VAE = {
@@ -69,8 +73,12 @@ _ROLL_TRAIN = TrainConfig(epochs=300, batch_size=64, lr=5e-3, seed=1)
 RECIPES: list[Recipe] = [
     Recipe("digits-vae", "digits", _IMAGE_VAE, _DIGITS_TRAIN, BETA_GRID),
     Recipe("digits-ae", "digits", {**_IMAGE_VAE, "kind": "ae"}, _DIGITS_TRAIN.replace(beta=0.0)),
+    Recipe("digits-vae-cb", "digits", _IMAGE_CB, _DIGITS_TRAIN, (1.0,), variant="cb"),
+    Recipe("digits_binarized-vae", "digits_binarized", _IMAGE_VAE, _DIGITS_TRAIN, (1.0,)),
     Recipe("mnist-vae", "mnist", _IMAGE_VAE, _MNIST_TRAIN, BETA_GRID),
     Recipe("mnist-ae", "mnist", {**_IMAGE_VAE, "kind": "ae"}, _MNIST_TRAIN.replace(beta=0.0)),
+    Recipe("mnist-vae-cb", "mnist", _IMAGE_CB, _MNIST_TRAIN, (1.0,), variant="cb"),
+    Recipe("mnist_binarized-vae", "mnist_binarized", _IMAGE_VAE, _MNIST_TRAIN, (1.0,)),
     Recipe("swiss_roll-vae", "swiss_roll", _ROLL_VAE, _ROLL_TRAIN, (1.0,)),
     Recipe("swiss_roll-ae", "swiss_roll", {**_ROLL_VAE, "kind": "ae"}, _ROLL_TRAIN.replace(beta=0.0)),
 ]
@@ -89,25 +97,14 @@ def recipes_for(only: str | None = None) -> list[Recipe]:
     return chosen
 
 
-def active_units(model, x: torch.Tensor) -> int:
-    """Number of latent dimensions j with Var_x(mu_j(x)) > 0.01 over the rows of x (n, input_dim)."""
-    try:
-        from .metrics import active_units as shared
-    except ImportError:
-        shared = None
-    if shared is not None:
-        out = shared(model, x)  # metrics.active_units returns (n_active, variances)
-        return int(out[0] if isinstance(out, tuple) else out)
-    with torch.no_grad():
-        mu, _ = model.encode(x)
-    return int((mu.var(dim=0) > ACTIVE_UNIT_THRESHOLD).sum())
-
-
 def evaluate(model, ds: Dataset) -> dict:
     """Metrics on the whole data set with a fixed noise seed (deterministic), nats per sample.
 
-    elbo (None for an AE, which defines no density), recon = -E_q log p(x|z), kl, kl_per_dim, active_units
-    (None for an AE)."""
+    elbo (None for an AE, which defines no density), recon = -E_q log p(x|z) (a binary cross-entropy for a
+    Bernoulli decoder on grey levels: "cross_entropy" is then True), kl, kl_per_dim, active_units (None for an
+    AE), likelihood."""
+    from .densities import is_cross_entropy
+    from .metrics import active_units
     from .objectives import terms
 
     x = torch.tensor(ds.x, dtype=torch.float32, device=model.device)  # a copy: registry arrays are read-only
@@ -121,7 +118,9 @@ def evaluate(model, ds: Dataset) -> dict:
         "recon": recon_m,
         "kl": sum(kl_d) if is_vae else None,
         "kl_per_dim": kl_d if is_vae else None,
-        "active_units": active_units(model, x) if is_vae else None,
+        "active_units": active_units(model, x)[0] if is_vae else None,
+        "likelihood": model.config.likelihood,
+        "cross_entropy": is_cross_entropy(model.config.likelihood, ds.x),
         "n": ds.n,
     }
 
@@ -147,7 +146,11 @@ def run_recipe(
     for beta, (model, history) in zip(recipe.betas, results, strict=True):
         if model is None:
             raise TrainingDiverged(f"recipe {recipe.name!r}: {history.diverged}")
-        extra = {"recipe": recipe.name, "eval": evaluate(model, ds)}
+        ev = evaluate(model, ds)
+        # The header's metrics become the evaluated numbers (not the last epoch's running means), so the app,
+        # the CLI and the README all show one number per model.
+        model.info["metrics"] = {k: ev[k] for k in ("elbo", "recon", "kl", "kl_per_dim")}
+        extra = {"recipe": recipe.name, "eval": ev}
         paths.append(checkpoints.save(model, Path(out_dir) / recipe.filename(beta), meta=extra))
     return paths
 
@@ -199,6 +202,8 @@ def _rows(paths: Iterable[Path]) -> list[dict]:
                 "beta": train_s.get("beta") if kind == "vae" else None,
                 "latent_dim": model.get("latent_dim"),
                 "hidden": model.get("hidden"),
+                "likelihood": model.get("likelihood"),
+                "cross_entropy": ev.get("cross_entropy"),
                 "elbo": ev.get("elbo", last.get("elbo") if kind == "vae" else None),
                 "recon": ev.get("recon", last.get("recon")),
                 "kl": ev.get("kl", last.get("kl") if kind == "vae" else None),
@@ -213,8 +218,9 @@ def _rows(paths: Iterable[Path]) -> list[dict]:
 def shipped_table(models_dir="models") -> list[dict]:
     """One row per checkpoint in models_dir, read from file headers only (no weights are loaded).
 
-    Row keys: name, file, data, kind, beta (None for an AE), latent_dim, hidden, elbo, recon, kl (nats per
-    sample on the whole data set; elbo and kl None for an AE), active_units, epochs, recipe. Sorted by data
+    Row keys: name, file, data, kind, beta (None for an AE), latent_dim, hidden, likelihood, cross_entropy
+    (True for a Bernoulli on grey levels), elbo, recon, kl (nats per sample on the whole data set; elbo and kl
+    None for an AE), active_units, epochs, recipe. Sorted by data
     set, then kind, then beta. Raises InputError naming a file that is not a vae_core checkpoint."""
     d = Path(models_dir)
     if not d.is_dir():
@@ -238,10 +244,17 @@ def format_table(rows: list[dict]) -> str:
     def num(v, fmt=".2f"):
         return "-" if v is None else format(v, fmt)
 
-    lines = [f"{'file':<34} {'kind':<4} {'beta':>5} {'ELBO':>9} {'recon':>9} {'KL':>7} {'active':>6}"]
+    lines = [f"{'file':<40} {'kind':<4} {'p(x|z)':<21} {'beta':>5} {'ELBO':>9} {'recon':>9} {'KL':>7} {'active':>6}"]
     for r in rows:
         lines.append(
-            f"{r['file']:<34} {r['kind']:<4} {num(r['beta'], 'g'):>5} {num(r['elbo']):>9} "
-            f"{num(r['recon']):>9} {num(r['kl']):>7} {num(r['active_units'], 'd'):>6}"
+            f"{r['file']:<40} {r['kind']:<4} {likelihood_label(r):<21} {num(r['beta'], 'g'):>5} "
+            f"{num(r['elbo']):>9} {num(r['recon']):>9} {num(r['kl']):>7} {num(r['active_units'], 'd'):>6}"
         )
+    lines.append("* Bernoulli on grey levels: recon is a binary cross-entropy and ELBO bounds no log-likelihood.")
     return "\n".join(lines)
+
+
+def likelihood_label(row: dict) -> str:
+    """The decoder's p(x|z) for a table row; "bernoulli*" marks a Bernoulli on grey levels (a cross-entropy)."""
+    lik = row.get("likelihood") or "?"
+    return lik + ("*" if row.get("cross_entropy") else "")
