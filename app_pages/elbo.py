@@ -10,8 +10,9 @@ import torch
 from ui import state
 from ui.cache import best_q, encoder_q, model_key, posterior_grid, sampled_log_px
 from ui.drawpad.panel import saved_drawing
-from vae_core import InputError
+from vae_core import InputError, densities, theory
 from vae_core import posterior as post
+from vae_core.rate_distortion import covariance_spectrum
 
 Q_COLOR, ENC_COLOR, BEST_COLOR = "#ef553b", "#444444", "#00cc96"
 IS_K = 5000
@@ -58,6 +59,17 @@ if not model.is_vae:
     )
     st.stop()
 two_d = model.config.latent_dim == 2
+# A Bernoulli on grey levels is not a density of x: its "log p(x)" is minus a cross-entropy. Say so on every label.
+cross_entropy = densities.is_cross_entropy(model.config.likelihood, ds.x)
+PX = "log p(x) [Bernoulli cross-entropy]" if cross_entropy else "log p(x)"
+if cross_entropy:
+    st.warning(
+        "**Bernoulli cross-entropy, not a log-likelihood.** This decoder is a Bernoulli on grey-level pixels, "
+        "where x log s + (1 - x) log(1 - s) is minus a binary cross-entropy and not the log of a normalised "
+        "density. ELBO + KL = 'log p(x)' still holds, but 'log p(x)' here is the log of an unnormalised "
+        "integral and cannot be compared with real log-likelihoods. For one, pick a continuous-Bernoulli model "
+        "(`-vae-cb-`) or a binarized dataset in the sidebar."
+    )
 
 
 def pick_input(col) -> tuple[int, np.ndarray]:
@@ -99,13 +111,13 @@ def sampled_panel() -> None:
     fig.add_trace(
         go.Bar(x=["encoder's q"], y=[gap], base=[s["elbo"]], name="KL(q || p(z|x)) = the gap", marker_color="#ffa15a")
     )
-    fig.add_hline(y=s["log_px"], line=dict(color="black", dash="dash"), annotation_text="log p(x)")
+    fig.add_hline(y=s["log_px"], line=dict(color="black", dash="dash"), annotation_text=PX)
     fig.update_yaxes(title_text="nats")
     fig.update_layout(height=420, barmode="overlay", margin=dict(l=10, r=10, t=30, b=10))
     fig_col.plotly_chart(fig, key="elbo_bar")
     c = side.columns(3)
     c[0].metric("ELBO (Monte Carlo)", f"{s['elbo']:.3f}")
-    c[1].metric(f"log p(x) (IS, k={IS_K})", f"{s['log_px']:.3f}")
+    c[1].metric(f"{PX} (IS, k={IS_K})", f"{s['log_px']:.3f}")
     c[2].metric("gap = KL(q || p(z|x))", f"{gap:.3f}")
     side.caption(
         "Both numbers are sampled, so the gap is an estimate (importance sampling can itself fall short "
@@ -356,9 +368,9 @@ def grid_panel() -> None:
     c[0].metric("ELBO(q)", f"{t['elbo']:.4f}", help="E_q[log p(x, z) - log q(z)], a sum over the grid.")
     c[1].metric("KL(q || p(z|x))", f"{t['kl_post']:.4f}", help="E_q[log q(z) - log p(z|x)], a sum over the grid.")
     c[2].metric("ELBO + KL", f"{t['elbo'] + t['kl_post']:.4f}")
-    c[3].metric("log p(x), quadrature", f"{grid.log_px:.4f}", help="log of the sum of p(x|z) p(z) over the grid.")
+    c[3].metric(f"{PX}, quadrature", f"{grid.log_px:.4f}", help="log of the sum of p(x|z) p(z) over the grid.")
     c[4].metric(
-        f"log p(x), IS (k={IS_K})",
+        f"{PX}, IS (k={IS_K})",
         f"{s['log_px']:.4f}",
         delta=f"{s['log_px'] - grid.log_px:+.4f} vs quadrature",
         delta_color="off",
@@ -394,7 +406,7 @@ def grid_panel() -> None:
             go.Bar(x=n, y=mine["KL(q || p(z|x))"], base=mine["ELBO"], marker_color="#ffa15a", name="KL(q || p(z|x))")
         )
         bar.add_trace(go.Scatter(x=n, y=mine["ELBO"], mode="markers+lines", marker=dict(color=Q_COLOR), name="ELBO"))
-        bar.add_hline(y=grid.log_px, line=dict(color="black", dash="dash"), annotation_text="log p(x)")
+        bar.add_hline(y=grid.log_px, line=dict(color="black", dash="dash"), annotation_text=PX)
         bar.update_xaxes(
             title_text=f"try ({'my drawing' if idx < 0 else f'input {idx}'})", dtick=1 if len(mine) < 15 else None
         )
@@ -439,3 +451,70 @@ with right:
         "the Gaussian family: the KL left there is the part no diagonal Gaussian can remove; the encoder's "
         "extra KL on top is the cost of one network answering for every input at once."
     )
+
+
+st.divider()
+st.markdown("#### The reconstruction term is a squared error (or a cross-entropy)")
+left, right = st.columns(2, gap="large")
+with left:
+    st.latex(
+        r"\log \mathcal{N}\big(x;\, f(z),\, cI\big) = -\frac{\lVert x - f(z)\rVert^2}{2c}"
+        r" - \frac{d}{2}\log(2\pi c)"
+    )
+    st.markdown(
+        "With a Gaussian decoder of fixed variance c, the reconstruction term is a squared error divided by 2c, "
+        "plus a constant that training ignores. At c = 1/2 the negative ELBO is ||x - f(z)||² + KL, the loss "
+        "written in most tutorials. Multiply the whole loss by 2c and it becomes ||x - f(z)||² + 2c·beta·KL: "
+        "only the product c·beta matters. A Gaussian VAE with a larger c is a beta-VAE with a larger beta, and a "
+        "small c, like a small beta, lets the codes spend more nats to reconstruct precisely."
+    )
+    st.markdown(
+        "For pixels in {0, 1} the decoder is a Bernoulli with means s = f(z), and x log s + (1 - x) log(1 - s) is "
+        "minus the binary cross-entropy: maximizing the reconstruction term minimizes it. On grey levels the same "
+        "formula is not a density of x (it does not integrate to 1 over [0, 1]); the continuous Bernoulli "
+        "multiplies it by the constant C(s) that fixes this (Loaiza-Ganem & Cunningham 2019)."
+    )
+    s_demo = st.slider("Bernoulli mean s", 0.01, 0.99, 0.9, 0.01, key="elbo_bern_s")
+    mass = float(torch.exp(-densities.cb_log_normalizer(torch.logit(torch.tensor(s_demo, dtype=torch.float64)))))
+    st.caption(
+        f"The Bernoulli formula integrated over grey levels x in [0, 1] at s = {s_demo:.2f}: {mass:.3f}, "
+        f"not 1. The continuous Bernoulli's C(s) = {1 / mass:.3f} makes it a density."
+    )
+
+
+@st.fragment
+def c_panel() -> None:
+    lam = covariance_spectrum(ds.x) if ds.dim <= 1024 else None
+    if lam is None:
+        st.info("This dataset has too many features for the closed-form demo.")
+        return
+    a, b = st.columns(2)
+    c = a.select_slider("decoder variance c", [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0], 0.1, key="elbo_c")
+    beta = b.select_slider("KL weight beta", [0.1, 0.25, 0.5, 1.0, 2.0, 4.0], 1.0, key="elbo_c_beta")
+    cur = theory.rate_distortion_curve(lam, c, [beta])
+    shown = lam[: min(20, lam.size)]
+    fig = go.Figure(
+        go.Bar(x=np.arange(1, shown.size + 1), y=shown, name="eigenvalues of the data", marker_color="#bbb")
+    )
+    fig.add_trace(
+        go.Bar(
+            x=np.arange(1, shown.size + 1), y=np.minimum(shown, beta * c), name="left unexplained", marker_color=Q_COLOR
+        )
+    )
+    fig.add_hline(
+        y=beta * c, line=dict(color="black", dash="dash"), annotation_text=f"water level c·beta = {beta * c:g}"
+    )
+    fig.update_layout(barmode="overlay", height=300, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h"))
+    fig.update_xaxes(title_text="principal direction")
+    fig.update_yaxes(title_text="variance", type="log")
+    st.plotly_chart(fig, key="elbo_c_fig")
+    st.caption(
+        f"The optimal linear Gaussian VAE on this data (reverse water-filling, vae_core.theory): directions with "
+        f"variance above c·beta are coded, the rest are dropped. Here {int(cur['n_active'][0])} directions are "
+        f"coded, rate (KL) {cur['rate'][0]:.2f} nats, squared error {cur['distortion'][0]:.3f}. Halve c and "
+        "double beta: the level, and so the model, does not move."
+    )
+
+
+with right:
+    c_panel()

@@ -433,7 +433,9 @@ def bayes_panel() -> None:
             go.Scatter(
                 x=r["z"],
                 y=r["likelihood"],
-                name="likelihood p(x|z) (as a function of z)",
+                name="likelihood p(x|z) (as a function of z)"
+                if n == 1
+                else f"likelihood of the average of {n}, p(x̄|z)",
                 line=dict(color=P_COLOR, width=2),
             )
         )
@@ -472,8 +474,15 @@ def bayes_panel() -> None:
         c1, c2 = st.columns(2)
         c1.metric("posterior mean", f"{r['post_mean']:.4f}")
         c2.metric("posterior sigma", f"{r['post_sd']:.4f}")
-        c1.metric("evidence p(x): grid", f"{r['evidence_grid']:.6g}")
-        c2.metric("evidence p(x): exact", f"{r['evidence_exact']:.6g}")
+        ev = "p(x)" if n == 1 else "p(x̄)"
+        c1.metric(f"evidence {ev}: grid", f"{r['evidence_grid']:.6g}")
+        c2.metric(f"evidence {ev}: exact", f"{r['evidence_exact']:.6g}")
+        if n > 1:
+            st.caption(
+                f"With {n} observations the curves and the evidence are those of their average x̄, whose noise "
+                f"sigma is sigma / sqrt({n}). The likelihood of the {n} values themselves differs by a factor that "
+                "does not depend on z (it depends on how they spread around x̄), so the posterior is the same."
+            )
         st.caption(f"Largest gap between the grid posterior and the exact one: {r['max_abs_diff']:.1e}.")
         st.markdown(
             "Before seeing data we believe the prior. Each observation scores every candidate z by how well it "

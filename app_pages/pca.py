@@ -102,7 +102,7 @@ with left:
         fig.update_xaxes(visible=False, row=1, col=2)
         fig.update_yaxes(visible=False, row=1, col=2)
     fig.update_xaxes(title_text="latent size k", row=1, col=1)
-    fig.update_yaxes(title_text="mean squared error per sample", row=1, col=1)
+    fig.update_yaxes(title_text="squared error, summed over features, mean over samples", row=1, col=1)
     fig.update_layout(height=380, margin=dict(l=0, r=0, t=40, b=0), legend=dict(orientation="h", y=-0.2))
     st.plotly_chart(fig, key="pca_curves")
     if res is not None:

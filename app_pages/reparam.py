@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from ui import state
 from ui.cache import gradient_estimates
 from vae_core import InputError, estimators
 
@@ -198,12 +199,15 @@ with right:
         r"\frac{\partial \log q}{\partial \sigma} = \frac{(z-\mu)^2 - \sigma^2}{\sigma^3}"
     )
     st.markdown(
-        "Both estimators are unbiased: their histograms centre on the exact gradient. They differ in spread. "
+        "For a differentiable f both estimators are unbiased: their histograms centre on the exact gradient. "
+        "For the step function the pathwise estimate is always 0 (f' is 0 wherever it exists), so only the "
+        "score function stays unbiased there. Where both work, they differ in spread. "
         "The score function multiplies the raw value of f by a noisy weight, so an f that is large on average "
         "(try shifting mu away from 0 with f(z) = z²) gives wild estimates; the reparameterization estimator uses "
         "how f changes near each draw and is usually much tighter. That low variance is why VAEs train with it. "
-        "A baseline subtracted from f narrows the score function, but rarely to the same level. The spread of "
-        "every estimator shrinks like 1/m with the batch size m."
+        "A baseline subtracted from f narrows the score function, but rarely to the same level. Averaging m "
+        "draws divides every estimator's variance by m, so its spread (standard deviation) shrinks like "
+        "1/sqrt(m): four times the draws for half the spread."
     )
 
 st.markdown("#### The two computation graphs")
@@ -221,4 +225,43 @@ g2.graphviz_chart(
     'margin="0.1,0.04"]; "encoder(x)" -> "mu, sigma" -> "z = mu + sigma·eps"; '
     'eps [shape=ellipse, label="eps ~ N(0, 1)"]; eps -> "z = mu + sigma·eps"; '
     '"z = mu + sigma·eps" -> "loss(decoder(z))" }'
+)
+
+
+st.markdown("#### Where mu and sigma come from: one trunk, two heads")
+sel = state.current()
+parts = sel.model.encoder_parts()
+trunk_nodes = " -> ".join(
+    f'"g1: {name} {a}→{b}"' if name == "Linear" else f'"g1: {name}"' for name, a, b in parts["trunk"]
+)
+heads = parts["heads"]
+if "mu" in heads:
+    (w, k) = heads["mu"]
+    head_edges = (
+        f'"{w} features" -> "g2: Linear {w}→{k}" -> "mu ({k})"; "{w} features" -> "h2: Linear {w}→{k}" -> '
+        f'"log sigma² ({k})"; "mu ({k})" -> z; "log sigma² ({k})" -> z; eps -> z;'
+        'eps [shape=ellipse, label="eps ~ N(0, I)"]; z [label="z = mu + sigma·eps"];'
+    )
+else:
+    (w, k) = heads["z"]
+    head_edges = f'"{w} features" -> "Linear {w}→{k}" -> "z ({k})";'
+graph = (
+    "digraph { rankdir=LR; ranksep=0.25; nodesep=0.2; node [shape=box, style=rounded, fontsize=14, "
+    f'margin="0.08,0.03"]; "x ({parts["input"]})" -> '
+    + (f'{trunk_nodes} -> "{w} features"; ' if trunk_nodes else f'"{w} features"; ')
+    + head_edges
+    + " }"
+)
+st.graphviz_chart(graph)
+p = parts["parameters"]
+st.caption(
+    f"Drawn from the layers of **{sel.model_name}**. The tutorial writes g(x) = g2(g1(x)) for the mean and "
+    "h(x) = h2(g1(x)) for the spread: g1 is shared"
+    + (f" ({p['trunk']:,} parameters)" if p["trunk"] else " (here: no hidden layer, so g1 is the identity)")
+    + ", and each head is one linear layer"
+    + (
+        f" ({p['mu']:,} parameters each; in the code they are the two halves of the last Linear layer)."
+        if "mu" in p
+        else ". A plain autoencoder has one head and no sigma."
+    )
 )

@@ -7,13 +7,21 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 
-def training_curves(records_per_epoch: list[list[dict | None]], labels: list[str]) -> go.Figure:
-    """Reconstruction, KL, ELBO and per-dimension KL per epoch for one or more models trained together."""
-    fig = make_subplots(
-        rows=1,
-        cols=4,
-        subplot_titles=("reconstruction -log p(x|z)", "KL(q(z|x) || p(z))", "ELBO", "KL per latent dimension"),
-    )
+def training_curves(records_per_epoch: list[list[dict | None]], labels: list[str], kind: str = "vae") -> go.Figure:
+    """Reconstruction, KL, ELBO and per-dimension KL per epoch for one or more models trained together.
+
+    kind "ae": the reconstruction only. An autoencoder has no KL term and no ELBO (its loss is the
+    reconstruction term alone), so no curve may be read as one."""
+    if kind == "ae":
+        fig = make_subplots(rows=1, cols=1, subplot_titles=("reconstruction -log p(x|z) (the AE's whole loss)",))
+        curves = ((1, "recon"),)
+    else:
+        fig = make_subplots(
+            rows=1,
+            cols=4,
+            subplot_titles=("reconstruction -log p(x|z)", "KL(q(z|x) || p(z))", "ELBO", "KL per latent dimension"),
+        )
+        curves = ((1, "recon"), (2, "kl"), (3, "elbo"))
     palette = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
     for i, label in enumerate(labels):
         rows = [(e + 1, recs[i]) for e, recs in enumerate(records_per_epoch) if i < len(recs) and recs[i]]
@@ -21,7 +29,7 @@ def training_curves(records_per_epoch: list[list[dict | None]], labels: list[str
             continue
         ep = [r[0] for r in rows]
         color = palette[i % len(palette)]
-        for col, key in ((1, "recon"), (2, "kl"), (3, "elbo")):
+        for col, key in curves:
             fig.add_trace(
                 go.Scatter(
                     x=ep,
@@ -34,6 +42,8 @@ def training_curves(records_per_epoch: list[list[dict | None]], labels: list[str
                 row=1,
                 col=col,
             )
+        if kind == "ae":
+            continue
         if len(labels) == 1:
             kld = np.array([r[1]["kl_per_dim"] for r in rows])
             for j in range(kld.shape[1]):

@@ -164,7 +164,8 @@ def progress_panel(
     if job.active and st.button("Stop", key=f"{job_key}:stop"):
         job.stop()
     if job.records:
-        st.plotly_chart(training_curves(job.records, _labels(job)), key=f"{job_key}:curves")
+        kind = job.meta.get("kind", "vae")
+        st.plotly_chart(training_curves(job.records, _labels(job), kind=kind), key=f"{job_key}:curves")
     if job.status == "failed":
         st.error(job.error)
     if job.active:

@@ -89,6 +89,32 @@ class VAE(nn.Module):
         """Mean of p(x|z), shape (n, input_dim)."""
         return mean_from_raw(self.decode_raw(z), self.config.likelihood)
 
+    def encoder_parts(self) -> dict:
+        """The encoder as the tutorial draws it, read from this model's layers: g(x) = g2(g1(x)) gives mu and
+        h(x) = h2(g1(x)) gives log sigma^2, with g1 the shared trunk (every layer but the last) and g2, h2 the
+        two halves of the last Linear layer, which read the same trunk output with their own weights.
+
+        Returns {"input": input_dim, "trunk": [(name, in, out) per layer, name "Linear", "ReLU" or "Tanh";
+        empty for a linear model], "width": the trunk's output width, "heads": {"mu": (width, k), "logvar":
+        (width, k)} for a VAE or {"z": (width, k)} for an AE, "parameters": {"trunk", "mu"/"z", "logvar"}}
+        with each part's parameter count."""
+        layers = list(self.encoder)
+        trunk, width, n_trunk = [], self.config.input_dim, 0
+        for m in layers[:-1]:
+            if isinstance(m, nn.Linear):
+                trunk.append(("Linear", m.in_features, m.out_features))
+                width, n_trunk = m.out_features, n_trunk + m.weight.numel() + m.bias.numel()
+            else:
+                trunk.append((type(m).__name__, width, width))
+        k = self.config.latent_dim
+        head = (width, k)
+        per_head = (width + 1) * k
+        if self.is_vae:
+            heads, params = {"mu": head, "logvar": head}, {"trunk": n_trunk, "mu": per_head, "logvar": per_head}
+        else:
+            heads, params = {"z": head}, {"trunk": n_trunk, "z": per_head}
+        return {"input": self.config.input_dim, "trunk": trunk, "width": width, "heads": heads, "parameters": params}
+
     def forward(self, x, generator: torch.Generator | None = None):
         """One stochastic pass: returns (decoder raw output, mu, logvar, z)."""
         mu, logvar = self.encode(x)
