@@ -1,8 +1,10 @@
 """Home: what a VAE is, the shipped models as a gallery of decoded manifolds, and a way into every page."""
 
+import numpy as np
 import streamlit as st
+import torch
 
-from ui import state
+from ui import cache, state
 from ui.cache import decoded_grid
 from ui.figures import show_grid
 
@@ -91,3 +93,32 @@ for i, row in enumerate(image_rows):
         )
         if m:
             st.caption(gallery_numbers(row))
+
+
+holes_row = next((r for r in image_rows if r["name"] == "digits-vae-beta0"), None)
+if holes_row is not None:
+    st.markdown("#### Where the holes are (digits, beta = 0)")
+    model = cache.shipped_model(holes_row["path"], "cpu")
+    comp = cache.summary(model, cache.dataset("digits"))["completeness"]
+    order = np.argsort(comp["coverage"])
+    with torch.no_grad():
+        deep = model.decode(torch.as_tensor(comp["draws"][order[:12]])).numpy()
+        best = model.decode(torch.as_tensor(comp["draws"][order[-12:]])).numpy()
+    a, b = st.columns(2)
+    a.plotly_chart(
+        show_grid(deep, (8, 8), 12, height=110, title="the 12 prior draws deepest in holes"),
+        key="home_holes",
+        config={"displayModeBar": False},
+    )
+    b.plotly_chart(
+        show_grid(best, (8, 8), 12, height=110, title="the 12 best-covered prior draws"),
+        key="home_covered",
+        config={"displayModeBar": False},
+    )
+    st.caption(
+        f"Of {comp['n_samples']} prior draws z ~ N(0, I), these are the ones where the aggregate posterior q(z) "
+        f"is smallest relative to the prior (min(1, q/p) below {comp['coverage'][order[11]]:.0e} on the left), "
+        f"decoded. Completeness of this model: {comp['score']:.2f}. Without the KL term the codes of real digits "
+        "are tiny, far-apart spikes, and almost every prior draw lands between them; the decoder still paints "
+        "something there, interpolating from what it learned, but nothing was trained at those points."
+    )

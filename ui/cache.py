@@ -231,9 +231,11 @@ def pca_baseline(ds: Dataset, kmax: int) -> tuple[np.ndarray, np.ndarray, float]
 
 @st.cache_data(show_spinner=False, max_entries=16, hash_funcs=HASH_FUNCS)
 def pca_comparison(ds: Dataset, dims: tuple, epochs: int, device: str) -> dict:
-    """metrics.pca_comparison with a progress bar (shown only while it computes)."""
+    """vae_core.pca_comparison with a progress bar (shown only while it computes)."""
+    from vae_core.pca_comparison import pca_comparison as compare
+
     bar = st.progress(0.0, text="starting...")
-    res = metrics.pca_comparison(
+    res = compare(
         ds, latent_dims=dims, epochs=epochs, device=device, on_step=lambda i, n, label: bar.progress(i / n, text=label)
     )
     bar.empty()

@@ -110,7 +110,7 @@ def _run_fit_many(args: dict, progress, should_stop):
 
 
 def _run_pca_comparison(args: dict, progress, should_stop):
-    from vae_core import metrics
+    from vae_core.pca_comparison import pca_comparison
 
     def on_step(i: int, total: int, label: str) -> None:
         if should_stop():
@@ -118,7 +118,7 @@ def _run_pca_comparison(args: dict, progress, should_stop):
         progress(i, label)
 
     ds = _dataset(args["dataset"])
-    return metrics.pca_comparison(ds, **args["options"], on_step=on_step)
+    return pca_comparison(ds, **args["options"], on_step=on_step)
 
 
 TASKS = {"fit_many": _run_fit_many, "pca_comparison": _run_pca_comparison}

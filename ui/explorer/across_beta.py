@@ -21,34 +21,31 @@ def across_beta_tab(grid: list[dict], sel, beta) -> None:
         rows.append((g["beta"], s))
     prog.empty()
     xs = [max(b, 0.02) for b, _ in rows]  # beta = 0 sits at the left edge of the log axis
+    recon_name = "Bernoulli cross-entropy" if rows[0][1]["reconstruction_is_cross_entropy"] else "reconstruction"
     fig = make_subplots(
-        rows=1, cols=4, subplot_titles=("KL (rate), nats", "active units", "continuity (1 = even)", "completeness")
-    )
-    series = [
-        [s["kl"] for _, s in rows],
-        [s["active_units"] for _, s in rows],
-        [s["continuity"]["smoothness_ratio"] for _, s in rows],
-        [s["completeness"]["density_ratio"] for _, s in rows],
-    ]
-    for col, ys in enumerate(series, 1):
-        fig.add_trace(
-            go.Scatter(
-                x=xs, y=ys, mode="lines+markers", showlegend=col == 4, name="prior coverage", line=dict(color="#636efa")
-            ),
-            row=1,
-            col=col,
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=[s["completeness"]["precision"] for _, s in rows],
-            mode="lines+markers",
-            name="samples that look like data",
-            line=dict(color="#00cc96", dash="dot"),
+        rows=1,
+        cols=4,
+        subplot_titles=(
+            "what z carries, nats",
+            f"{recon_name}, nats",
+            "continuity (1 = ideal)",
+            "completeness (1 = ideal)",
         ),
-        row=1,
-        col=4,
     )
+    lines = [
+        (1, "KL (rate)", [s["kl"] for _, s in rows], "#636efa", None),
+        (1, "I(x; z)", [s["mutual_information"] for _, s in rows], "#ab63fa", "dot"),
+        (2, recon_name, [s["reconstruction"] for _, s in rows], "#ef553b", None),
+        (3, "continuity", [s["continuity"]["score"] for _, s in rows], "#00cc96", None),
+        (4, "completeness", [s["completeness"]["score"] for _, s in rows], "#19d3f3", None),
+        (4, "prior samples near data", [s["completeness"]["precision"] for _, s in rows], "#999999", "dot"),
+    ]
+    for col, name, ys, color, dash in lines:
+        fig.add_trace(
+            go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(color=color, dash=dash)), row=1, col=col
+        )
+    for col in (3, 4):
+        fig.update_yaxes(range=[-0.02, 1.02], row=1, col=col)
     if beta is not None:
         for col in range(1, 5):
             fig.add_vline(x=max(beta, 0.02), line_dash="dot", line_color="#ef553b", row=1, col=col)
@@ -56,9 +53,10 @@ def across_beta_tab(grid: list[dict], sel, beta) -> None:
     fig.update_layout(height=320, margin=dict(l=0, r=0, t=40, b=0), legend=dict(orientation="h", y=-0.3, x=0.6))
     st.plotly_chart(fig, key="ex_across")
     st.caption(
-        "Each point is a trained model; the dotted line is the one shown above. Completeness rises as the "
-        "KL term closes the holes between codes; past a point, the codes collapse onto the prior and carry "
-        "nothing (active units drop)."
+        "Each point is a trained model; the red dotted line is the one shown above. Read the four panels "
+        "together: as beta grows, the KL term closes the holes (completeness rises) and paths between codes "
+        "morph more evenly (continuity rises), but z carries less about x (KL and I(x; z) fall) and "
+        "reconstruction gets worse. A collapsed model scores 1 on both scores and carries nothing."
     )
 
 
@@ -69,6 +67,6 @@ def alignment_report(report: list[dict]) -> None:
     st.markdown(
         "**Layouts across the slider.** Neighbouring models are aligned by the best flip/swap of axes "
         "(exact for diagonal posteriors), so moving the slider does not mirror the picture. Procrustes "
-        "disparity (0 = same layout up to scale, 2 = unrelated):"
+        "disparity (0 = same layout up to shift and scale, 2 = unrelated, 4 = mirrored):"
     )
     st.dataframe(report, hide_index=True)

@@ -42,10 +42,9 @@ def kl_off_on_tab(grid: list[dict], sel, beta, dims) -> None:
             fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0))
             st.plotly_chart(fig, key=f"ex_cmp_{title}")
             s = cache.summary(m, ds)
-            cov = s["completeness"]["density_ratio"]
             st.caption(
-                f"KL {s['kl']:.2f} nats, continuity {s['continuity']['smoothness_ratio']:.2f}, prior "
-                f"coverage {cov:.2f}. Dotted circles: the prior's 1, 2, 3 sigma."
+                f"KL {s['kl']:.2f} nats, continuity {s['continuity']['score']:.2f}, completeness "
+                f"{s['completeness']['score']:.2f} (both 1 = ideal). Dotted circles: the prior's 1, 2, 3 sigma."
             )
             if ds.image_shape is not None:
                 g = torch.Generator().manual_seed(0)

@@ -22,27 +22,46 @@ def metrics_column(s: dict, model: VAE, beta) -> None:
     cont, comp = s["continuity"], s["completeness"]
     a.metric(
         "Continuity",
-        f"{cont['smoothness_ratio']:.2f}",
-        help="Decoded path length along straight latent "
-        "lines between data codes, divided by the distance between the two ends' decodings (1 = the output "
-        "changes evenly and directly; larger = detours and jumps). vae_core.metrics.continuity.",
+        f"{cont['score']:.2f}",
+        help="0 to 1, 1 = ideal. Along straight latent paths between codes of two inputs, how evenly the "
+        "decoded output changes: 1 = every step changes it by the same amount, 0 = all the change happens in "
+        "one jump. (1/s - 1)/(steps - 1), s = the largest step's share of the path. vae_core.metrics.continuity.",
     )
     b.metric(
-        "Coverage",
-        f"{comp['density_ratio']:.2f}" if comp["density_ratio"] is not None else "n/a",
-        help="Completeness: mean aggregate-posterior density q(z) at prior draws z ~ N(0, I), over the mean "
-        "prior density there. 1 = the codes of the data fill the prior; near 0 = prior draws land in "
-        "holes no input maps to. vae_core.metrics.completeness.",
+        "Completeness",
+        f"{comp['score']:.2f}",
+        help="0 to 1, 1 = ideal. The overlap of the prior N(0, I) with the aggregate posterior q(z), the "
+        "mixture of every input's q(z|x): 1 = prior draws land where codes of real data live, 0 = they land in "
+        "holes the decoder was never trained on. An autoencoder's codes are points: 0. "
+        "vae_core.metrics.completeness.",
+    )
+    recon_name = "Bernoulli cross-entropy" if s["reconstruction_is_cross_entropy"] else "reconstruction -log p(x|z)"
+    info = (
+        f"I(x; z) = {s['mutual_information']:.2f} nats"
+        if s["mutual_information"] is not None
+        else "I(x; z): none (a deterministic code)"
     )
     st.caption(
-        f"Prior samples that look like data: {comp['precision']:.0%} (nearest-neighbour test at the "
-        f"{comp['quantile']:.0%} level of real held-out inputs)."
+        f"What the code carries: {info}; {recon_name} {s['reconstruction']:.2f} nats. A collapsed model scores 1 "
+        "on both scores while carrying nothing: read them beside these two numbers."
     )
     if s["mutual_information"] is not None:
-        st.caption(
-            f"I(x; z) = {s['mutual_information']:.2f} nats (at most log N = {s['mi_upper_bound']:.2f}); "
-            f"KL(q(z) || p(z)) = {s['marginal_kl']:.2f} nats."
+        cap = s["mi_upper_bound"]
+        note = (
+            " The estimate sits at that cap, so the true I(x; z) may be larger and KL(q(z) || p(z)) is "
+            "overestimated by as much."
+            if s["mi_saturated"]
+            else ""
         )
+        st.caption(
+            f"I(x; z) is estimated on M rows and can never exceed log M = {cap:.2f}.{note} "
+            f"KL(q(z) || p(z)) = mean KL - I(x; z) = {s['marginal_kl']:.2f} nats."
+        )
+    st.caption(
+        f"Prior samples near real data: {comp['precision']:.0%} (nearest-neighbour test at the "
+        f"{comp['quantile']:.0%} level of held-out inputs). A decoder can paint plausible images inside holes, "
+        "so this can be high while completeness is low."
+    )
     fig = go.Figure(go.Bar(x=[f"z{j + 1}" for j in range(k)], y=s["kl_per_dim"], marker_color="#636efa"))
     fig.update_layout(
         height=170,

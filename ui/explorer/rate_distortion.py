@@ -86,7 +86,16 @@ def rate_distortion_tab(grid: list[dict], sel, beta) -> None:
         )
         c = st.columns(3)
         eig_txt = c[0].text_input("eigenvalues", "4, 2, 1, 0.5, 0.25, 0.125", key="ex_rd_eigs")
-        obs = c[1].number_input("c", 0.01, 10.0, 0.1, 0.01, key="ex_rd_c")
+        obs = c[1].number_input(
+            "c (decoder variance)",
+            0.01,
+            10.0,
+            0.1,
+            0.01,
+            key="ex_rd_c",
+            help="p(x|z) = N(f(z), cI): the reconstruction term is ||x - f(z)||² / 2c. Only beta·c sets the "
+            "water level, so doubling c does what doubling beta does.",
+        )
         betas_txt = c[2].text_input("betas", "0.7, 1.4, 2.8, 5.6", key="ex_rd_betas")
         if st.button("Train linear VAEs and compare", key="ex_rd_run"):
             try:
