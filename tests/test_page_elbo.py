@@ -8,9 +8,11 @@ from conftest import open_page
 from vae_core.config import ModelConfig
 from vae_core.model import VAE, init_parameters
 
+CROSS_ENTROPY = " [Bernoulli cross-entropy]"  # the page's mark on "log p(x)" for a Bernoulli on grey levels
+
 
 def _metrics(at) -> dict[str, float]:
-    return {m.label: float(m.value) for m in at.metric}
+    return {m.label.replace(CROSS_ENTROPY, ""): float(m.value) for m in at.metric}
 
 
 def _check_identity(m: dict[str, float]) -> None:
@@ -69,7 +71,7 @@ def test_elbo_page_explains_an_autoencoder_and_a_3d_model(app):
     at.session_state["pending_model"] = "tiny3d"
     at.run()
     assert any("3 latent dimensions" in w.value for w in at.warning)
-    m = {x.label: float(x.value) for x in at.metric}
+    m = _metrics(at)
     assert m["gap = KL(q || p(z|x))"] == round(m["log p(x) (IS, k=5000)"] - m["ELBO (Monte Carlo)"], 3)
     assert not at.exception
 
@@ -89,3 +91,18 @@ def test_my_drawing_is_an_input(app):
     _check_identity(mine)
     assert mine["log p(x), quadrature"] != row["log p(x), quadrature"]
     assert any(p.value == "my drawing" or "my drawing" in str(p.proto) for p in at.get("plotly_chart"))
+
+
+def test_log_px_is_called_a_cross_entropy_only_for_a_bernoulli_on_grey_levels(app):
+    at = open_page(app, "elbo")  # digits-vae-beta1: Bernoulli on k/16 grey levels
+    assert any("Bernoulli cross-entropy, not a log-likelihood" in w.value for w in at.warning)
+    assert any(CROSS_ENTROPY in m.label for m in at.metric)
+    for name in ("digits-vae-cb-beta1", "digits_binarized-vae-beta1"):
+        if name.startswith("digits_binarized"):
+            at.sidebar.selectbox(key="sel_dataset").set_value("digits_binarized").run()
+        box = at.sidebar.selectbox(key="sel_model")
+        box.set_value(next(o for o in box.options if o.startswith(name))).run()
+        assert not at.exception
+        assert not any("cross-entropy" in w.value for w in at.warning), name
+        assert not any(CROSS_ENTROPY in m.label for m in at.metric), name
+        _check_identity(_metrics(at))

@@ -14,12 +14,14 @@ def test_kl_slider_switches_models_and_metrics(app):
     slider = app.select_slider(key="ex_beta")
     assert [float(v) for v in slider.options] == [0, 0.1, 0.25, 0.5, 1, 2, 4, 8]
     assert float(slider.value) == 1.0
-    cov_1 = float(_metric(app, "Coverage"))
+    comp_1, cont_1 = float(_metric(app, "Completeness")), float(_metric(app, "Continuity"))
     slider.set_value(0.0).run()
     assert not app.exception
-    cov_0 = float(_metric(app, "Coverage"))
-    # Without the KL term the codes leave holes in the prior: coverage falls.
-    assert cov_0 < 0.5 < cov_1
+    comp_0, cont_0 = float(_metric(app, "Completeness")), float(_metric(app, "Continuity"))
+    # Without the KL term the codes leave holes in the prior, and paths between codes jump more.
+    assert comp_0 < 0.5 < comp_1 <= 1.0
+    assert 0.0 <= cont_0 < cont_1 <= 1.0
+    assert any("I(x; z)" in c.value and "log M" in c.value and "at that cap" in c.value for c in app.caption)
     app.select_slider(key="ex_beta").set_value(8.0).run()
     assert _metric(app, "Active units") == "0 / 2"
     assert any("Posterior collapse" in w.value for w in app.warning)

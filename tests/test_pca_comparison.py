@@ -76,5 +76,5 @@ def test_pca_comparison_validates_inputs(digits):
         pca_comparison(digits, latent_dims=())
     with pytest.raises(InputError, match="Dataset"):
         pca_comparison(digits.x)
-    with pytest.raises(InputError, match="bernoulli likelihood needs"):
+    with pytest.raises(InputError, match="Bernoulli likelihood needs"):
         pca_comparison(synthetic(n=50), latent_dims=(1,), likelihood="bernoulli")

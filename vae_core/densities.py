@@ -20,6 +20,7 @@ from torch import nn
 
 LOG_2PI = math.log(2 * math.pi)
 LIKELIHOODS = ("bernoulli", "continuous_bernoulli", "gaussian")
+NAMES = {"bernoulli": "Bernoulli", "continuous_bernoulli": "continuous Bernoulli", "gaussian": "Gaussian"}
 # Below this |logit| the closed forms of the continuous Bernoulli are 0/0-like; a Taylor series takes over.
 _CB_TAYLOR = 0.1
 
@@ -103,6 +104,7 @@ def is_cross_entropy(likelihood: str, x) -> bool:
 __all__ = [
     "LIKELIHOODS",
     "LOG_2PI",
+    "NAMES",
     "cb_log_normalizer",
     "cb_mean",
     "is_cross_entropy",

@@ -12,7 +12,7 @@ import torch
 from .checks import check_int, check_seed
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
-from .densities import LIKELIHOODS
+from .densities import LIKELIHOODS, NAMES
 from .errors import InputError
 from .metrics import decode_rows, encode_rows, subsample
 
@@ -100,7 +100,7 @@ def pca_comparison(
     if lik not in LIKELIHOODS:
         raise InputError(f"likelihood={lik!r} is not supported; choose one of {', '.join(LIKELIHOODS)}.")
     if lik != "gaussian" and not ds.in_unit_interval:
-        raise InputError(f"the {lik} likelihood needs data in [0, 1]; use likelihood='gaussian' for this data.")
+        raise InputError(f"the {NAMES[lik]} likelihood needs data in [0, 1]; use likelihood='gaussian' for this data.")
 
     x = np.array(ds.x, dtype=np.float32)  # a writable copy: registry datasets are read-only
     mean = x.mean(0)

@@ -15,7 +15,7 @@ import torch
 
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
-from .densities import log_likelihood
+from .densities import NAMES, log_likelihood
 from .errors import InputError, TrainingDiverged
 from .model import LOGVAR_MAX, LOGVAR_MIN, VAE, init_parameters
 from .objectives import kl_per_dim
@@ -65,7 +65,7 @@ def _check_fit_args(ds: Dataset, cfg: ModelConfig, betas: Sequence[float]) -> No
         )
     if cfg.likelihood != "gaussian" and not ds.in_unit_interval:
         raise InputError(
-            f"the {cfg.likelihood} likelihood needs data in [0, 1]; this data is standardized or outside "
+            f"the {NAMES[cfg.likelihood]} likelihood needs data in [0, 1]; this data is standardized or outside "
             "[0, 1]. Use likelihood='gaussian'."
         )
     if len(betas) == 0:
