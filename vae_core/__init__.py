@@ -3,8 +3,8 @@
 Submodules: data (and files, the file loaders), model, densities (every log-density), objectives, train,
 distributed (DDP under torchrun), metrics, pca_comparison, checkpoints, checks (shared argument validation),
 align, theory, rate_distortion, posterior, information (entropy, 1-D KL, Bayes), estimators, pretrain, cli,
-drawing (a drawing -> the model's input image), export (latent codes as CSV, images as PNG). Importing the package loads only the light
-pieces (configs, datasets, errors); torch-based modules load when first imported.
+drawing (a drawing -> the model's input image), export (latent codes as CSV, images as PNG). Importing the
+package loads only the light pieces (configs, datasets, errors); torch-based modules load when first imported.
 """
 
 from .config import ModelConfig, TrainConfig
