@@ -1,10 +1,14 @@
-"""Broken and hostile files raise InputError, with a useful message: quickly, in bounded memory, never unpickling."""
+"""Broken and hostile files raise InputError, with a useful message, in bounded memory, never unpickling.
+
+Time is not asserted here (tests never assert wall-clock times): bench/bench_refusals.py measures the cost of
+refusing full-size hostile files, each in a fresh process.
+"""
 
 import gzip
 import io
 import struct
-import time
 import tracemalloc
+import zipfile
 import zlib
 
 import filemakers as fm
@@ -13,10 +17,10 @@ import pytest
 
 from vae_core import files
 from vae_core.errors import InputError
+from vae_core.files import common
 
 _npy, _npz, _idx, _png, _zip = fm.npy, fm.npz, fm.idx, fm.image, fm.zip_of
 
-MAX_SECONDS = 2.0
 MAX_PEAK_BYTES = 64 * 2**20  # what the loader may allocate for any of these files (most are declared huge)
 
 
@@ -46,6 +50,28 @@ def _forged_zip_size(archive: bytes, size: int) -> bytes:
             out[at + offset : at + offset + 4] = struct.pack("<I", size)
             at = out.find(sig, at + 4)
     return bytes(out)
+
+
+def _corrupt(archive: bytes) -> bytes:
+    """Flip bytes in the middle of the (only) member's compressed data."""
+    out = bytearray(archive)
+    data = out.find(b"PK\x03\x04") + 30 + len("a.png")
+    out[data + 4 : data + 12] = b"\xff" * 8  # the LZMA properties, after its 4-byte version header
+    return bytes(out)
+
+
+def _nul_name(archive: bytes) -> bytes:
+    """Turn the one-letter member name into a NUL byte, which zipfile reads back as an empty name."""
+    out = bytearray(archive)
+    for sig, offset in ((b"PK\x03\x04", 30), (b"PK\x01\x02", 46)):
+        out[out.find(sig) + offset] = 0
+    return bytes(out)
+
+
+def _npy_raw_header(header: bytes) -> bytes:
+    """NPY version 1.0 with a hand-written header dict (numpy falls back to a tokenizer on odd ones)."""
+    header += b" " * (-(len(header) + 11) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + b"\0" * 64
 
 
 class Payload:
@@ -83,7 +109,8 @@ CASES = [
     ("1e400", "big.csv", lambda t: b"1,2\n1e400,3\n", r"line 2, column 1: inf .*beyond float32"),
     ("beyond float32", "f32.csv", lambda t: b"1,2\n3,1e39\n", r"line 2, column 2: 1e\+39 .*beyond float32"),
     ("fractional label", "l.csv", lambda t: b"a,label\n1,0\n2,0.5\n", r"line 3: label 0.5 is not a whole number"),
-    ("garbage named csv", "g.csv", lambda t: b"\xff\xfe" + RNG.bytes(500), r"not UTF-8 text.*Accepted formats"),
+    ("garbage named csv", "g.csv", lambda t: b"\x80\x81" + RNG.bytes(500), r"not UTF-8 text.*Accepted formats"),
+    ("garbage after BOM", "g.csv", lambda t: b"\xff\xfe" + RNG.bytes(500), r"looks like UTF-16 text but is not valid"),
     ("unknown format", "prog", lambda t: b"\x7fELF\x02\x01\x01\x00" + b"\0" * 64, r"unrecognized file format"),
     ("single png", "one.png", lambda t: _png(IMG), r"single image"),
     ("1-D npy", "a.npy", lambda t: _npy(np.arange(5.0)), r"1-D with shape \(5,\).*accepted: 2-D"),
@@ -123,21 +150,21 @@ CASES = [
         "zip not an image",
         "z.zip",
         lambda t: _zip({"a.png": _png(IMG), "notes.txt": b"hello"}),
-        r"notes.txt is damaged .*cannot identify image.*PNG/JPEG",
+        r"'notes.txt' is damaged .*cannot identify image.*PNG/JPEG",
     ),
     ("truncated png", "z.zip", lambda t: _zip({"a.png": _png(IMG), "b.png": _png(IMG)[:60]}), r"b.png.*truncated"),
     (
         "bomb png",
         "z.zip",
         lambda t: _zip({"a.png": _bomb_png(20000, 20000)}),
-        r"a.png declares far too many pixels \(a decompression bomb\)",
+        r"'a.png' declares far too many pixels \(a decompression bomb\)",
     ),
     ("large png", "z.zip", lambda t: _zip({"a.png": _bomb_png(100, 100)}), r"100x100 = 10,000 pixels, too large"),
     (
         "mixed sizes",
         "z.zip",
         lambda t: _zip({"a.png": _png(IMG), "b.png": _png(IMG[:7, :5])}),
-        r"images differ in size: a.png is 8x8 but b.png is 5x7",
+        r"images differ in size: 'a.png' is 8x8 but 'b.png' is 5x7",
     ),
     ("wrong idx magic", "i", lambda t: _idx(IMAGES, magic=0x802), r"IDX magic number 0x00000802 is not supported"),
     ("float idx", "i", lambda t: _idx(IMAGES, magic=0xD03), r"0x00000D03 is not supported"),
@@ -154,6 +181,50 @@ CASES = [
         lambda t: _zip({"i": _idx(IMAGES), "l": _idx(np.arange(3))}),
         r"3 labels for 4 images",
     ),
+    # ---- round two (issue 12): each class of the second hostile corpus ----
+    ("bzip2 member", "b.zip", lambda t: fm.zip_with({"x.npy": b"\0" * 10**5}, zipfile.ZIP_BZIP2), r"bzip2; accepted"),
+    ("lzma npz", "l.npz", lambda t: fm.zip_with({"x.npy": _npy(np.ones((4, 4)))}, zipfile.ZIP_LZMA), r"LZMA"),
+    ("corrupt lzma", "l.zip", lambda t: _corrupt(fm.zip_with({"a.png": b"\1" * 999}, zipfile.ZIP_LZMA)), r"LZMA"),
+    ("encrypted member", "e.zip", lambda t: fm.encrypted(_zip({"a.png": _png(IMG)})), r"'a.png' is encrypted"),
+    ("empty member name", "e.zip", lambda t: _nul_name(_zip({"Q": b"data"})), r"entry with an empty name"),
+    ("npy header tokens", "t.npy", lambda t: _npy_raw_header(b"{'descr': '<f4', 'x': '''"), r"damaged"),
+    ("npy header huge int", "t.npy", lambda t: _npy_raw_header(b"{'shape': (" + b"9" * 5000 + b",)}"), r"damaged"),
+    ("csv one long line", "l.csv", lambda t: b"1," * 300_000 + b"1\n", r"line 1 is 600,002 bytes long"),
+    ("csv long line later", "l.csv", lambda t: b"1,2\n" * 3 + b"3" * 300_000 + b"\n", r"line 4 is 300,001 bytes"),
+    ("csv blank-line flood", "b.csv", lambda t: b"1,2\n3,4\n" + b"\n" * 500_000, r"500,003 lines; accepted"),
+    ("gzip blank lines", "b.csv.gz", lambda t: gzip.compress(b"\n" * 10**6), r"1,000,001 lines"),
+    ("gzip member flood", "m.gz", lambda t: fm.gzip_members([b""] * 20_000), r"more than 10,000 gzip members"),
+    ("png chunk flood", "p.zip", lambda t: _zip({"a.png": fm.png_chunks(IMG, 100_000)}), r"too many PNG chunks"),
+    ("jpeg segment flood", "j.zip", lambda t: _zip({"a.jpg": fm.jpeg_segments(IMG, 50_000)}), r"JPEG segments"),
+    ("csv label 3e9", "l.csv", lambda t: b"a,label\n1,0\n2,3e9\n", r"line 3: label 3e\+09 is out of range"),
+    ("csv text late", "t.csv", lambda t: b"1,2\n" * 5000 + b"3,four\n", r"line 5,001, column 2: 'four' is not"),
+    ("csv malformed number", "m.csv", lambda t: b"1,2\n" * 50 + b"3,1..2\n", r"line 51, column 2: '1..2' is not"),
+    ("csv ragged late", "r.csv", lambda t: b"1,2\n" * 50 + b"3,4,5\n", r"line 51: 3 values but the first row has 2"),
+    ("csv markdown cell", "m.csv", lambda t: b"a,b\n1,[x](http://e.com)\n", r"'\\\[x\\\]\(http\\:"),
+    (
+        "utf-32 garbage",
+        "u.csv",
+        lambda t: b"\xff\xfe\x00\x00" + b"\x00\x00\x11\x00" * 4,
+        r"looks like UTF-32 text but is not valid",
+    ),
+    (
+        "npz listing",
+        "n.npz",
+        lambda t: _npz(**{f"a{k}": np.zeros(1) for k in range(2000)}),
+        r"arrays found: 'a0', .*'a9' and 1,990 more\); accepted",
+    ),
+    (
+        "folder label too large",
+        "f.zip",
+        lambda t: _zip({f"{'9' * 30}/a.png": _png(IMG), "1/b.png": _png(IMG)}),
+        r"folder '9{20}\.\.\.' of .* too large for a label",
+    ),
+    (
+        "member name markdown",
+        "m.zip",
+        lambda t: _zip({"a.png": _png(IMG), "[x](http://e.com)\n\x1b[31m.png": b"not an image"}),
+        r"'\\\[x\\\]\(http\\://e\.com\)\\\\n\\\\x1b\\\[31m\.png' is damaged",
+    ),
     (
         "idx zip two image files",
         "m.zip",
@@ -169,15 +240,12 @@ def test_bad_file_raises_input_error(tmp_path, filename, build, match):
     path = tmp_path / filename
     path.write_bytes(raw)
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         with pytest.raises(InputError, match=match):
             files.load_file(path)
-        elapsed = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert elapsed < MAX_SECONDS, f"took {elapsed:.2f}s"
     assert peak < MAX_PEAK_BYTES, f"peak {peak / 2**20:.0f} MB"
     assert not (tmp_path / "PWNED").exists(), "the loader unpickled the payload"
     with pytest.raises(InputError, match=match):  # the same verdict for bytes as for a path
@@ -194,18 +262,18 @@ def test_pickle_payload_is_live(tmp_path):
 
 
 def test_gzip_bomb_stops_at_the_cap(monkeypatch):
-    monkeypatch.setattr(files, "MAX_FILE_BYTES", 2**20)
+    monkeypatch.setattr(common, "MAX_FILE_BYTES", 2**20)
     bomb = gzip.compress(b"\0" * 4 * 2**20, compresslevel=1)
     with pytest.raises(InputError, match=r"decompresses to more than 1 MB"):
         files.load_file(bomb, filename="bomb.gz")
     # inside a ZIP of IDX files the cap holds for all members together, not for each
     half = gzip.compress(_idx(np.zeros((700, 30, 30))), compresslevel=1)
-    with pytest.raises(InputError, match=r"m.zip/b.gz decompresses to more than 0.\d+ MB"):
+    with pytest.raises(InputError, match=r"'m.zip': 'b.gz' decompresses to more than 0.\d+ MB"):
         files.load_file(_zip({"a.gz": half, "b.gz": half}), filename="m.zip")
 
 
 def test_honest_zip_bomb_is_refused_by_declared_size(monkeypatch):
-    monkeypatch.setattr(files, "MAX_FILE_BYTES", 2**20)
+    monkeypatch.setattr(common, "MAX_FILE_BYTES", 2**20)
     bomb = _zip({"x.npy": b"\0" * 4 * 2**20})
     assert len(bomb) < 2**20
     with pytest.raises(InputError, match=r"would decompress to 4 MB; accepted: at most 1 MB"):
@@ -213,7 +281,7 @@ def test_honest_zip_bomb_is_refused_by_declared_size(monkeypatch):
 
 
 def test_oversized_upload_is_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(common, "MAX_FILE_BYTES", 1000)
     p = tmp_path / "big.csv"
     p.write_bytes(b"1,2\n" * 1000)
     for src in (p, p.read_bytes(), io.BytesIO(p.read_bytes())):
@@ -222,7 +290,7 @@ def test_oversized_upload_is_refused_before_reading(tmp_path, monkeypatch):
 
 
 def test_bad_arguments():
-    with pytest.raises(InputError, match=r"cannot open"):
+    with pytest.raises(InputError, match=r"'/nonexistent/data.csv' does not exist"):
         files.load_file("/nonexistent/data.csv")
     with pytest.raises(InputError, match=r"expected a file path, bytes or an open binary file"):
         files.load_file(12345)
@@ -238,3 +306,90 @@ def test_bad_arguments():
 
     with pytest.raises(InputError, match=r"binary mode"):
         files.load_file(TextPipe())
+
+
+def test_odd_sources_are_refused(tmp_path):
+    import os
+
+    (tmp_path / "bin.csv").write_bytes(b"\xff\xfe\x00\x001\x00\x00\x00")
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    for src, match in (
+        ("/dev/zero", r"'/dev/zero' is not a regular file \(it is a pipe, socket or device\)"),
+        (fifo, r"pipe.csv' is not a regular file"),  # opening it must not wait for a writer
+        (tmp_path, r"is a folder, not a file"),
+        ("data\x00.csv", r"'data\\\\x00.csv' contains a NUL byte"),
+        (open(tmp_path / "bin.csv", encoding="utf-8"), r"opened in text mode"),  # noqa: SIM115 (closed below)
+    ):
+        with pytest.raises(InputError, match=match):
+            files.load_file(src)
+        if hasattr(src, "close"):
+            src.close()
+    closed = open(tmp_path / "bin.csv", "rb")  # noqa: SIM115
+    closed.close()
+    with pytest.raises(InputError, match=r"is already closed; pass an open file"):
+        files.load_file(closed)
+
+    class Failing(io.RawIOBase):  # a stream whose read fails, as a dropped network file does
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            raise OSError(5, "Input/output error")
+
+    for stream in (Failing(), io.BufferedReader(Failing())):
+        with pytest.raises(InputError, match=r"cannot read the file: Input/output error"):
+            files.load_file(stream)
+
+
+def test_from_array_refuses_labels_that_would_wrap():
+    x = np.ones((3, 2))
+    for y, shown in (
+        (np.array([0, 1e300, 2]), "1e\\+300"),
+        (np.array([0, 2**64 - 1, 2], dtype=np.uint64), "18446744073709551615"),
+        (np.array([0, 3e9, 1]), "3e\\+09"),
+        (np.array([0, -(2**40), 1], dtype=np.int64), "-1099511627776"),
+    ):
+        with pytest.raises(InputError, match=rf"label {shown} \(sample 2\) is out of range"):
+            _from_array(x, y)
+    with pytest.raises(InputError, match=r"label 0.5 \(sample 2\) is not a whole number"):
+        _from_array(x, np.array([0, 0.5, 1]))
+
+
+def _from_array(x, y):
+    from vae_core import data
+
+    return data.from_array(x, y=y)
+
+
+@pytest.mark.parametrize("value", [3.0e38, -3.0e38, 1e20, 1e-30])
+def test_standardization_is_computed_in_float64_and_checked(value):
+    from vae_core import data
+
+    x = np.array([[value, 1.0], [value / 3, 2.0], [-value / 2, 4.0]], dtype=np.float64)
+    ds = data.from_array(x)
+    assert np.isfinite(ds.x).all() and np.isfinite(ds.scale).all()
+    np.testing.assert_allclose(ds.x.std(axis=0), 1.0, rtol=1e-5)  # not all zeros, not inf
+    np.testing.assert_allclose(ds.to_data_units(ds.x), x, rtol=1e-5)
+
+
+def test_features_beyond_float32_after_standardizing_are_refused():
+    from vae_core import data
+
+    with pytest.raises(InputError, match=r"NaN, infinite or too large value\(s\).*row 2, column 1: 1e\+39"):
+        data.from_array(np.array([[1.0, 2.0], [1e39, 3.0]]))
+    with pytest.raises(InputError, match=r"feature 1 cannot be standardized in float32"):
+        data.from_array(np.array([[1e-50, 2.0], [2e-50, 3.0]]))
+
+
+def test_csv_over_the_value_limit_is_refused_before_parsing(monkeypatch):
+    from vae_core import dataset
+
+    monkeypatch.setattr(dataset, "MAX_VALUES", 1000)
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("the CSV was parsed before its size was checked")
+
+    monkeypatch.setattr(np, "loadtxt", no_parse)
+    with pytest.raises(InputError, match=r"too large: 600 samples x 2 features"):
+        files.load_file(b"1,2\n" * 600, filename="big.csv")

@@ -1,14 +1,15 @@
 """vae_core: a small library for training, inspecting and explaining (variational) autoencoders.
 
-Submodules: data (and files, the file loaders), model, densities (every log-density), objectives, train,
-distributed (DDP under torchrun), metrics, pca_comparison, checkpoints, checks (shared argument validation),
-align, theory, rate_distortion, posterior, information (entropy, 1-D KL, Bayes), estimators, pretrain, cli,
-drawing (a drawing -> the model's input image), export (latent codes as CSV, images as PNG). Importing the
-package loads only the light pieces (configs, datasets, errors); torch-based modules load when first imported.
+Submodules: data (the registry; dataset holds the Dataset type, files/ the file readers, sources what reads a
+path, bytes or stream), model, densities (every log-density), objectives, train, distributed (DDP under
+torchrun), metrics, pca_comparison, checkpoints, checks (shared argument validation), align, theory,
+rate_distortion, posterior, information (entropy, 1-D KL, Bayes), estimators, pretrain, cli, drawing (a drawing
+-> the model's input image), export (latent codes as CSV, images as PNG). Importing the package loads only the
+light pieces (configs, datasets, errors); torch-based modules load when first imported.
 """
 
 from .config import ModelConfig, TrainConfig
-from .data import Dataset
+from .dataset import Dataset
 from .errors import InputError, TrainingDiverged
 
 __all__ = ["Dataset", "InputError", "ModelConfig", "TrainConfig", "TrainingDiverged"]

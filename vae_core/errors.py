@@ -1,4 +1,7 @@
-"""The one exception type that every user-fixable problem in vae_core raises."""
+"""The exception types vae_core raises for user-fixable problems: InputError, and its subclass TrainingDiverged.
+
+Catching InputError catches both; it is a ValueError, so generic callers can catch that instead.
+"""
 
 
 class InputError(ValueError):
@@ -10,3 +13,17 @@ class InputError(ValueError):
 
 class TrainingDiverged(InputError):
     """Training produced a non-finite loss; no weights with NaN/Inf are ever returned."""
+
+
+# Messages are shown with st.error, which renders markdown: user text in them must not become links,
+# emphasis, LaTeX ($) or Streamlit colour directives (:red[...]).
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>$~:|#!"})
+
+
+def quoted(text, limit: int = 80) -> str:
+    """User-given text (a file or member name, a CSV cell) as it may appear in a message: repr() makes
+    newlines and escape codes visible, text past `limit` characters is cut, markdown characters are escaped."""
+    s = str(text)
+    if len(s) > limit:
+        s = s[:limit] + "..."
+    return repr(s).translate(_MARKDOWN)

@@ -1,0 +1,110 @@
+"""A ZIP of same-sized PNG/JPEG images, optionally in folders named by their integer label.
+
+Pillow parses PNG chunks and JPEG marker segments one by one in Python, so a small archive of images made of
+millions of empty chunks would take minutes; they are counted (cheaply) against a budget before Pillow sees
+them. The pixel limit is checked from the header, before Pillow allocates the pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from pathlib import PurePosixPath
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from ..dataset import LABEL_MAX, MAX_FEATURES, MAX_ROWS, Dataset, check_size, from_array
+from ..errors import InputError, quoted
+from . import common
+
+IMAGES_ACCEPTED = "Accepted: a ZIP holding only same-sized PNG/JPEG images."
+# Chunks (PNG) or marker segments (JPEG) all images may hold together: a real image has about 5 to 15.
+PARTS_PER_IMAGE = 16
+PARTS_SPARE = 1024
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def load_images(zf: zipfile.ZipFile, members, name: str, label: str) -> Dataset:
+    if len(members) > MAX_ROWS:
+        raise InputError(f"{name} holds {len(members):,} files; accepted: at most {MAX_ROWS:,} images.")
+    budget = PARTS_SPARE + PARTS_PER_IMAGE * len(members)
+    x, first = None, None
+    for k, m in enumerate(members):
+        what = f"{name}: {quoted(m.filename)}"
+        with common.guard(what, IMAGES_ACCEPTED):
+            blob = common.member(zf, m)
+        budget -= count_parts(blob, budget)
+        if budget < 0:
+            raise InputError(
+                f"{what}: the images hold too many PNG chunks or JPEG segments ({PARTS_PER_IMAGE} per image "
+                "are allowed, on average); accepted: plain PNG/JPEG images."
+            )
+        with common.guard(what, IMAGES_ACCEPTED), Image.open(io.BytesIO(blob), formats=("PNG", "JPEG")) as img:
+            w, h = img.size  # known from the header: checked here, before load() allocates the pixels
+            if w * h > MAX_FEATURES:
+                raise InputError(
+                    f"{what} is {w}x{h} = {w * h:,} pixels, too large; accepted: at most "
+                    f"{MAX_FEATURES:,} pixels per image (e.g. 64x64)."
+                )
+            img.load()
+            pixels = _gray(ImageOps.exif_transpose(img))  # a phone's JPEG is stored sideways, tagged to rotate
+        size = (pixels.shape[1], pixels.shape[0])
+        if first is None:
+            first = (m.filename, size)
+            check_size(len(members), w * h, name)
+            x = np.empty((len(members), *pixels.shape), dtype=np.float32)
+        elif size != first[1]:
+            raise InputError(
+                f"{name}: images differ in size: {quoted(first[0])} is {first[1][0]}x{first[1][1]} but "
+                f"{quoted(m.filename)} is {size[0]}x{size[1]}{' once turned upright (EXIF)' if size != (w, h) else ''}"
+                "; accepted: all images the same size."
+            )
+        x[k] = pixels
+    return from_array(x, y=_folder_labels(members, name), name=label)
+
+
+def _gray(img: Image.Image) -> np.ndarray:
+    if img.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grayscale: "L" would clip it
+        return np.clip(np.asarray(img, dtype=np.float32) / 65535.0, 0.0, 1.0)
+    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+
+
+def _folder_labels(members, name: str) -> np.ndarray | None:
+    """Labels from the folder holding each image (e.g. 3/img.png), if every folder is a whole number."""
+    folders = [PurePosixPath(m.filename).parent.name for m in members]
+    if not all(f.isascii() and f.isdigit() for f in folders):
+        return None
+    for f, m in zip(folders, members):
+        if len(f) > 10 or int(f) > LABEL_MAX:  # int() of a 5,000-digit name would itself fail
+            raise InputError(
+                f"{name}: the folder {quoted(f, 20)} of {quoted(m.filename)} is too large for a label; "
+                f"accepted: folder names from 0 to {LABEL_MAX:,}."
+            )
+    return np.array([int(f) for f in folders], dtype=np.int64)
+
+
+def count_parts(blob: bytes, limit: int) -> int:
+    """PNG chunks, or JPEG marker segments before the image data, in blob; stops counting past `limit`."""
+    n = 0
+    if blob.startswith(_PNG):
+        pos = len(_PNG)
+        while pos + 8 <= len(blob) and n <= limit:
+            length, kind = struct.unpack_from(">I4s", blob, pos)
+            n += 1
+            if kind == b"IEND":
+                break
+            pos += 12 + length
+    elif blob.startswith(b"\xff\xd8"):
+        pos = 2
+        while pos + 4 <= len(blob) and n <= limit and blob[pos] == 0xFF:
+            marker = blob[pos + 1]
+            n += 1
+            if marker in (0xDA, 0xD9):  # start of scan (libjpeg decodes the rest in C) or end of image
+                break
+            if marker == 0xFF or 0xD0 <= marker <= 0xD7 or marker == 0x01:  # fill byte or marker without length
+                pos += 1 if marker == 0xFF else 2
+                continue
+            pos += 2 + struct.unpack_from(">H", blob, pos + 2)[0]
+    return n
