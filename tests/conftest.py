@@ -1,8 +1,11 @@
-"""Shared test fixtures: paths and a helper to run the real app in Streamlit's AppTest."""
+"""Shared test fixtures: paths, a helper to run the real app in Streamlit's AppTest, and one polling helper.
+
+pyproject.toml puts the repository root and tests/ on the import path (pytest's `pythonpath` setting).
+"""
 
 from __future__ import annotations
 
-import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,8 +16,18 @@ ROOT = Path(__file__).resolve().parent.parent
 # The models under test are tiny: one intra-op thread is as fast as two and leaves the other core to the
 # Streamlit servers that browser tests start.
 torch.set_num_threads(1)
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+
+
+def wait_for(condition, timeout: float = 120.0, what: str = "the condition", interval: float = 0.05):
+    """Poll condition() until it returns something truthy, and return that; fail after `timeout` seconds.
+
+    The timeout only bounds a hung test: no test asserts how long anything takes."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(interval)
+    return result
 
 
 @pytest.fixture

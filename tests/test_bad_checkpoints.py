@@ -32,6 +32,13 @@ def _tensors(model: VAE) -> dict[str, torch.Tensor]:
 
 
 def _record(model: VAE) -> dict:
+    """The record of a tiny model that carries every field (as a trained model does)."""
+    model.info = {
+        "train": TrainConfig().to_dict(),
+        "dataset": data.from_array(np.random.default_rng(0).normal(size=(4, 6))).describe(),
+        "metrics": {"elbo": -1.0, "recon": 0.5, "kl": 0.5, "kl_per_dim": [0.25, 0.25]},
+        "epochs_done": 3,
+    }
     return checkpoints.read_header(checkpoints.to_bytes(model))[1]
 
 
@@ -41,6 +48,13 @@ def _with_record(change) -> bytes:
     rec = _record(model)
     change(rec)
     return st_save(_tensors(model), metadata={checkpoints.META_KEY: json.dumps(rec)})
+
+
+def _with_text(change) -> bytes:
+    """A real tiny checkpoint whose metadata JSON text went through `change(text)`."""
+    model = _tiny_model()
+    text = change(json.dumps(_record(model)))
+    return st_save(_tensors(model), metadata={checkpoints.META_KEY: text})
 
 
 def _with_tensors(change) -> bytes:
@@ -223,6 +237,37 @@ CORPUS = [
         "tensor data is corrupt",
     ),
     ("tensor-data-truncated", lambda tmp: checkpoints.to_bytes(_tiny_model())[:-16], "tensor data is corrupt"),
+    # ---- round two (issue 12): metadata values are type- and range-checked, field by field ----
+    ("dataset-a-string", lambda tmp: _with_record(lambda r: _set(r, "dataset", "digits")), "'dataset': must be a JSON"),
+    ("train-beta-text", lambda tmp: _with_record(lambda r: _set(r["train"], "beta", "lots")), "'train': beta must be"),
+    ("train-unknown", lambda tmp: _with_record(lambda r: _set(r["train"], "momentum", 0.9)), "'train'.*'momentum'"),
+    ("metrics-nan", lambda tmp: _with_record(lambda r: _set(r["metrics"], "elbo", float("nan"))), "NaN is not allowed"),
+    ("metrics-inf", lambda tmp: _with_record(lambda r: _set(r["metrics"], "kl", float("inf"))), "Infinity is not"),
+    ("metrics-text", lambda tmp: _with_record(lambda r: _set(r["metrics"], "elbo", "-3")), "'elbo' must be a finite"),
+    ("obs-var-denormal", lambda tmp: _with_record(lambda r: _set(r["model"], "obs_var", 5e-324)), "obs_var=5e-324"),
+    ("obs-var-huge-int", lambda tmp: _with_record(lambda r: _set(r["model"], "obs_var", 10**400)), "about 400 digits"),
+    (
+        "json-5000-digits",
+        lambda tmp: _with_text(lambda t: t.replace('"extra": {}', '"extra": ' + "9" * 5000)),
+        "not valid JSON",
+    ),
+    ("format-version-true", lambda tmp: _with_record(lambda r: _set(r, "format_version", True)), "version True"),
+    ("epochs-negative", lambda tmp: _with_record(lambda r: _set(r, "epochs_done", -1)), "'epochs_done'.*out of range"),
+    ("extra-a-list", lambda tmp: _with_record(lambda r: _set(r, "extra", [1])), "'extra' must be a JSON object"),
+    ("dataset-dim", lambda tmp: _with_record(lambda r: _set(r["dataset"], "dim", 7)), "dim=7 does not match"),
+    ("dataset-key", lambda tmp: _with_record(lambda r: _set(r["dataset"], "path", "/x")), "unknown key.*'path'"),
+    ("dataset-shape", lambda tmp: _with_record(lambda r: _set(r["dataset"], "image_shape", [2, 2])), "4 pixels"),
+    ("dataset-scale", lambda tmp: _with_record(lambda r: _set(r["dataset"], "scale", [1.0] * 5 + [0])), r"scale\[5\]"),
+    (
+        "header-over-limit-complete",
+        lambda tmp: st_save(_tensors(_tiny_model()), metadata={"vae_core": "x" * 1_100_000}),
+        "over the header limit of 1,000,000 bytes",
+    ),
+    (
+        "header-cut-short",
+        lambda tmp: checkpoints.to_bytes(_tiny_model())[:200],
+        "the file is truncated: the header claims",
+    ),
 ]
 
 
@@ -294,22 +339,22 @@ def test_oversized_file_is_refused_before_reading(tmp_path, monkeypatch):
     path = tmp_path / "big.safetensors"
     checkpoints.save(_tiny_model(), path)
     monkeypatch.setattr(checkpoints, "MAX_FILE_BYTES", 100)
-    with pytest.raises(InputError, match="the limit is 100"):
+    with pytest.raises(InputError, match=r"'big.safetensors' is 0.0015 MB; accepted: at most 9.5e-05 MB"):
         checkpoints.load(path)
-    with pytest.raises(InputError, match="larger than the limit"):
+    with pytest.raises(InputError, match=r"the checkpoint is 0.0015 MB; accepted: at most 9.5e-05 MB"):
         checkpoints.load(io.BytesIO(path.read_bytes()))
 
 
 def test_other_sources_are_refused(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         checkpoints.load(tmp_path / "nope.safetensors")
-    with pytest.raises(InputError, match="does not exist"):
-        checkpoints.load(tmp_path)  # a folder
+    with pytest.raises(InputError, match="is a folder, not a file"):
+        checkpoints.load(tmp_path)
     path = tmp_path / "m.safetensors"
     checkpoints.save(_tiny_model(), path)
     with open(path, encoding="latin-1") as text_file, pytest.raises(InputError, match="binary mode"):
         checkpoints.load(text_file)
-    with pytest.raises(InputError, match="give a path, bytes or a file"):
+    with pytest.raises(InputError, match="expected a file path, bytes or an open binary file, got int"):
         checkpoints.load(12345)
 
 
@@ -369,3 +414,74 @@ def test_to_bytes_refuses_unserializable_meta():
         checkpoints.to_bytes(_tiny_model(), meta={"bad": float("nan")})
     with pytest.raises(InputError, match="JSON-serializable"):
         checkpoints.to_bytes(_tiny_model(), meta={"bad": object()})
+
+
+# ---- save refuses what load refuses; streams, folders and read errors ----
+
+
+def test_save_refuses_metadata_over_the_header_limit_and_does_not_double_escape(tmp_path):
+    with pytest.raises(InputError, match=r"header would be [\d,]+ bytes, over the limit of 1,000,000"):
+        checkpoints.save(_tiny_model(), tmp_path / "big.safetensors", meta={"notes": "x" * 1_000_000})
+    assert not (tmp_path / "big.safetensors").exists()
+    emoji = "\U0001f600" * 200_000  # 800 KB of UTF-8: 4.2 MB once escaped twice
+    path = checkpoints.save(_tiny_model(), tmp_path / "emoji.safetensors", meta={"notes": emoji})
+    (hlen,) = struct.unpack("<Q", path.read_bytes()[:8])
+    assert hlen < 810_000
+    assert checkpoints.load(path)[1]["extra"]["notes"] == emoji
+
+
+@pytest.mark.parametrize(
+    ("info", "match"),
+    [
+        ({"dataset": "digits"}, "'dataset': must be a JSON object"),
+        ({"train": {"beta": "lots"}}, "'train': beta must be a finite number"),
+        ({"metrics": {"elbo": float("nan")}}, "finite values"),
+    ],
+)
+def test_save_refuses_what_load_would_refuse(tmp_path, info, match):
+    model = _tiny_model()
+    model.info = info
+    with pytest.raises(InputError, match=match):
+        checkpoints.save(model, tmp_path / "m.safetensors")
+
+
+def test_load_and_read_meta_rewind_a_stream_read_before(tmp_path):
+    blob = checkpoints.to_bytes(_tiny_model(), meta={"k": 1})
+    f = io.BytesIO(blob)
+    first = checkpoints.load(f)[1]
+    assert checkpoints.load(f)[1] == first  # the second read of the same upload
+    assert checkpoints.read_meta(f) == first
+
+
+def test_read_meta_reads_only_the_header(tmp_path):
+    path = tmp_path / "m.safetensors"
+    blob = checkpoints.to_bytes(_tiny_model(), meta={"k": 1})
+    (hlen,) = struct.unpack("<Q", blob[:8])
+    path.write_bytes(blob[: 8 + hlen])  # weights cut off: the header alone is still readable
+    assert checkpoints.read_meta(path)["extra"] == {"k": 1}
+    assert checkpoints.read_meta(str(path)) == checkpoints.read_meta(blob)
+    with pytest.raises(InputError, match="tensor data is corrupt"):
+        checkpoints.load(path)
+
+
+def test_checkpoint_read_errors_become_input_errors(tmp_path):
+    import os
+
+    class Failing(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            raise OSError(5, "Input/output error")
+
+    with pytest.raises(InputError, match="cannot read the checkpoint: Input/output error"):
+        checkpoints.load(Failing())
+    fifo = tmp_path / "m.safetensors"
+    os.mkfifo(fifo)
+    for read in (checkpoints.load, checkpoints.read_meta):
+        with pytest.raises(InputError, match="is not a regular file"):
+            read(fifo)
+        with pytest.raises(InputError, match="is a folder, not a file"):
+            read(tmp_path)
+        with pytest.raises(InputError, match="contains a NUL byte"):
+            read(str(tmp_path / "a\0b"))

@@ -2,10 +2,9 @@
 
 import hashlib
 import threading
-import time
 
 import torch
-from conftest import ROOT, open_page
+from conftest import ROOT, open_page, wait_for
 
 from ui import state, training
 
@@ -30,9 +29,7 @@ def test_cached_models_unchanged_by_other_sessions_training(app):
     open_page(other, "train")
     other.number_input(key="tr_epochs").set_value(2).run()
     other.button(key="tr_start").click().run()
-    t0 = time.time()
-    while other.session_state["train_job"].active and time.time() - t0 < 120:
-        time.sleep(0.3)
+    wait_for(lambda: not other.session_state["train_job"].active, what="B's training to end")
     other.run()
     assert other.session_state["train_job"].status == "done"
     after = {p: _digest(state.shipped_model(p, "cpu")) for p in paths}
@@ -48,17 +45,16 @@ def test_trainings_wait_for_a_slot(monkeypatch):
     release = threading.Event()
 
     def work(on_epoch, should_stop):
-        while not release.is_set() and not should_stop():
-            time.sleep(0.01)
+        while not release.wait(0.01) and not should_stop():
+            pass
         return "ok"
 
     started = [training.submit(f"j{i}", 1, work) for i in range(3)]
-    time.sleep(0.5)
-    assert sorted(j.status for j in started) == ["running", "running", "waiting"]
+    statuses = lambda: sorted(j.status for j in started)
+    wait_for(lambda: statuses().count("running") == 2, what="two jobs running")
+    assert statuses() == ["running", "running", "waiting"]  # the third waits while both slots are held
     release.set()
-    t0 = time.time()
-    while any(j.active for j in started) and time.time() - t0 < 10:
-        time.sleep(0.05)
+    wait_for(lambda: not any(j.active for j in started), what="all jobs to end")
     assert [j.status for j in started] == ["done"] * 3
 
 
@@ -75,12 +71,9 @@ def test_closed_session_stops_its_training(monkeypatch):
         )
 
     job = training.submit("long", 500, work)
-    t0 = time.time()
-    while job.epoch < 1 and time.time() - t0 < 30:
-        time.sleep(0.05)
+    wait_for(lambda: job.epoch >= 1, what="the first epoch")
     alive["yes"] = False  # the browser tab closed
-    while job.active and time.time() - t0 < 30:
-        time.sleep(0.05)
+    wait_for(lambda: not job.active, what="the job to stop")
     assert job.status == "stopped" and job.epoch < 500
     model, hist = job.result[0]
     assert hist.stopped and all(torch.isfinite(p).all() for p in model.parameters())
@@ -93,9 +86,7 @@ def test_training_threads_run_at_lower_priority():
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     job = training.submit("nice", 1, work)
-    t0 = time.time()
-    while job.active and time.time() - t0 < 10:
-        time.sleep(0.05)
+    wait_for(lambda: not job.active, what="the job to end")
     assert job.status == "done"
     assert job.result >= min(training.TRAINING_NICENESS, 19), "clicks of other sessions are scheduled first"
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < job.result, "only the training thread"

@@ -93,8 +93,7 @@ def dataset(name: str) -> Dataset:
 @st.cache_data(show_spinner=False)
 def checkpoint_header(path: str) -> dict:
     """The JSON header of a checkpoint (config, dataset, training, metrics) without loading its weights."""
-    _, rec = checkpoints.read_header(Path(path).read_bytes()[: 8 + checkpoints.MAX_HEADER_BYTES])
-    return rec
+    return checkpoints.read_meta(path)
 
 
 @st.cache_resource(show_spinner="Loading model...", max_entries=64)

@@ -1,12 +1,12 @@
 """Checkpoints: one .safetensors file with the weights and, in its header metadata, JSON describing the model.
 
-The header is parsed and validated (format version, known keys, a config whose parameter count is sane,
-tensor names, dtypes and shapes) before any tensor is allocated. Nothing is ever unpickled.
+The header is parsed and validated (format version, known keys, a config whose parameter count is sane, each
+metadata field's type and range, tensor names, dtypes and shapes) before any tensor is allocated; save refuses
+what load would refuse. Nothing is ever unpickled.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import struct
@@ -17,9 +17,10 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from .config import ModelConfig
+from . import sources
+from .config import ModelConfig, check_meta
 from .errors import InputError
-from .model import VAE
+from .model import VAE, empty
 
 FORMAT_VERSION = 1
 META_KEY = "vae_core"
@@ -29,7 +30,7 @@ KNOWN_META_KEYS = {"format_version", "model", "train", "dataset", "metrics", "ep
 
 
 def to_bytes(model: VAE, meta: dict | None = None) -> bytes:
-    """Serialize a model (weights + JSON metadata) to safetensors bytes."""
+    """Serialize a model (weights + JSON metadata) to safetensors bytes; refuses what load would refuse."""
     info = dict(model.info)
     record = {
         "format_version": FORMAT_VERSION,
@@ -41,11 +42,21 @@ def to_bytes(model: VAE, meta: dict | None = None) -> bytes:
         "extra": dict(meta or {}),
     }
     try:
-        text = json.dumps(record, allow_nan=False)
-    except (TypeError, ValueError) as e:
+        # ensure_ascii=False: safetensors escapes the metadata string once more, and escaping twice turned
+        # every emoji into 13 characters.
+        text = json.dumps(record, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError) as e:
         raise InputError(f"checkpoint metadata must be JSON-serializable finite values: {e}") from e
+    _check_record(json.loads(text))
     tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in model.state_dict().items()}
-    return st_save(tensors, metadata={META_KEY: text})
+    blob = st_save(tensors, metadata={META_KEY: text})
+    (hlen,) = struct.unpack("<Q", blob[:8])
+    if hlen > MAX_HEADER_BYTES:
+        raise InputError(
+            f"the checkpoint's header would be {hlen:,} bytes, over the limit of {MAX_HEADER_BYTES:,} that "
+            "loading allows; store less in meta."
+        )
+    return blob
 
 
 def save(model: VAE, path, meta: dict | None = None) -> Path:
@@ -75,69 +86,90 @@ def save(model: VAE, path, meta: dict | None = None) -> Path:
     return path
 
 
-def _read_bytes(src) -> bytes:
-    if isinstance(src, (bytes, bytearray, memoryview)):
-        blob = bytes(src)
-    elif isinstance(src, (str, os.PathLike)):
-        p = Path(src)
-        if not p.is_file():
-            raise InputError(f"checkpoint file {str(p)!r} does not exist.")
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"checkpoint is {p.stat().st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}.")
-        blob = p.read_bytes()
-    elif hasattr(src, "read"):
-        blob = src.read(MAX_FILE_BYTES + 1)
-        if isinstance(src, io.TextIOBase) or not isinstance(blob, (bytes, bytearray)):
-            raise InputError("open the checkpoint in binary mode.")
-    else:
-        raise InputError(f"cannot read a checkpoint from a {type(src).__name__}; give a path, bytes or a file.")
-    if len(blob) > MAX_FILE_BYTES:
-        raise InputError(f"checkpoint is larger than the limit of {MAX_FILE_BYTES:,} bytes.")
-    return blob
+_NOT_OURS = (
+    "this is not a vae_core checkpoint (.safetensors file written by vae_core). "
+    "PyTorch .pt/.pth/pickle files are refused on purpose: they can run code when loaded."
+)
 
 
-def read_header(blob: bytes) -> tuple[dict, dict]:
-    """Parse the safetensors header: returns (tensor table, vae_core metadata). Raises InputError."""
-    not_ours = (
-        "this is not a vae_core checkpoint (.safetensors file written by vae_core). "
-        "PyTorch .pt/.pth/pickle files are refused on purpose: they can run code when loaded."
-    )
-    if len(blob) < 8:
-        raise InputError(f"the file is {len(blob)} bytes: too short for a safetensors header. {not_ours}")
-    (hlen,) = struct.unpack("<Q", blob[:8])
-    if hlen == 0 or hlen > MAX_HEADER_BYTES or hlen > len(blob) - 8:
+def read_meta(src) -> dict:
+    """The validated vae_core metadata record of a checkpoint (a path, bytes or binary file).
+
+    From a path only the header is read, not the weights. Raises InputError as load does."""
+    if isinstance(src, (str, os.PathLike)):
+        with sources.open_path(src, "the checkpoint") as (f, size):
+            head = f.read(8)
+            blob = head + f.read(_header_length(head, size))
+        return read_header(blob, size)[1]
+    return read_header(sources.read(src, MAX_FILE_BYTES, "the checkpoint")[0])[1]
+
+
+def _header_length(head: bytes, size: int) -> int:
+    if size < 8:
+        raise InputError(f"the file is {size} bytes: too short for a safetensors header. {_NOT_OURS}")
+    (hlen,) = struct.unpack("<Q", head[:8])
+    if hlen == 0:
+        raise InputError(f"the header claims 0 bytes. {_NOT_OURS}")
+    if hlen > MAX_HEADER_BYTES:
         raise InputError(
-            f"the header claims {hlen:,} bytes but the file holds {len(blob) - 8:,} after the length field. {not_ours}"
+            f"the header claims {hlen:,} bytes, over the header limit of {MAX_HEADER_BYTES:,} bytes. {_NOT_OURS}"
         )
+    if hlen > size - 8:
+        raise InputError(
+            f"the file is truncated: the header claims {hlen:,} bytes but the file holds {size - 8:,} after the "
+            f"length field. Upload the complete file. {_NOT_OURS}"
+        )
+    return hlen
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not allowed")
+
+
+def _json(text, what: str):
     try:
-        header = json.loads(blob[8 : 8 + hlen].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
-        raise InputError(f"the safetensors header is not valid JSON. {not_ours}") from None
+        return json.loads(text, parse_constant=_no_constants)  # NaN and Infinity are not JSON
+    except (UnicodeDecodeError, TypeError, ValueError, RecursionError) as e:  # ValueError: 4,300+ digit integers
+        reason = str(e)[:120] if isinstance(e, ValueError) else type(e).__name__
+        raise InputError(f"{what} is not valid JSON ({reason}).") from None
+
+
+def read_header(blob: bytes, size: int | None = None) -> tuple[dict, dict]:
+    """Parse and validate the safetensors header: returns (tensor table, vae_core metadata). Raises InputError.
+
+    size: the whole file's size when blob holds only its start (the length field and the header)."""
+    hlen = _header_length(blob, len(blob) if size is None else size)
+    header = _json(blob[8 : 8 + hlen], f"the safetensors header ({_NOT_OURS})")
     if not isinstance(header, dict):
-        raise InputError(f"the safetensors header is not a JSON object. {not_ours}")
+        raise InputError(f"the safetensors header is not a JSON object. {_NOT_OURS}")
     meta = header.pop("__metadata__", None) or {}
     if not isinstance(meta, dict) or META_KEY not in meta:
         raise InputError(
             "this safetensors file has no vae_core metadata (model config); only checkpoints saved "
             "by vae_core (the Train page or `python -m vae_core train`) can be loaded."
         )
-    try:
-        record = json.loads(meta[META_KEY])
-    except (TypeError, json.JSONDecodeError, RecursionError):
-        raise InputError("the checkpoint's vae_core metadata is not valid JSON.") from None
+    record = _json(meta[META_KEY], "the checkpoint's vae_core metadata")
+    _check_record(record)
+    return header, record
+
+
+def _check_record(record) -> ModelConfig:
     if not isinstance(record, dict):
         raise InputError("the checkpoint's vae_core metadata must be a JSON object.")
     unknown = sorted(set(record) - KNOWN_META_KEYS)
     if unknown:
         raise InputError(f"unknown checkpoint metadata key(s) {unknown}; known keys: {sorted(KNOWN_META_KEYS)}.")
-    if record.get("format_version") != FORMAT_VERSION:
+    version = record.get("format_version")
+    if type(version) is not int or version != FORMAT_VERSION:  # not True, not 1.0
         raise InputError(
-            f"checkpoint format version {record.get('format_version')!r} is not supported; this "
+            f"checkpoint format version {version!r} is not supported; this "
             f"version of vae_core reads version {FORMAT_VERSION}."
         )
     if "model" not in record:
         raise InputError("the checkpoint metadata has no model config ('model').")
-    return header, record
+    cfg = ModelConfig.from_dict(record["model"])  # validates kinds, sizes and the parameter count
+    check_meta(record, cfg)
+    return cfg
 
 
 def _expected_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
@@ -153,9 +185,9 @@ def load(src, device="cpu") -> tuple[VAE, dict]:
     """Load a checkpoint from a path, bytes or binary file: returns (model in eval mode, metadata dict).
 
     Raises InputError for anything that is not a valid vae_core checkpoint, before allocating a model."""
-    blob = _read_bytes(src)
+    blob, _ = sources.read(src, MAX_FILE_BYTES, "the checkpoint")
     header, record = read_header(blob)
-    cfg = ModelConfig.from_dict(record["model"])  # validates kinds, sizes and the parameter count
+    cfg = ModelConfig.from_dict(record["model"])
     expected = _expected_shapes(cfg)
     if set(header) != set(expected):
         missing, extra = sorted(set(expected) - set(header)), sorted(set(header) - set(expected))
@@ -175,9 +207,9 @@ def load(src, device="cpu") -> tuple[VAE, dict]:
     for name, t in tensors.items():
         if not torch.isfinite(t).all():
             raise InputError(f"tensor {name!r} contains NaN or infinite values; this checkpoint is unusable.")
-    from .train import _blank_model, pick_device
+    from .train import pick_device
 
-    model = _blank_model(cfg)  # no throwaway initialisation (it would draw from the global RNG)
+    model = empty(cfg)  # no throwaway initialisation (it would draw from the global RNG)
     model.load_state_dict(tensors)
 
     model = model.to(pick_device(device)).eval()

@@ -20,6 +20,8 @@ MAX_LATENT_DIM = 256
 MAX_HIDDEN_WIDTH = 8192
 MAX_HIDDEN_LAYERS = 8
 MAX_PARAMETERS = 50_000_000
+# The Gaussian likelihood divides by obs_var: below 1e-6, log p(x|z) of a poor fit overflows float32 to -inf.
+MIN_OBS_VAR, MAX_OBS_VAR = 1e-6, 1e6
 
 # The KL weights of the shipped model grids (pretrain) and the explorer's default grid.
 BETA_GRID = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -41,12 +43,28 @@ def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
 
 
 def _check_float(name: str, value: Any, lo: float, hi: float, lo_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InputError(f"{name} must be a finite number, got {value!r}.")
+    # float() first: math.isfinite raises OverflowError for an integer beyond float range (10**400).
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(_as_float(value)):
+        raise InputError(f"{name} must be a finite number, got {_short(value)}.")
     if value < lo or value > hi or (lo_open and value == lo):
         lo_txt = f"> {lo}" if lo_open else f">= {lo}"
         raise InputError(f"{name}={value} is out of range; it must be {lo_txt} and <= {hi}.")
     return float(value)
+
+
+def _as_float(value: int | float) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
+def _short(value: Any) -> str:
+    """repr() cut to a message's length (str() of an integer past 4,300 digits would itself raise)."""
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:80] + "..."
 
 
 def _from_dict(cls, d: Any):
@@ -93,7 +111,7 @@ class ModelConfig:
             raise InputError(f"hidden must be a list of at most {MAX_HIDDEN_LAYERS} layer widths, got {self.hidden!r}.")
         for i, w in enumerate(self.hidden):
             _check_int(f"hidden[{i}]", w, 1, MAX_HIDDEN_WIDTH)
-        _check_float("obs_var", self.obs_var, 0.0, 1e6, lo_open=True)
+        _check_float("obs_var", self.obs_var, MIN_OBS_VAR, MAX_OBS_VAR)
         n = self.n_parameters()
         if n > MAX_PARAMETERS:
             raise InputError(
@@ -178,4 +196,80 @@ def parse_betas(tokens, what: str = "--betas", max_count: int = MAX_BETAS) -> li
     return betas
 
 
-__all__ = ["BETA_GRID", "MAX_BETAS", "ModelConfig", "TrainConfig", "parse_betas"]
+# ---- the rest of a checkpoint's metadata: each field's type and range ----
+
+MAX_NAME_CHARS = 200
+MAX_SAMPLES = 2**31 - 1
+
+
+def check_meta(record: dict, cfg: ModelConfig) -> None:
+    """Validate the fields of a checkpoint record other than the model config (which made `cfg`).
+
+    train: TrainConfig settings; dataset: Dataset.describe() of data with cfg.input_dim features; metrics:
+    finite numbers (or lists of them) by name; epochs_done: a count; extra: a JSON object. Each may be null."""
+    train = record.get("train")
+    if train is not None:
+        _in_field("train", lambda: TrainConfig.from_dict(train))
+    if record.get("dataset") is not None:
+        _in_field("dataset", lambda: _check_dataset(record["dataset"], cfg.input_dim))
+    if record.get("metrics") is not None:
+        _in_field("metrics", lambda: _check_metrics(record["metrics"]))
+    if record.get("epochs_done") is not None:
+        _in_field("epochs_done", lambda: _check_int("epochs_done", record["epochs_done"], 0, 100_000))
+    if record.get("extra") is not None and not isinstance(record["extra"], dict):
+        raise InputError(f"checkpoint metadata 'extra' must be a JSON object, got {type(record['extra']).__name__}.")
+
+
+def _in_field(field: str, check) -> None:
+    try:
+        check()
+    except InputError as e:
+        raise InputError(f"checkpoint metadata {field!r}: {e}") from None
+
+
+def _check_dataset(d: Any, dim: int) -> None:
+    keys = {"name", "n", "dim", "image_shape", "standardized", "mean", "scale"}
+    if not isinstance(d, dict):
+        raise InputError(f"must be a JSON object with keys {sorted(keys)}, got {type(d).__name__}.")
+    unknown = sorted(set(d) - keys)
+    if unknown:
+        raise InputError(f"unknown key(s) {unknown}; known keys: {sorted(keys)}.")
+    name = d.get("name")
+    if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME_CHARS):
+        raise InputError(f"name must be text of at most {MAX_NAME_CHARS} characters.")
+    if d.get("n") is not None:
+        _check_int("n", d["n"], 0, MAX_SAMPLES)
+    if d.get("dim", dim) != dim:
+        raise InputError(f"dim={_short(d['dim'])} does not match the model's input_dim={dim}.")
+    shape = d.get("image_shape")
+    if shape is not None:
+        if not isinstance(shape, list) or len(shape) != 2:
+            raise InputError(f"image_shape must be [height, width], got {_short(shape)}.")
+        h, w = (_check_int(f"image_shape[{i}]", v, 1, MAX_INPUT_DIM) for i, v in enumerate(shape))
+        if h * w != dim:
+            raise InputError(f"image_shape {shape} has {h * w} pixels but the model has input_dim={dim}.")
+    if not isinstance(d.get("standardized", False), bool):
+        raise InputError(f"standardized must be true or false, got {_short(d['standardized'])}.")
+    for key, lo in (("mean", -3.4e38), ("scale", 1e-38)):
+        values = d.get(key)
+        if values is None:
+            continue
+        if not isinstance(values, list) or len(values) != dim:
+            raise InputError(f"{key} must be a list of {dim} numbers (one per feature).")
+        for i, v in enumerate(values):
+            _check_float(f"{key}[{i}]", v, lo, 3.4e38)
+
+
+def _check_metrics(d: Any) -> None:
+    if not isinstance(d, dict):
+        raise InputError(f"must be a JSON object of named numbers, got {type(d).__name__}.")
+    for key, value in d.items():
+        values = value if isinstance(value, list) else [value]
+        if len(values) > MAX_LATENT_DIM:
+            raise InputError(f"{key!r} holds {len(values)} values; at most {MAX_LATENT_DIM} (one per latent).")
+        for v in values:
+            if v is not None:
+                _check_float(repr(key), v, -math.inf, math.inf)
+
+
+__all__ = ["BETA_GRID", "MAX_BETAS", "ModelConfig", "TrainConfig", "check_meta", "parse_betas"]

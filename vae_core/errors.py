@@ -15,9 +15,10 @@ class TrainingDiverged(InputError):
     """Training produced a non-finite loss; no weights with NaN/Inf are ever returned."""
 
 
-# Messages are shown with st.error, which renders markdown: user text in them must not become links,
-# emphasis, LaTeX ($) or Streamlit colour directives (:red[...]).
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>$~:|#!"})
+# Messages are shown with st.error, which renders markdown: user text in them must not become links, images,
+# HTML, code, emphasis, LaTeX ($) or Streamlit directives (:red[...]). Underscores stay: file names are full of
+# them, and between letters they never start emphasis.
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*[]<>$~:|"})
 
 
 def quoted(text, limit: int = 80) -> str:

@@ -143,3 +143,11 @@ def init_parameters(model: nn.Module, generator: torch.Generator) -> None:
                 bound = 1.0 / math.sqrt(m.in_features)
                 m.weight.uniform_(-bound, bound, generator=generator)
                 m.bias.uniform_(-bound, bound, generator=generator)
+
+
+def empty(cfg: ModelConfig) -> VAE:
+    """A VAE with memory for its weights but no values in it, built without drawing from torch's global RNG
+    (nn.Linear's own initialisation would): for loading weights into, or for init_parameters to fill."""
+    with torch.device("meta"):
+        model = VAE(cfg)
+    return model.to_empty(device="cpu")

@@ -7,7 +7,6 @@ recipe name and metrics measured on the whole data set after training (nats per 
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,13 +172,8 @@ def build(
 def _header_record(path: Path) -> dict:
     from . import checkpoints
 
-    with open(path, "rb") as f:
-        head = f.read(8)
-        if len(head) == 8:
-            (hlen,) = struct.unpack("<Q", head)
-            head += f.read(min(hlen, checkpoints.MAX_HEADER_BYTES))
     try:
-        return checkpoints.read_header(head)[1]
+        return checkpoints.read_meta(path)
     except InputError as e:
         raise InputError(f"{path.name}: {e}") from None
 

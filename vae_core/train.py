@@ -17,7 +17,7 @@ from .config import ModelConfig, TrainConfig
 from .data import Dataset
 from .densities import NAMES, log_likelihood
 from .errors import InputError, TrainingDiverged
-from .model import LOGVAR_MAX, LOGVAR_MIN, VAE, init_parameters
+from .model import LOGVAR_MAX, LOGVAR_MIN, VAE, empty, init_parameters
 from .objectives import kl_per_dim
 
 
@@ -72,14 +72,6 @@ def _check_fit_args(ds: Dataset, cfg: ModelConfig, betas: Sequence[float]) -> No
         raise InputError("give at least one beta.")
     for b in betas:
         TrainConfig(beta=b)  # validates the value with the usual message
-
-
-def _blank_model(cfg: ModelConfig) -> VAE:
-    """A VAE whose weights are left unset, built without drawing from torch's global RNG (nn.Linear's own
-    initialisation would); init_parameters or _Stack.export then sets every weight."""
-    with torch.device("meta"):
-        model = VAE(cfg)
-    return model.to_empty(device="cpu")
 
 
 class _Stack:
@@ -154,7 +146,7 @@ def fit_many(
     _check_fit_args(ds, cfg, betas)
     dev = pick_device(device)
     gen = torch.Generator().manual_seed(tcfg.seed)
-    base = _blank_model(cfg)
+    base = empty(cfg)
     init_parameters(base, gen)
     B = len(betas)
     stack = _Stack([base] * B)
@@ -229,7 +221,7 @@ def fit_many(
         if not bool(alive[i]) or not histories[i]:
             results.append((None, histories[i]))  # diverged, or stopped before one epoch finished
             continue
-        model = stack.export(i, _blank_model(cfg)).to(dev).eval()
+        model = stack.export(i, empty(cfg)).to(dev).eval()
         if not all(torch.isfinite(p).all() for p in model.parameters()):
             histories[i].diverged = f"training at beta={b:g} produced non-finite weights; no weights were kept."
             results.append((None, histories[i]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 
 from ..errors import InputError
@@ -11,14 +12,15 @@ from . import common
 # A multi-member gzip is legitimate (concatenated files, bgzip's 64 KB blocks: 3,200 members for 200 MB), but
 # each member costs a decompressor; 100,000 empty members would otherwise cost seconds for a 2 MB upload.
 MAX_MEMBERS = 10_000
-_FEED = 1 << 16  # compressed bytes handed to zlib at a time, so what it hands back unused stays small
+_FEED = 1 << 16
+_NONZERO = re.compile(rb"[^\x00]")  # compressed bytes handed to zlib at a time, so what it hands back unused stays small
 
 
-def gunzip(raw: bytes, name: str, limit: int | None = None) -> bytes:
+def gunzip(raw: bytes, name: str, limit: int | None = None) -> bytearray:
     """Decompress (possibly multi-member) gzip; refuse past `limit` output bytes (default MAX_FILE_BYTES)."""
     limit = common.MAX_FILE_BYTES if limit is None else limit
     view = memoryview(raw)
-    out, total, pos, members = [], 0, 0, 0
+    out, total, pos, members = bytearray(), 0, 0, 0  # grown in place: a list joined at the end costs twice
     while pos < len(raw):
         members += 1
         if members > MAX_MEMBERS:
@@ -32,10 +34,10 @@ def gunzip(raw: bytes, name: str, limit: int | None = None) -> bytes:
             with common.guard(f"{name} (gzip)"):
                 part = d.decompress(chunk, limit + 1 - total)
                 while d.unconsumed_tail and total + len(part) <= limit:  # output capped: take more out
-                    out.append(part)
+                    out += part
                     total += len(part)
                     part = d.decompress(d.unconsumed_tail, limit + 1 - total)
-            out.append(part)
+            out += part
             total += len(part)
             if total > limit:
                 raise InputError(
@@ -45,6 +47,8 @@ def gunzip(raw: bytes, name: str, limit: int | None = None) -> bytes:
             pos += len(chunk) - len(d.unused_data) - len(d.unconsumed_tail)
         if not d.eof:
             raise InputError(f"{name} is a truncated gzip file; upload the complete file. {common.ACCEPTED}")
-        if raw.count(0, pos) == len(raw) - pos:  # gzip allows zero padding after the last member
+        nonzero = _NONZERO.search(raw, pos)  # gzip allows zero padding after a member (Python's gzip skips it)
+        if nonzero is None:
             break
-    return b"".join(out)
+        pos = nonzero.start()
+    return out
