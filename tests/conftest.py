@@ -30,6 +30,13 @@ def wait_for(condition, timeout: float = 120.0, what: str = "the condition", int
     return result
 
 
+def pytest_collection_modifyitems(items):
+    """Every test that drives Chromium carries the `browser` marker (deselect with -m "not browser")."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()) or item.module.__name__.startswith("test_browser"):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture
 def app():
     """The real app (app.py) in AppTest, already run once (home page)."""

@@ -376,7 +376,7 @@ def test_standardization_is_computed_in_float64_and_checked(value):
 def test_features_beyond_float32_after_standardizing_are_refused():
     from vae_core import data
 
-    with pytest.raises(InputError, match=r"NaN, infinite or too large value\(s\).*row 2, column 1: 1e\+39"):
+    with pytest.raises(InputError, match=r"NaN or infinite \(or too large\) value\(s\).*row 2, column 1: 1e\+39"):
         data.from_array(np.array([[1.0, 2.0], [1e39, 3.0]]))
     with pytest.raises(InputError, match=r"feature 1 cannot be standardized in float32"):
         data.from_array(np.array([[1e-50, 2.0], [2e-50, 3.0]]))

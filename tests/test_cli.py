@@ -33,6 +33,7 @@ def _run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_train_then_info_in_a_real_process(tmp_path):
     out = tmp_path / "nested" / "tiny.safetensors"
     res = _run(
@@ -220,6 +221,7 @@ def test_argparse_errors_exit_2(capsys, argv):
     assert "usage:" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_info_on_a_pickle_exits_2_without_traceback(tmp_path):
     bad = tmp_path / "model.safetensors"
     torch.save({"w": torch.zeros(3)}, bad)

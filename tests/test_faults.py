@@ -56,6 +56,7 @@ def _env() -> dict:
     return {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
 
 
+@pytest.mark.slow
 def test_sigkill_while_saving_keeps_a_valid_checkpoint(tmp_path):
     expected = {"small": _build(SMALL, 1), "large": _build(LARGE, 2)}
     script = SAVER.format(small=SMALL.to_dict(), large=LARGE.to_dict())
@@ -141,6 +142,7 @@ def test_fit_refuses_nan_data():
         data.from_array(x)
 
 
+@pytest.mark.slow
 def test_cli_train_that_diverges_exits_2_and_saves_nothing(tmp_path):
     out = tmp_path / "diverged.safetensors"
     cmd = [

@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 from conftest import open_page
 
 
@@ -48,6 +49,7 @@ def test_rate_distortion_linear_demo_lands_on_the_curve(app):
         assert abs(m["sq_error"] / d_exact - 1) < 0.1
 
 
+@pytest.mark.slow
 def test_train_a_grid_from_the_explorer(app):
     open_page(app, "explorer")
     app.number_input(key="ex_tepochs").set_value(2).run()

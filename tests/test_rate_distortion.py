@@ -14,6 +14,7 @@ def test_measure_matches_the_elbo_decomposition():
     assert m["elbo"] == pytest.approx(-(m["recon"] + m["rate"]))
 
 
+@pytest.mark.slow
 def test_linear_sweep_lands_on_or_above_the_exact_curve():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(1500, 4)) * np.sqrt([3.0, 1.0, 0.3, 0.1])

@@ -3,6 +3,7 @@
 import hashlib
 import threading
 
+import pytest
 import torch
 from conftest import ROOT, open_page, wait_for
 
@@ -17,6 +18,7 @@ def _digest(model) -> str:
     return h.hexdigest()
 
 
+@pytest.mark.slow
 def test_cached_models_unchanged_by_other_sessions_training(app):
     paths = sorted(str(p) for p in (ROOT / "models").glob("digits-*.safetensors"))
     before = {p: _digest(state.shipped_model(p, "cpu")) for p in paths}

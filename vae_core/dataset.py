@@ -157,7 +157,7 @@ def _check_finite(arr: np.ndarray) -> None:
     if bad.any():
         r, c = np.argwhere(bad)[0]
         raise InputError(
-            f"data contains {int(bad.sum())} NaN, infinite or too large value(s) (the first at row {r + 1}, "
+            f"data contains {int(bad.sum())} NaN or infinite (or too large) value(s) (the first at row {r + 1}, "
             f"column {c + 1}: {arr[r, c]:g}); accepted: finite numbers within float32 (about ±3.4e38)."
         )
 

@@ -12,8 +12,9 @@ from . import common
 # A multi-member gzip is legitimate (concatenated files, bgzip's 64 KB blocks: 3,200 members for 200 MB), but
 # each member costs a decompressor; 100,000 empty members would otherwise cost seconds for a 2 MB upload.
 MAX_MEMBERS = 10_000
+# Compressed bytes handed to zlib at a time, so what it hands back unused stays small.
 _FEED = 1 << 16
-_NONZERO = re.compile(rb"[^\x00]")  # compressed bytes handed to zlib at a time, so what it hands back unused stays small
+_NONZERO = re.compile(rb"[^\x00]")
 
 
 def gunzip(raw: bytes, name: str, limit: int | None = None) -> bytearray:
