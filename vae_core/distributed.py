@@ -25,9 +25,9 @@ from torch import nn
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
 from .errors import InputError, TrainingDiverged
-from .model import VAE, init_parameters, log_likelihood
+from .model import VAE, empty, init_parameters, log_likelihood
 from .objectives import kl_per_dim
-from .train import History, _blank_model, _check_fit_args
+from .train import History, _check_fit_args
 
 TORCHRUN_HINT = "torchrun --nproc_per_node N -m vae_core train ... --distributed"
 
@@ -124,7 +124,7 @@ def fit_ddp(
     _check_fit_args(ds, cfg, [tcfg.beta])
     dev = ctx.device
     gen = torch.Generator().manual_seed(tcfg.seed)
-    model = _blank_model(cfg)
+    model = empty(cfg)
     init_parameters(model, gen)  # the same draws as train.fit, so the start is identical
     model = model.to(dev)
     ddp = nn.parallel.DistributedDataParallel(_Objective(model), device_ids=[dev.index] if dev.type == "cuda" else None)
