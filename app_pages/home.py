@@ -72,9 +72,11 @@ st.caption(
     "are measured on the whole data set after training, as in the README."
 )
 rows = [r for r in state.shipped_index() if r["latent_dim"] == 2]
-# Per dataset: the VAEs in order of beta (the KL slider's story), then the plain autoencoder.
+# Per dataset: the Bernoulli VAEs in order of beta (the KL slider's story), the plain autoencoder, then the
+# continuous-Bernoulli model.
 image_rows = sorted(
-    (r for r in rows if r["image_shape"] is not None), key=lambda r: (r["dataset"], r["kind"] == "ae", r["beta"] or 0.0)
+    (r for r in rows if r["image_shape"] is not None),
+    key=lambda r: (r["dataset"], r.get("likelihood") != "bernoulli", r["kind"] == "ae", r["beta"] or 0.0),
 )
 if not image_rows:
     st.info("No shipped image models found in models/. Rebuild them with `python -m vae_core pretrain`.")
@@ -84,6 +86,8 @@ for i, row in enumerate(image_rows):
     images, _ = decoded_grid(model, n=12)
     m = row["metrics"]
     kind = "autoencoder" if row["kind"] == "ae" else f"VAE, beta={row['beta']:g}"
+    if row.get("likelihood") == "continuous_bernoulli":
+        kind += " (continuous Bernoulli)"
     title = f"{row['dataset']} {kind}"
     with cols[i % 4]:
         st.plotly_chart(
@@ -115,9 +119,11 @@ if holes_row is not None:
         key="home_covered",
         config={"displayModeBar": False},
     )
+    edge = float(comp["coverage"][order[11]])
+    edge_txt = "0 to double precision" if edge < 1e-300 else f"at most {edge:.0e}"
     st.caption(
         f"Of {comp['n_samples']} prior draws z ~ N(0, I), these are the ones where the aggregate posterior q(z) "
-        f"is smallest relative to the prior (min(1, q/p) below {comp['coverage'][order[11]]:.0e} on the left), "
+        f"is smallest relative to the prior (q/p {edge_txt} on the left), "
         f"decoded. Completeness of this model: {comp['score']:.2f}. Without the KL term the codes of real digits "
         "are tiny, far-apart spikes, and almost every prior draw lands between them; the decoder still paints "
         "something there, interpolating from what it learned, but nothing was trained at those points."

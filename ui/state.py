@@ -51,6 +51,7 @@ def shipped_index(models_dir: str = str(MODELS_DIR)) -> list[dict]:
                 "latent_dim": rec["model"]["latent_dim"],
                 "metrics": rec.get("metrics") or {},
                 "cross_entropy": ((rec.get("extra") or {}).get("eval") or {}).get("cross_entropy"),
+                "likelihood": rec["model"].get("likelihood"),
             }
         )
     return rows

@@ -22,35 +22,42 @@ def across_beta_tab(grid: list[dict], sel, beta) -> None:
     prog.empty()
     xs = [max(b, 0.02) for b, _ in rows]  # beta = 0 sits at the left edge of the log axis
     recon_name = "Bernoulli cross-entropy" if rows[0][1]["reconstruction_is_cross_entropy"] else "reconstruction"
+    # 2 x 2: the information side (what z carries, what is lost) above, the regularity side below.
     fig = make_subplots(
-        rows=1,
-        cols=4,
+        rows=2,
+        cols=2,
+        vertical_spacing=0.22,
         subplot_titles=(
-            "what z carries, nats",
-            f"{recon_name}, nats",
+            "what z carries (nats)",
+            f"{recon_name} (nats)",
             "continuity (1 = ideal)",
             "completeness (1 = ideal)",
         ),
     )
     lines = [
-        (1, "KL (rate)", [s["kl"] for _, s in rows], "#636efa", None),
-        (1, "I(x; z)", [s["mutual_information"] for _, s in rows], "#ab63fa", "dot"),
-        (2, recon_name, [s["reconstruction"] for _, s in rows], "#ef553b", None),
-        (3, "continuity", [s["continuity"]["score"] for _, s in rows], "#00cc96", None),
-        (4, "completeness", [s["completeness"]["score"] for _, s in rows], "#19d3f3", None),
-        (4, "prior samples near data", [s["completeness"]["precision"] for _, s in rows], "#999999", "dot"),
+        (1, 1, "KL (rate)", [s["kl"] for _, s in rows], "#636efa", None),
+        (1, 1, "I(x; z)", [s["mutual_information"] for _, s in rows], "#ab63fa", "dot"),
+        (1, 2, recon_name, [s["reconstruction"] for _, s in rows], "#ef553b", None),
+        (2, 1, "continuity", [s["continuity"]["score"] for _, s in rows], "#00cc96", None),
+        (2, 2, "completeness", [s["completeness"]["score"] for _, s in rows], "#19d3f3", None),
+        (2, 2, "prior samples near data", [s["completeness"]["precision"] for _, s in rows], "#999999", "dot"),
     ]
-    for col, name, ys, color, dash in lines:
+    for r, c, name, ys, color, dash in lines:
         fig.add_trace(
-            go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(color=color, dash=dash)), row=1, col=col
+            go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(color=color, dash=dash)), row=r, col=c
         )
-    for col in (3, 4):
-        fig.update_yaxes(range=[-0.02, 1.02], row=1, col=col)
+    for c in (1, 2):
+        fig.update_yaxes(range=[-0.02, 1.02], row=2, col=c)
     if beta is not None:
-        for col in range(1, 5):
-            fig.add_vline(x=max(beta, 0.02), line_dash="dot", line_color="#ef553b", row=1, col=col)
-    fig.update_xaxes(type="log", title_text="beta (0 drawn at 0.02)")
-    fig.update_layout(height=320, margin=dict(l=0, r=0, t=40, b=0), legend=dict(orientation="h", y=-0.3, x=0.6))
+        for r in (1, 2):
+            for c in (1, 2):
+                fig.add_vline(x=max(beta, 0.02), line_dash="dot", line_color="#ef553b", row=r, col=c)
+    ticks = sorted(set(xs))
+    has_zero = any(b == 0 for b, _ in rows)
+    labels = ["0" if t == 0.02 and has_zero else f"{t:g}" for t in ticks]
+    fig.update_xaxes(type="log", tickvals=ticks, ticktext=labels)
+    fig.update_xaxes(title_text="beta", row=2)
+    fig.update_layout(height=560, margin=dict(l=0, r=0, t=40, b=0), legend=dict(orientation="h", y=-0.16, x=0))
     st.plotly_chart(fig, key="ex_across")
     st.caption(
         "Each point is a trained model; the red dotted line is the one shown above. Read the four panels "

@@ -20,14 +20,15 @@ def metrics_column(s: dict, model: VAE, beta) -> None:
     )
     b.metric("KL, nats", f"{s['kl']:.2f}", help="Mean KL(q(z|x) || N(0, I)) over the data: the 'rate'.")
     cont, comp = s["continuity"], s["completeness"]
-    a.metric(
+    # The two scores get the full column width: their names do not fit half of it.
+    st.metric(
         "Continuity",
         f"{cont['score']:.2f}",
         help="0 to 1, 1 = ideal. Along straight latent paths between codes of two inputs, how evenly the "
         "decoded output changes: 1 = every step changes it by the same amount, 0 = all the change happens in "
         "one jump. (1/s - 1)/(steps - 1), s = the largest step's share of the path. vae_core.metrics.continuity.",
     )
-    b.metric(
+    st.metric(
         "Completeness",
         f"{comp['score']:.2f}",
         help="0 to 1, 1 = ideal. The overlap of the prior N(0, I) with the aggregate posterior q(z), the "
