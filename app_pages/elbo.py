@@ -504,12 +504,15 @@ def c_panel() -> None:
     fig.add_hline(
         y=beta * c, line=dict(color="black", dash="dash"), annotation_text=f"water level c·beta = {beta * c:g}"
     )
-    fig.update_layout(barmode="overlay", height=300, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h"))
-    fig.update_xaxes(title_text="principal direction")
-    fig.update_yaxes(title_text="variance", type="log")
+    fig.update_layout(
+        barmode="overlay", height=320, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=1.18)
+    )
+    fig.update_xaxes(title_text="principal direction of the data")
+    fig.update_yaxes(title_text="variance", type="log", dtick=1)
     st.plotly_chart(fig, key="elbo_c_fig")
     st.caption(
-        f"The optimal linear Gaussian VAE on this data (reverse water-filling, vae_core.theory): directions with "
+        f"The optimal linear Gaussian VAE with one latent per feature on this data (reverse water-filling, "
+        f"vae_core.theory): directions with "
         f"variance above c·beta are coded, the rest are dropped. Here {int(cur['n_active'][0])} directions are "
         f"coded, rate (KL) {cur['rate'][0]:.2f} nats, squared error {cur['distortion'][0]:.3f}. Halve c and "
         "double beta: the level, and so the model, does not move."

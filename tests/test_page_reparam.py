@@ -42,3 +42,11 @@ def test_other_functions_and_bad_settings(app):
     at.select_slider(key="rp_m").set_value(1).run()
     assert any("at least 2" in e.value for e in at.error)
     assert not at.exception
+
+
+def test_encoder_trunk_is_drawn_from_the_selected_model(app):
+    at = open_page(app, "reparam")
+    graphs = [str(g.proto) for g in at.get("graphviz_chart")]
+    trunk = next(g for g in graphs if "g1: Linear 64" in g)  # digits-vae-beta1: 64 -> 256 -> (2 + 2)
+    assert "g2: Linear 256" in trunk and "h2: Linear 256" in trunk and "eps ~ N(0, I)" in trunk
+    assert any("16,640 parameters" in c.value for c in at.caption)
