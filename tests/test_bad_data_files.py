@@ -150,7 +150,7 @@ CASES = [
         "zip not an image",
         "z.zip",
         lambda t: _zip({"a.png": _png(IMG), "notes.txt": b"hello"}),
-        r"'notes.txt' is damaged .*cannot identify image.*PNG/JPEG",
+        r"'notes.txt' is not a PNG or JPEG image \(cannot identify image file\)\. .*PNG/JPEG",
     ),
     ("truncated png", "z.zip", lambda t: _zip({"a.png": _png(IMG), "b.png": _png(IMG)[:60]}), r"b.png.*truncated"),
     (
@@ -223,7 +223,7 @@ CASES = [
         "member name markdown",
         "m.zip",
         lambda t: _zip({"a.png": _png(IMG), "[x](http://e.com)\n\x1b[31m.png": b"not an image"}),
-        r"'\\\[x\\\]\(http\\://e\.com\)\\\\n\\\\x1b\\\[31m\.png' is damaged",
+        r"'\\\[x\\\]\(http\\://e\.com\)\\\\n\\\\x1b\\\[31m\.png' is not a PNG",
     ),
     (
         "idx zip two image files",
@@ -376,7 +376,7 @@ def test_standardization_is_computed_in_float64_and_checked(value):
 def test_features_beyond_float32_after_standardizing_are_refused():
     from vae_core import data
 
-    with pytest.raises(InputError, match=r"NaN or infinite \(or too large\) value\(s\).*row 2, column 1: 1e\+39"):
+    with pytest.raises(InputError, match=r"NaN or infinite \(or too large\) values.*row 2, column 1: 1e\+39"):
         data.from_array(np.array([[1.0, 2.0], [1e39, 3.0]]))
     with pytest.raises(InputError, match=r"feature 1 cannot be standardized in float32"):
         data.from_array(np.array([[1e-50, 2.0], [2e-50, 3.0]]))
@@ -393,3 +393,21 @@ def test_csv_over_the_value_limit_is_refused_before_parsing(monkeypatch):
     monkeypatch.setattr(np, "loadtxt", no_parse)
     with pytest.raises(InputError, match=r"too large: 600 samples x 2 features"):
         files.load_file(b"1,2\n" * 600, filename="big.csv")
+
+
+def test_a_broken_last_image_is_refused_before_any_image_is_decoded(monkeypatch):
+    from vae_core.files import images
+
+    def no_decode(*args):
+        raise AssertionError("an image was decoded before every member was checked")
+
+    monkeypatch.setattr(images, "_decode", no_decode)
+    for broken, match in (
+        (_png(IMG)[:-6], r"'9.png' is truncated \(its last PNG chunk is cut short\)"),
+        (_png(IMG)[:40], r"'9.png' is truncated \(no PNG end chunk\)"),
+        (fm.image(IMG, "JPEG")[:-50], r"'9.png' is truncated \(no JPEG end marker\)"),
+        (b"GIF89a", r"'9.png' is not a PNG or JPEG image"),
+    ):
+        archive = _zip({**{f"{k}.png": _png(IMG) for k in range(9)}, "9.png": broken})
+        with pytest.raises(InputError, match=match):
+            files.load_file(archive)

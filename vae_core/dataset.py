@@ -149,17 +149,33 @@ def from_array(x, y=None, image_shape=None, name: str = "mine", color=None) -> D
 
 
 def _check_finite(arr: np.ndarray) -> None:
-    if arr.dtype.kind != "f":
-        return  # every integer type fits float32's range
-    bad = ~np.isfinite(arr)
-    if arr.dtype.itemsize > 4:
-        bad |= np.abs(arr) > _F32_MAX
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
+    at = first_bad(arr)
+    if at is not None:
+        r, c = at
         raise InputError(
-            f"data contains {int(bad.sum())} NaN or infinite (or too large) value(s) (the first at row {r + 1}, "
-            f"column {c + 1}: {arr[r, c]:g}); accepted: finite numbers within float32 (about ±3.4e38)."
+            f"data contains NaN or infinite (or too large) values (the first at row {r + 1}, column {c + 1}: "
+            f"{arr[r, c]:g}); accepted: finite numbers within float32 (about ±3.4e38)."
         )
+
+
+def first_bad(arr: np.ndarray) -> tuple[int, int] | None:
+    """(row, column) of the first NaN, infinite or beyond-float32 value of a 2-D array, or None.
+
+    Two reductions answer the usual case (min and max propagate NaN) without a temporary the size of the
+    data; only a bad array is searched, block by block."""
+    if arr.dtype.kind != "f" or not arr.size:
+        return None  # every integer type fits float32's range
+    lo, hi = arr.min(), arr.max()
+    if -_F32_MAX <= lo and hi <= _F32_MAX:
+        return None
+    step = max(1, _BLOCK_VALUES // arr.shape[1])
+    for i in range(0, arr.shape[0], step):
+        block = arr[i : i + step]
+        bad = ~(np.abs(block) <= _F32_MAX)
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            return i + int(r), int(c)
+    return None
 
 
 def _standardize(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

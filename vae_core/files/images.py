@@ -29,46 +29,61 @@ _PNG = b"\x89PNG\r\n\x1a\n"
 def load_images(zf: zipfile.ZipFile, members, name: str, label: str) -> Dataset:
     if len(members) > MAX_ROWS:
         raise InputError(f"{name} holds {len(members):,} files; accepted: at most {MAX_ROWS:,} images.")
+    # Pass 1, cheap, over every member: read it, walk its chunks or segments, check it is complete. A broken
+    # member anywhere is refused before any image is decoded (decoding costs far more per image).
     budget = PARTS_SPARE + PARTS_PER_IMAGE * len(members)
-    x, first = None, None
-    for k, m in enumerate(members):
+    blobs = []
+    for m in members:
         what = f"{name}: {quoted(m.filename)}"
         with common.guard(what, IMAGES_ACCEPTED):
             blob = common.member(zf, m)
-        budget -= count_parts(blob, budget)
+        parts, problem = scan(blob, budget)
+        budget -= parts
         if budget < 0:
             raise InputError(
                 f"{what}: the images hold too many PNG chunks or JPEG segments ({PARTS_PER_IMAGE} per image "
                 "are allowed, on average); accepted: plain PNG/JPEG images."
             )
-        with common.guard(what, IMAGES_ACCEPTED), Image.open(io.BytesIO(blob), formats=("PNG", "JPEG")) as img:
-            w, h = img.size  # known from the header: checked here, before load() allocates the pixels
-            if w * h > MAX_FEATURES:
-                raise InputError(
-                    f"{what} is {w}x{h} = {w * h:,} pixels, too large; accepted: at most "
-                    f"{MAX_FEATURES:,} pixels per image (e.g. 64x64)."
-                )
-            img.load()
-            pixels = _gray(ImageOps.exif_transpose(img))  # a phone's JPEG is stored sideways, tagged to rotate
+        if problem:
+            raise InputError(f"{what} {problem}. {IMAGES_ACCEPTED}")
+        blobs.append(blob)
+    # Pass 2: decode.
+    x, first = None, None
+    for k, (m, blob) in enumerate(zip(members, blobs)):
+        what = f"{name}: {quoted(m.filename)}"
+        with common.guard(what, IMAGES_ACCEPTED):
+            pixels, (w, h) = _decode(blob, what)
         size = (pixels.shape[1], pixels.shape[0])
         if first is None:
             first = (m.filename, size)
             check_size(len(members), w * h, name)
             x = np.empty((len(members), *pixels.shape), dtype=np.float32)
         elif size != first[1]:
+            upright = " once turned upright (EXIF)" if size != (w, h) else ""
             raise InputError(
                 f"{name}: images differ in size: {quoted(first[0])} is {first[1][0]}x{first[1][1]} but "
-                f"{quoted(m.filename)} is {size[0]}x{size[1]}{' once turned upright (EXIF)' if size != (w, h) else ''}"
-                "; accepted: all images the same size."
+                f"{quoted(m.filename)} is {size[0]}x{size[1]}{upright}; accepted: all images the same size."
             )
         x[k] = pixels
     return from_array(x, y=_folder_labels(members, name), name=label)
 
 
-def _gray(img: Image.Image) -> np.ndarray:
-    if img.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grayscale: "L" would clip it
-        return np.clip(np.asarray(img, dtype=np.float32) / 65535.0, 0.0, 1.0)
-    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+def _decode(blob: bytes, what: str) -> tuple[np.ndarray, tuple[int, int]]:
+    """Gray pixels in [0, 1] (h, w), upright, and the stored (width, height)."""
+    with Image.open(io.BytesIO(blob), formats=("PNG", "JPEG")) as img:
+        w, h = img.size  # known from the header: checked here, before load() allocates the pixels
+        if w * h > MAX_FEATURES:
+            raise InputError(
+                f"{what} is {w}x{h} = {w * h:,} pixels, too large; accepted: at most "
+                f"{MAX_FEATURES:,} pixels per image (e.g. 64x64)."
+            )
+        img.load()
+        if "exif" in img.info:  # a phone's JPEG is stored sideways and tagged to be turned
+            img = ImageOps.exif_transpose(img)
+        if img.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grayscale: "L" would clip it
+            return np.clip(np.asarray(img, dtype=np.float32) / 65535.0, 0.0, 1.0), (w, h)
+        gray = img if img.mode == "L" else img.convert("L")
+        return np.asarray(gray, dtype=np.float32) / 255.0, (w, h)
 
 
 def _folder_labels(members, name: str) -> np.ndarray | None:
@@ -85,26 +100,32 @@ def _folder_labels(members, name: str) -> np.ndarray | None:
     return np.array([int(f) for f in folders], dtype=np.int64)
 
 
-def count_parts(blob: bytes, limit: int) -> int:
-    """PNG chunks, or JPEG marker segments before the image data, in blob; stops counting past `limit`."""
+def scan(blob: bytes, limit: int) -> tuple[int, str | None]:
+    """Walk a PNG's chunks or a JPEG's marker segments (up to its image data), counting at most about `limit`.
+
+    Returns (the count, what is wrong or None): not PNG/JPEG, or cut short (no IEND chunk, no end marker)."""
     n = 0
     if blob.startswith(_PNG):
         pos = len(_PNG)
         while pos + 8 <= len(blob) and n <= limit:
             length, kind = struct.unpack_from(">I4s", blob, pos)
             n += 1
-            if kind == b"IEND":
-                break
             pos += 12 + length
-    elif blob.startswith(b"\xff\xd8"):
+            if kind == b"IEND":
+                return n, None if pos <= len(blob) else "is truncated (its last PNG chunk is cut short)"
+        return n, None if n > limit else "is truncated (no PNG end chunk)"
+    if blob.startswith(b"\xff\xd8"):
         pos = 2
         while pos + 4 <= len(blob) and n <= limit and blob[pos] == 0xFF:
             marker = blob[pos + 1]
             n += 1
-            if marker in (0xDA, 0xD9):  # start of scan (libjpeg decodes the rest in C) or end of image
-                break
+            if marker == 0xDA:  # start of scan: libjpeg decodes the rest in C; it must end with an end marker
+                return n, None if blob.rfind(b"\xff\xd9") > pos else "is truncated (no JPEG end marker)"
+            if marker == 0xD9:
+                return n, "has no image data (a JPEG end marker before any scan)"
             if marker == 0xFF or 0xD0 <= marker <= 0xD7 or marker == 0x01:  # fill byte or marker without length
                 pos += 1 if marker == 0xFF else 2
                 continue
             pos += 2 + struct.unpack_from(">H", blob, pos + 2)[0]
-    return n
+        return n, None if n > limit else "is truncated or damaged (its JPEG segments do not reach the image data)"
+    return n, "is not a PNG or JPEG image (cannot identify image file)"

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from ..dataset import LABEL_MAX, LABEL_MIN, MAX_FEATURES, MAX_ROWS, Dataset, check_size, from_array
+from ..dataset import LABEL_MAX, LABEL_MIN, MAX_FEATURES, MAX_ROWS, Dataset, check_size, first_bad, from_array
 from ..errors import InputError, quoted
 from . import common
 
@@ -172,9 +172,9 @@ class _Text:
 
 
 def _to_dataset(arr: np.ndarray, t: _Text, data_start: int, name: str, label: str) -> Dataset:
-    bad = ~(np.abs(arr) <= _F32_MAX)  # numbers like 1e400 pass the character check and parse to inf
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
+    at = first_bad(arr)  # numbers like 1e400 pass the character check and parse to inf
+    if at is not None:
+        r, c = at
         raise InputError(
             f"{name}, line {_line_of_row(t, data_start, r):,}, column {t.col(c)}: {arr[r, c]:g} is NaN, infinite "
             "or beyond float32 (about ±3.4e38); accepted: finite numbers."
