@@ -403,7 +403,7 @@ def test_a_broken_last_image_is_refused_before_any_image_is_decoded(monkeypatch)
 
     monkeypatch.setattr(images, "_decode", no_decode)
     for broken, match in (
-        (_png(IMG)[:-6], r"'9.png' is truncated \(its last PNG chunk is cut short\)"),
+        (_png(IMG)[:-2], r"'9.png' is truncated \(its last PNG chunk is cut short\)"),
         (_png(IMG)[:40], r"'9.png' is truncated \(no PNG end chunk\)"),
         (fm.image(IMG, "JPEG")[:-50], r"'9.png' is truncated \(no JPEG end marker\)"),
         (b"GIF89a", r"'9.png' is not a PNG or JPEG image"),
