@@ -405,7 +405,7 @@ def test_a_broken_last_image_is_refused_before_any_image_is_decoded(monkeypatch)
     for broken, match in (
         (_png(IMG)[:-2], r"'9.png' is truncated \(its last PNG chunk is cut short\)"),
         (_png(IMG)[:40], r"'9.png' is truncated \(no PNG end chunk\)"),
-        (fm.image(IMG, "JPEG")[:-50], r"'9.png' is truncated \(no JPEG end marker\)"),
+        (fm.image(IMG, "JPEG")[:-4], r"'9.png' is truncated \(no JPEG end marker\)"),
         (b"GIF89a", r"'9.png' is not a PNG or JPEG image"),
     ):
         archive = _zip({**{f"{k}.png": _png(IMG) for k in range(9)}, "9.png": broken})
