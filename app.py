@@ -3,10 +3,11 @@
 import streamlit as st
 import torch
 
-from ui import links, state
+from ui import clicklog, links, state
 from ui.share import View
 from vae_core import data
 
+clicklog.install()  # server-side click timings for bench/bench_load.py; does nothing unless VAE_CLICK_LOG is set
 # The models are small MLPs: one intra-op thread per operation is as fast as two, and lets two sessions (or a
 # training and a decode) use the two cores of a small server without thrashing each other.
 torch.set_num_threads(1)
