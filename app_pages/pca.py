@@ -5,9 +5,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from ui import cache, state
+from ui import cache, state, training
 from ui.figures import code_scatter, show_grid
-from vae_core import InputError
 
 sel = state.current()
 ds = sel.dataset
@@ -48,19 +47,17 @@ with right:
 
 
 evr, scores, total_var = cache.pca_baseline(ds, min(ds.dim, ds.n, 16))
-key = (sel.dataset_name, tuple(sorted(dims)), int(epochs))
+key = training.pca_key(ds, tuple(sorted(dims)), int(epochs), str(sel.device))
 if run:
     if not dims:
         st.error("Pick at least one latent size.")
         st.stop()
     st.session_state["pca_key"] = key
-res = None
-if st.session_state.get("pca_key") == key:
-    try:
-        with left:
-            res = cache.pca_comparison(ds, key[1], key[2], str(sel.device))
-    except InputError as e:
-        st.error(str(e))
+    if key not in training.pca_results():  # computed once per server, for every session
+        training.start_pca("pca_job", sel.dataset_name, ds, *key[1:])
+res = training.pca_results().get(key) if st.session_state.get("pca_key") == key else None
+with left:
+    training.progress_panel("pca_job")
 
 with left:
     fig = make_subplots(

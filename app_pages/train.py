@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import state, training
-from vae_core import InputError, ModelConfig, TrainConfig, checkpoints, data, train
+from vae_core import InputError, ModelConfig, TrainConfig, checkpoints, data
 from vae_core.config import parse_betas
 
 sel = state.current()
@@ -126,14 +126,10 @@ except InputError as e:
 st.caption(f"{cfg.n_parameters():,} parameters per model, training on **{sel.device}**.")
 job: training.Job | None = st.session_state.get("train_job")
 if st.button("Train", type="primary", key="tr_start", disabled=bool(job and job.active)):
-    grid = betas or [tcfg.beta]
-    ds_name, device = sel.dataset_name, str(sel.device)
-
-    def work(on_epoch, should_stop):
-        return train.fit_many(ds, cfg, tcfg, grid, device=device, on_epoch=on_epoch, should_stop=should_stop)
-
-    meta = {"betas": grid, "dataset": ds_name, "kind": kind}
-    st.session_state["train_job"] = training.submit(f"{ds_name}-{kind}", tcfg.epochs, work, meta=meta)
+    label = f"{sel.dataset_name}-{kind}"
+    training.start_fit(
+        "train_job", label, sel.dataset_name, ds, cfg, tcfg, betas or [tcfg.beta], str(sel.device), kind=kind
+    )
 
 
 def downloads(job, names: list[str]) -> None:

@@ -1,10 +1,11 @@
-"""Sessions stay apart: shared models are never mutated, trainings queue for slots, closed sessions stop."""
+"""Sessions stay apart: shared models are never mutated; trainings queue in the worker pool and show their
+place; a killed training process costs only its own session a message (the pool itself: test_workers.py)."""
 
 import hashlib
-import threading
+import os
+import signal
 
 import pytest
-import torch
 from conftest import ROOT, open_page, wait_for
 
 from ui import state, training
@@ -41,54 +42,73 @@ def test_cached_models_unchanged_by_other_sessions_training(app):
     assert "my_models" not in app.session_state or not app.session_state["my_models"], "A does not see B's models"
 
 
-def test_trainings_wait_for_a_slot(monkeypatch):
-    slots = threading.BoundedSemaphore(2)
-    monkeypatch.setattr(training, "training_slots", lambda: slots)
-    release = threading.Event()
+def _rerun_until(at, cond, what: str):
+    """Rerun the AppTest (as the progress panel's timer would) until cond() holds."""
 
-    def work(on_epoch, should_stop):
-        while not release.wait(0.01) and not should_stop():
-            pass
-        return "ok"
+    def check():
+        at.run()
+        return cond()
 
-    started = [training.submit(f"j{i}", 1, work) for i in range(3)]
-    statuses = lambda: sorted(j.status for j in started)
-    wait_for(lambda: statuses().count("running") == 2, what="two jobs running")
-    assert statuses() == ["running", "running", "waiting"]  # the third waits while both slots are held
-    release.set()
-    wait_for(lambda: not any(j.active for j in started), what="all jobs to end")
-    assert [j.status for j in started] == ["done"] * 3
+    return wait_for(check, timeout=180, what=what, interval=0.3)
 
 
-def test_closed_session_stops_its_training(monkeypatch):
-    alive = {"yes": True}
-    monkeypatch.setattr(training, "_session_alive_checker", lambda: lambda: alive["yes"])
-    from vae_core import ModelConfig, TrainConfig, data, train
+def _session(page: str):
+    from streamlit.testing.v1 import AppTest
 
-    ds = data.load("digits")
-
-    def work(on_epoch, should_stop):
-        return train.fit_many(
-            ds, ModelConfig(), TrainConfig(epochs=500), [1.0], device="cpu", on_epoch=on_epoch, should_stop=should_stop
-        )
-
-    job = training.submit("long", 500, work)
-    wait_for(lambda: job.epoch >= 1, what="the first epoch")
-    alive["yes"] = False  # the browser tab closed
-    wait_for(lambda: not job.active, what="the job to stop")
-    assert job.status == "stopped" and job.epoch < 500
-    model, hist = job.result[0]
-    assert hist.stopped and all(torch.isfinite(p).all() for p in model.parameters())
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    return open_page(at, page)
 
 
-def test_training_threads_run_at_lower_priority():
-    import os
+def _train(at, epochs: int):
+    at.number_input(key="tr_epochs").set_value(epochs).run()
+    at.button(key="tr_start").click().run()
+    return at.session_state["train_job"]
 
-    def work(on_epoch, should_stop):
-        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
-    job = training.submit("nice", 1, work)
-    wait_for(lambda: not job.active, what="the job to end")
-    assert job.status == "done"
-    assert job.result >= min(training.TRAINING_NICENESS, 19), "clicks of other sessions are scheduled first"
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < job.result, "only the training thread"
+def _long_fit_args() -> dict:
+    from vae_core import ModelConfig, TrainConfig
+
+    return {
+        "dataset": "digits",
+        "model": ModelConfig(hidden=(8,)).to_dict(),
+        "train": TrainConfig(epochs=10**5).to_dict(),
+        "betas": [1.0],
+    }
+
+
+@pytest.mark.slow
+def test_trainings_queue_in_the_pool_and_show_their_place():
+    pool = training.pool()
+    fillers = [  # every worker but one busy, whatever the pool size of this machine
+        pool.submit(f"filler{i}", "fit_many", _long_fit_args(), label="filler", epochs=10**5)
+        for i in range(pool.size - 1)
+    ]
+    a, b = _session("train"), _session("train")
+    job_a = _train(a, 2000)
+    _rerun_until(a, lambda: job_a.status == "running", "A to run")
+    job_b = _train(b, 2)
+    assert job_b.status == "waiting" and job_b.position == 1
+    assert "waiting: number 1 in the queue" in b.get("progress")[0].proto.text
+    b.button(key="tr_start").click().run()  # disabled while its job is active: no second job
+    assert b.session_state["train_job"] is job_b
+    job_a.stop()
+    _rerun_until(b, lambda: not job_b.active and job_b.meta.get("kept") is not None, "B to train after A")
+    assert job_b.status == "done" and len(b.session_state["my_models"]) == 1
+    for f in fillers:
+        f.stop()
+
+
+@pytest.mark.slow
+def test_a_killed_training_process_costs_only_its_session_a_message():
+    pool = training.pool()
+    at = _session("train")
+    job = _train(at, 2000)
+    _rerun_until(at, lambda: job.status == "running" and job.epoch >= 1, "the training to run")
+    os.kill(job.worker_pid, signal.SIGKILL)
+    _rerun_until(at, lambda: not job.active, "the pool to notice")
+    assert not at.exception
+    assert any("stopped unexpectedly (killed by SIGKILL)" in e.value for e in at.error)
+    again = _train(at, 2)  # the pool replaced the process: the same session trains again
+    _rerun_until(at, lambda: not again.active and again.meta.get("kept") is not None, "a retry")
+    assert again.status == "done" and pool.replaced >= 1

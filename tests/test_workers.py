@@ -66,6 +66,7 @@ def test_a_job_trains_in_a_worker_and_returns_checkpoint_bytes(pool):
     until(lambda: not job.active, "the job to finish")
     assert job.status == "done", job.error
     assert job.worker_pid not in (None, os.getpid())
+    assert os.getpriority(os.PRIO_PROCESS, job.worker_pid) >= workers.WORKER_NICENESS  # clicks go first
     assert [len(r) for r in job.records] == [2, 2, 2] and job.epoch == 3
     results = workers.load_fit_results(job.result)
     ds = data.load("digits")

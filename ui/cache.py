@@ -8,7 +8,7 @@ session (state.shipped_model), a session's own models are frozen when registered
 and training always makes new models. Every st.cache_* function below hashes a VAE or a Dataset argument
 through HASH_FUNCS, so two equal models share entries and a retrained one gets new ones.
 
-st.cache_resource holds objects used in place (models, datasets, the training slots, browser payloads);
+st.cache_resource holds objects used in place (models, datasets, browser payloads);
 st.cache_data holds arrays and numbers (copied out on every hit).
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import weakref
 from pathlib import Path
 
@@ -29,7 +28,6 @@ from vae_core import posterior as post
 from vae_core.model import VAE
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-MAX_CONCURRENT_TRAININGS = 2
 
 _KEYS: dict[int, str] = {}
 
@@ -103,12 +101,6 @@ def shipped_model(path: str, device: str) -> VAE:
     for p in model.parameters():
         p.requires_grad_(False)
     return model
-
-
-@st.cache_resource
-def training_slots() -> threading.BoundedSemaphore:
-    """One process-wide pool of training slots, shared by every session."""
-    return threading.BoundedSemaphore(MAX_CONCURRENT_TRAININGS)
 
 
 # ------------------------------------------------------------------------------- encodings and decodings
@@ -226,19 +218,6 @@ def pca_baseline(ds: Dataset, kmax: int) -> tuple[np.ndarray, np.ndarray, float]
     x = ds.x
     pca = PCA(n_components=kmax, svd_solver="full").fit(x)
     return pca.explained_variance_ratio_, pca.transform(x)[:, :2], float(((x - x.mean(0)) ** 2).sum(1).mean())
-
-
-@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=HASH_FUNCS)
-def pca_comparison(ds: Dataset, dims: tuple, epochs: int, device: str) -> dict:
-    """vae_core.pca_comparison with a progress bar (shown only while it computes)."""
-    from vae_core.pca_comparison import pca_comparison as compare
-
-    bar = st.progress(0.0, text="starting...")
-    res = compare(
-        ds, latent_dims=dims, epochs=epochs, device=device, on_step=lambda i, n, label: bar.progress(i / n, text=label)
-    )
-    bar.empty()
-    return res
 
 
 @st.cache_data(show_spinner="Drawing gradient estimates...", max_entries=64)

@@ -1,125 +1,94 @@
-"""Background trainings of a browser session and the one panel that shows their progress.
+"""Trainings of a browser session and the one panel that shows their progress.
 
-The job API is small on purpose (`submit`, `Job.progress`, `Job.stop`, `Job.result`), so the way jobs run
-can change behind it. Today a job runs in a thread at lower priority; trainings from all sessions share a
-small pool of slots (ui.cache.training_slots) and the rest wait and say so. A job stops by itself when its
-browser session closes, so an abandoned tab frees its CPU and memory.
+Every training (the Train page, the explorer's "train at a beta" and grids, the PCA page's autoencoders) runs
+in the server's pool of worker processes (ui/workers.py, one pool per server in st.cache_resource): a page
+submits a task with its data and settings, the panel polls the Job, and trained models come back as
+checkpoint bytes that this session loads. One job per session at a time; waiting jobs show their place in the
+queue; a closed tab cancels its job; a worker that dies fails only its own job, with a message.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import threading
-import time
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import streamlit as st
 
-from ui import state
-from ui.cache import MAX_CONCURRENT_TRAININGS, training_slots
+from ui import state, workers
+from ui.cache import dataset_key
 from ui.figures import training_curves
-from vae_core import InputError
+from vae_core import Dataset, InputError, ModelConfig, TrainConfig, data
 
-log = logging.getLogger(__name__)
-TRAINING_NICENESS = 10
-MAX_CONCURRENT = MAX_CONCURRENT_TRAININGS
+Job = workers.Job
+PCA_RESULTS_KEPT = 16
 
 
-def _session_alive_checker() -> Callable[[], bool]:
-    """A callable telling whether the current browser session is still connected (True outside a server)."""
+@st.cache_resource(show_spinner=False)
+def pool() -> workers.Pool:
+    """The server's training processes, started once (size: VAE_WORKERS, default cores - 1)."""
+    return workers.Pool()
+
+
+@st.cache_resource(show_spinner=False)
+def pca_results() -> OrderedDict:
+    """Finished PCA comparisons, shared by every session: (dataset key, dims, epochs, device) -> result."""
+    return OrderedDict()
+
+
+def _session() -> tuple[str, Callable[[], bool]]:
+    """An id of this browser session for the pool, and a callable telling whether it is still connected."""
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    owner = st.session_state.setdefault("_training_owner", uuid.uuid4().hex)  # AppTest ids are all equal
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():  # AppTest or a bare script: no server that could drop the session
+        return owner, lambda: True
+    rt, sid = runtime.get_instance(), ctx.session_id
+    return owner, lambda: rt.is_active_session(sid)
+
+
+def _dataset_ref(name: str, ds: Dataset):
+    """A built-in dataset travels to the worker by name (it loads its own copy); anything else by value."""
+    return name if name in data.names() and name not in state.session_datasets() else ds
+
+
+def _start(job_key: str, task: str, args: dict, *, label: str, epochs: int, meta: dict) -> Job | None:
+    owner, alive = _session()
     try:
-        from streamlit import runtime
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-        ctx = get_script_run_ctx()
-        if ctx is None or not runtime.exists():
-            return lambda: True
-        rt, sid = runtime.get_instance(), ctx.session_id
-        return lambda: rt.is_active_session(sid)
-    except (ImportError, RuntimeError):
-        return lambda: True
-
-
-@dataclass
-class Job:
-    """State of one training run, written by its worker and read by the progress panel.
-
-    result: what work returned (train.fit_many: a list of (model or None, history) per beta), once done.
-    records: per finished epoch, the list of per-model records (None for a diverged model)."""
-
-    label: str
-    epochs: int
-    status: str = "waiting"  # waiting -> running -> done | stopped | failed
-    epoch: int = 0
-    records: list = field(default_factory=list)
-    result: object = None
-    error: str | None = None
-    started: float = field(default_factory=time.perf_counter)
-    finished: float | None = None
-    stop_event: threading.Event = field(default_factory=threading.Event)
-    meta: dict = field(default_factory=dict)  # what the page needs to label and keep the result
-
-    @property
-    def active(self) -> bool:
-        return self.status in ("waiting", "running")
-
-    @property
-    def progress(self) -> float:
-        """Fraction of epochs done, in [0, 1]."""
-        return min(1.0, self.epoch / max(1, self.epochs))
-
-    def stop(self) -> None:
-        self.stop_event.set()
-
-
-def _lower_priority() -> None:
-    """Nice this thread (Linux applies setpriority to one thread when given its id), so that clicks and reruns
-    of every browser session are scheduled ahead of background training on a small server."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICENESS)
-    except (AttributeError, OSError) as e:
-        log.info("training runs at normal priority: %s", e)
-
-
-def submit(label: str, epochs: int, work: Callable[[Callable, Callable], object], meta: dict | None = None) -> Job:
-    """Run work(on_epoch, should_stop) in the background once a training slot is free; returns the Job.
-
-    work must call on_epoch(epoch, records) after each epoch and poll should_stop()."""
-    job = Job(label=label, epochs=epochs, meta=dict(meta or {}))
-    alive = _session_alive_checker()
-
-    def should_stop() -> bool:
-        return job.stop_event.is_set() or not alive()
-
-    def on_epoch(epoch: int, records) -> None:
-        job.epoch = epoch
-        job.records.append(records if isinstance(records, list) else [records])
-
-    def run() -> None:
-        _lower_priority()
-        slots = training_slots()
-        while not slots.acquire(timeout=0.25):
-            if should_stop():
-                job.status, job.finished = "stopped", time.perf_counter()
-                return
-        try:
-            job.status = "running"
-            job.started = time.perf_counter()
-            job.result = work(on_epoch, should_stop)
-            job.status = "stopped" if should_stop() else "done"
-        except InputError as e:
-            job.status, job.error = "failed", str(e)
-        except Exception as e:  # noqa: BLE001 - a worker must report every failure to its page, not die silently
-            job.status, job.error = "failed", f"training failed unexpectedly: {type(e).__name__}: {e}"
-            log.exception("training %s failed", label)
-        finally:
-            job.finished = time.perf_counter()
-            slots.release()
-
-    threading.Thread(target=run, name=f"train:{label}", daemon=True).start()
+        job = pool().submit(owner, task, args, label=label, epochs=epochs, meta=meta, alive=alive)
+    except InputError as e:
+        st.error(f"Cannot start: {e}")
+        return None
+    st.session_state[job_key] = job
     return job
+
+
+def start_fit(
+    job_key: str, label: str, name: str, ds: Dataset, cfg: ModelConfig, tcfg: TrainConfig, betas, device: str, **meta
+) -> Job | None:
+    """train.fit_many(ds, cfg, tcfg, betas) in a worker; the Job goes to st.session_state[job_key]."""
+    args = {
+        "dataset": _dataset_ref(name, ds),
+        "model": cfg.to_dict(),
+        "train": tcfg.to_dict(),
+        "betas": list(betas),
+        "device": device,
+    }
+    meta = {"betas": list(betas), "dataset": name, "device": device, **meta}
+    return _start(job_key, "fit_many", args, label=label, epochs=tcfg.epochs, meta=meta)
+
+
+def pca_key(ds: Dataset, dims: tuple, epochs: int, device: str) -> tuple:
+    return (dataset_key(ds), tuple(dims), int(epochs), device)
+
+
+def start_pca(job_key: str, name: str, ds: Dataset, dims: tuple, epochs: int, device: str) -> Job | None:
+    """metrics.pca_comparison in a worker; its result joins pca_results() for every session."""
+    args = {"dataset": _dataset_ref(name, ds), "options": {"latent_dims": dims, "epochs": epochs, "device": device}}
+    meta = {"pca_key": pca_key(ds, dims, epochs, device)}
+    return _start(job_key, "pca_comparison", args, label=f"{name}-pca", epochs=3 * len(dims), meta=meta)
 
 
 def _labels(job: Job) -> list[str]:
@@ -129,10 +98,16 @@ def _labels(job: Job) -> list[str]:
 
 
 def _keep(job: Job, select: bool) -> list[str]:
-    """Register the job's trained models in this session; warn about the ones that did not train."""
+    """Load the job's trained models into this session; warn about the ones that did not train."""
+    if job.task == "pca_comparison":
+        results = pca_results()
+        results[job.meta["pca_key"]] = job.result
+        while len(results) > PCA_RESULTS_KEPT:
+            results.popitem(last=False)
+        return []
     kept = []
     kind = job.meta.get("kind", "vae")
-    for b, (model, hist) in zip(job.meta["betas"], job.result):
+    for b, (model, hist) in zip(job.meta["betas"], workers.load_fit_results(job.result, job.meta["device"])):
         if model is None:
             st.warning(hist.diverged or f"beta={b:g}: stopped before the first epoch finished; nothing kept.")
             continue
@@ -145,29 +120,43 @@ def _keep(job: Job, select: bool) -> list[str]:
     return kept
 
 
+def _status(job: Job) -> str:
+    if job.status == "waiting":
+        procs = pool().workers()
+        n, ready = len(procs), sum(w["ready"] for w in procs)
+        why = "all busy" if ready == n else f"{n - ready} of them starting"
+        return (
+            f"waiting: number {job.position} in the queue; {n} training process{'es' if n > 1 else ''} on this "
+            f"server, {why}. It starts by itself."
+        )
+    if job.task == "pca_comparison":
+        return f"{job.status}: step {job.epoch}/{job.epochs} {job.note}"
+    return f"{job.status}: epoch {job.epoch}/{job.epochs}"
+
+
 @st.fragment(run_every=0.5)
 def progress_panel(
     job_key: str, *, idle: str | None = None, select: bool = True, where: str = "", after: Callable | None = None
 ) -> None:
-    """The one training progress panel: status, progress bar, Stop, live loss curves, errors; when the job in
-    st.session_state[job_key] ends, its models join this session (selected if select) and the app reruns.
-    idle: shown when there is no job; where: said after the kept names; after(job, names): more UI for a
-    finished job (e.g. download buttons)."""
+    """The one training progress panel: status (and place in the queue), progress bar, Stop, live loss curves,
+    errors; when the job in st.session_state[job_key] ends, its models join this session (selected if select)
+    and the app reruns. idle: shown when there is no job; where: said after the kept names; after(job, names):
+    more UI for a finished job (e.g. download buttons)."""
     job: Job | None = st.session_state.get(job_key)
     if job is None:
         if idle:
             st.info(idle)
         return
-    if job.status == "waiting":
-        st.warning(f"Waiting for a free training slot: {MAX_CONCURRENT} trainings already run on this server.")
-    st.progress(job.progress, text=f"{job.status}: epoch {job.epoch}/{job.epochs}")
+    if job.task == "pca_comparison" and job.status == "done" and "kept" in job.meta:
+        return  # the page draws the result itself
+    st.progress(job.progress, text=_status(job))
     if job.active and st.button("Stop", key=f"{job_key}:stop"):
         job.stop()
+    if job.status == "failed":
+        st.error(job.error)
     if job.records:
         kind = job.meta.get("kind", "vae")
         st.plotly_chart(training_curves(job.records, _labels(job), kind=kind), key=f"{job_key}:curves")
-    if job.status == "failed":
-        st.error(job.error)
     if job.active:
         return
     if job.result is not None and "kept" not in job.meta:
@@ -175,7 +164,7 @@ def progress_panel(
         st.rerun(scope="app")
     names = job.meta.get("kept") or []
     if names:
-        secs = (job.finished or 0) - job.started
+        secs = (job.finished or 0) - (job.started or 0)
         how = "Stopped early; kept" if job.status == "stopped" else "Done in"
         st.success(f"{how} {secs:.1f} s: {', '.join(names)}. {where}")
         if after is not None:

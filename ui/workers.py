@@ -4,7 +4,7 @@ Trainings used to run as threads of the Streamlit server and shared its GIL with
 each worker is a spawned process that imports torch once, runs one job at a time at lower priority with one
 torch thread, and talks to the server over its own pair of pipes: jobs and stop requests in, progress and
 results out. A pipe per worker (not one shared queue) because a worker killed mid-write can only tear its own
-pipe; the server notices the death through the process sentinel, fails that job with a clear message, and
+pipe; the server notices the death (end of file on that pipe), fails that job with a clear message, and
 starts a replacement. Trained models come back as safetensors checkpoint bytes, which the session loads.
 
 No Streamlit here (ui/training.py holds the one pool per server in st.cache_resource), so tests drive it
@@ -13,21 +13,25 @@ directly. Size: VAE_WORKERS (environment), default max(1, cores - 1): one core s
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
-import multiprocessing as mp
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
 
 from vae_core import InputError
 
 log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
 ENV_SIZE = "VAE_WORKERS"
 MAX_WORKERS = 64
 WORKER_NICENESS = 10
@@ -149,7 +153,14 @@ def _warm_up() -> None:
 
 def _worker_main(inbox, outbox) -> None:
     """Loop: receive ("run", job_id, task, args), report ("progress" | "done" | "failed" | "stopped", job_id, ...)
-    on outbox. A closed inbox (the server is gone) ends the worker."""
+    on outbox. A closed pipe (the server is gone) ends the worker."""
+    try:
+        _serve(inbox, outbox)
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        return
+
+
+def _serve(inbox, outbox) -> None:
     try:
         os.nice(WORKER_NICENESS)  # the server's threads (every session's clicks) are scheduled first
     except OSError:
@@ -160,10 +171,7 @@ def _worker_main(inbox, outbox) -> None:
     _warm_up()
     outbox.send(("ready", None))
     while True:
-        try:
-            msg = inbox.recv()
-        except EOFError:
-            return
+        msg = inbox.recv()
         if msg is None:
             return
         if msg[0] == "run":  # a ("stop", id) that arrives after its job ended is stale
@@ -218,12 +226,39 @@ def _run_job(job_id: int, task: str, args: dict, inbox, outbox) -> None:
 # ---- the server side ----
 
 
+class _Proc:
+    """A worker started as `python -m ui.workers FD_IN FD_OUT`. Not multiprocessing's spawn: it re-runs the
+    parent's __main__ module in the child, and under Streamlit that module is the app script itself."""
+
+    def __init__(self, fd_in: int, fd_out: int):
+        cmd = [sys.executable, "-m", "ui.workers", str(fd_in), str(fd_out)]
+        self.popen = subprocess.Popen(cmd, pass_fds=(fd_in, fd_out), cwd=ROOT)
+        self.pid = self.popen.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        return self.popen.poll()
+
+    def is_alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def join(self, timeout: float | None = None) -> None:
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def kill(self) -> None:
+        self.popen.kill()
+
+
 @dataclass
 class _Worker:
-    proc: mp.Process
-    inbox: object  # server's sending end
-    outbox: object  # server's receiving end
+    proc: _Proc
+    inbox: Connection  # the server's sending end
+    outbox: Connection  # the server's receiving end
     ready: bool = False
+    eof: bool = False  # the worker's end of outbox closed: it died (or is exiting)
     job: Job | None = None
 
 
@@ -236,7 +271,6 @@ class Pool:
 
     def __init__(self, size: int | None = None):
         self.size = pool_size() if size is None else size
-        self._ctx = mp.get_context("spawn")  # fork would copy the server's threads and locks
         self._lock = threading.RLock()
         self._workers: list[_Worker] = []
         self._waiting: deque[Job] = deque()
@@ -249,17 +283,21 @@ class Pool:
         self.replaced = 0  # workers started to replace dead ones
         for _ in range(self.size):
             self._workers.append(self._spawn())
+        atexit.register(self.close, 2.0)  # workers also end by themselves when the server's pipe ends close
         self._thread = threading.Thread(target=self._monitor, name="training-pool", daemon=True)
         self._thread.start()
 
     def _spawn(self) -> _Worker:
-        to_worker_r, to_worker_w = self._ctx.Pipe(duplex=False)
-        from_worker_r, from_worker_w = self._ctx.Pipe(duplex=False)
-        proc = self._ctx.Process(target=_worker_main, args=(to_worker_r, from_worker_w), daemon=True, name="vae-worker")
-        proc.start()
-        to_worker_r.close()  # the child holds its own copies; closing ours makes EOF visible on both sides
-        from_worker_w.close()
-        return _Worker(proc, to_worker_w, from_worker_r)
+        # os.pipe() ends are not inherited (PEP 446) except through pass_fds: each pipe joins the server and
+        # one worker only, so a worker's death shows as end-of-file at once.
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        try:
+            proc = _Proc(in_r, out_w)
+        finally:
+            os.close(in_r)
+            os.close(out_w)
+        return _Worker(proc, Connection(in_w, readable=False), Connection(out_r, writable=False))
 
     # -- the API pages use --
 
@@ -312,6 +350,8 @@ class Pool:
 
     def close(self, timeout: float = 5.0) -> None:
         with self._lock:
+            if self._closed:
+                return
             self._closed = True
             for job in list(self._waiting):
                 self._finish(job, "stopped")
@@ -333,11 +373,9 @@ class Pool:
     def _monitor(self) -> None:
         while not self._closed:
             with self._lock:
-                conns = {w.outbox: w for w in self._workers}
-                sentinels = {w.proc.sentinel: w for w in self._workers}
-            for ready in wait([*conns, *sentinels], timeout=0.25):
-                if ready in conns:
-                    self._receive(conns[ready])
+                conns = {w.outbox: w for w in self._workers if not w.eof}
+            for ready in wait(list(conns), timeout=0.25):
+                self._receive(conns[ready])
             with self._lock:
                 for w in list(self._workers):
                     if w.proc.exitcode is not None and not self._closed:
@@ -353,7 +391,8 @@ class Pool:
             while w.outbox.poll():
                 self._handle(w, w.outbox.recv())
         except (EOFError, OSError):
-            return  # the worker died; its sentinel handles it
+            w.eof = True  # the worker died or is exiting: the check below sees its exit status
+            w.proc.join(1.0)
 
     def _handle(self, w: _Worker, msg: tuple) -> None:
         with self._lock:
@@ -447,3 +486,14 @@ def load_fit_results(result: list, device: str = "cpu") -> list:
         history.diverged, history.stopped = diverged, stopped
         out.append((None if blob is None else checkpoints.load(blob, device=device)[0], history))
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of a worker process: `python -m ui.workers FD_IN FD_OUT` (started by Pool, not by hand)."""
+    fd_in, fd_out = (int(a) for a in (sys.argv[1:] if argv is None else argv))
+    _worker_main(Connection(fd_in, writable=False), Connection(fd_out, readable=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

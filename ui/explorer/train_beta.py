@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import training
-from vae_core import InputError, TrainConfig, train
+from vae_core import InputError, TrainConfig
 from vae_core.config import BETA_GRID, parse_betas
 from vae_core.model import VAE
 
@@ -40,12 +40,6 @@ def train_tab(sel, model: VAE) -> None:
         except InputError as e:
             st.error(f"Cannot train: {e}")
             return
-        ds, name, device = sel.dataset, sel.dataset_name, str(sel.device)
-
-        def work(on_epoch, should_stop):
-            return train.fit_many(ds, cfg, tcfg, betas, device=device, on_epoch=on_epoch, should_stop=should_stop)
-
-        st.session_state["ex_job"] = training.submit(
-            f"{name}-sweep", epochs, work, meta={"betas": betas, "dataset": name}
-        )
+        name = sel.dataset_name
+        training.start_fit("ex_job", f"{name}-sweep", name, sel.dataset, cfg, tcfg, betas, str(sel.device))
     training.progress_panel("ex_job", select=False, where="They are on the KL-weight slider now.")
