@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from .checks import check_float, check_int, short
 from .errors import InputError
 
 Kind = Literal["ae", "vae"]
@@ -32,39 +33,6 @@ def _check_choice(name: str, value: Any, literal: Any) -> None:
     allowed = get_args(literal)
     if value not in allowed:
         raise InputError(f"{name}={value!r} is not supported; choose one of {', '.join(map(repr, allowed))}.")
-
-
-def _check_int(name: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"{name} must be an integer between {lo} and {hi}, got {value!r}.")
-    if not lo <= value <= hi:
-        raise InputError(f"{name}={value} is out of range; it must be between {lo} and {hi}.")
-    return value
-
-
-def _check_float(name: str, value: Any, lo: float, hi: float, lo_open: bool = False) -> float:
-    # float() first: math.isfinite raises OverflowError for an integer beyond float range (10**400).
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(_as_float(value)):
-        raise InputError(f"{name} must be a finite number, got {_short(value)}.")
-    if value < lo or value > hi or (lo_open and value == lo):
-        lo_txt = f"> {lo}" if lo_open else f">= {lo}"
-        raise InputError(f"{name}={value} is out of range; it must be {lo_txt} and <= {hi}.")
-    return float(value)
-
-
-def _as_float(value: int | float) -> float:
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf
-
-
-def _short(value: Any) -> str:
-    """repr() cut to a message's length (str() of an integer past 4,300 digits would itself raise)."""
-    if isinstance(value, int) and abs(value) >= 10**30:
-        return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:80] + "..."
 
 
 def _from_dict(cls, d: Any):
@@ -103,15 +71,15 @@ class ModelConfig:
         _check_choice("kind", self.kind, Kind)
         _check_choice("likelihood", self.likelihood, Likelihood)
         _check_choice("activation", self.activation, Activation)
-        _check_int("input_dim", self.input_dim, 1, MAX_INPUT_DIM)
-        _check_int("latent_dim", self.latent_dim, 1, MAX_LATENT_DIM)
+        check_int("input_dim", self.input_dim, 1, MAX_INPUT_DIM)
+        check_int("latent_dim", self.latent_dim, 1, MAX_LATENT_DIM)
         if isinstance(self.hidden, list):
             object.__setattr__(self, "hidden", tuple(self.hidden))
         if not isinstance(self.hidden, tuple) or len(self.hidden) > MAX_HIDDEN_LAYERS:
             raise InputError(f"hidden must be a list of at most {MAX_HIDDEN_LAYERS} layer widths, got {self.hidden!r}.")
         for i, w in enumerate(self.hidden):
-            _check_int(f"hidden[{i}]", w, 1, MAX_HIDDEN_WIDTH)
-        _check_float("obs_var", self.obs_var, MIN_OBS_VAR, MAX_OBS_VAR)
+            check_int(f"hidden[{i}]", w, 1, MAX_HIDDEN_WIDTH)
+        check_float("obs_var", self.obs_var, MIN_OBS_VAR, MAX_OBS_VAR)
         n = self.n_parameters()
         if n > MAX_PARAMETERS:
             raise InputError(
@@ -152,11 +120,11 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check_float("beta", self.beta, 0.0, 1000.0)
-        _check_int("epochs", self.epochs, 1, 100_000)
-        _check_int("batch_size", self.batch_size, 1, 1_000_000)
-        _check_float("lr", self.lr, 0.0, 100.0, lo_open=True)
-        _check_int("seed", self.seed, 0, 2**63 - 1)
+        check_float("beta", self.beta, 0.0, 1000.0)
+        check_int("epochs", self.epochs, 1, 100_000)
+        check_int("batch_size", self.batch_size, 1, 1_000_000)
+        check_float("lr", self.lr, 0.0, 100.0, lo_open=True)
+        check_int("seed", self.seed, 0, 2**63 - 1)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -215,7 +183,7 @@ def check_meta(record: dict, cfg: ModelConfig) -> None:
     if record.get("metrics") is not None:
         _in_field("metrics", lambda: _check_metrics(record["metrics"]))
     if record.get("epochs_done") is not None:
-        _in_field("epochs_done", lambda: _check_int("epochs_done", record["epochs_done"], 0, 100_000))
+        _in_field("epochs_done", lambda: check_int("epochs_done", record["epochs_done"], 0, 100_000))
     if record.get("extra") is not None and not isinstance(record["extra"], dict):
         raise InputError(f"checkpoint metadata 'extra' must be a JSON object, got {type(record['extra']).__name__}.")
 
@@ -238,18 +206,18 @@ def _check_dataset(d: Any, dim: int) -> None:
     if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME_CHARS):
         raise InputError(f"name must be text of at most {MAX_NAME_CHARS} characters.")
     if d.get("n") is not None:
-        _check_int("n", d["n"], 0, MAX_SAMPLES)
+        check_int("n", d["n"], 0, MAX_SAMPLES)
     if d.get("dim", dim) != dim:
-        raise InputError(f"dim={_short(d['dim'])} does not match the model's input_dim={dim}.")
+        raise InputError(f"dim={short(d['dim'])} does not match the model's input_dim={dim}.")
     shape = d.get("image_shape")
     if shape is not None:
         if not isinstance(shape, list) or len(shape) != 2:
-            raise InputError(f"image_shape must be [height, width], got {_short(shape)}.")
-        h, w = (_check_int(f"image_shape[{i}]", v, 1, MAX_INPUT_DIM) for i, v in enumerate(shape))
+            raise InputError(f"image_shape must be [height, width], got {short(shape)}.")
+        h, w = (check_int(f"image_shape[{i}]", v, 1, MAX_INPUT_DIM) for i, v in enumerate(shape))
         if h * w != dim:
             raise InputError(f"image_shape {shape} has {h * w} pixels but the model has input_dim={dim}.")
     if not isinstance(d.get("standardized", False), bool):
-        raise InputError(f"standardized must be true or false, got {_short(d['standardized'])}.")
+        raise InputError(f"standardized must be true or false, got {short(d['standardized'])}.")
     for key, lo in (("mean", -3.4e38), ("scale", 1e-38)):
         values = d.get(key)
         if values is None:
@@ -257,7 +225,7 @@ def _check_dataset(d: Any, dim: int) -> None:
         if not isinstance(values, list) or len(values) != dim:
             raise InputError(f"{key} must be a list of {dim} numbers (one per feature).")
         for i, v in enumerate(values):
-            _check_float(f"{key}[{i}]", v, lo, 3.4e38)
+            check_float(f"{key}[{i}]", v, lo, 3.4e38)
 
 
 def _check_metrics(d: Any) -> None:
@@ -269,7 +237,7 @@ def _check_metrics(d: Any) -> None:
             raise InputError(f"{key!r} holds {len(values)} values; at most {MAX_LATENT_DIM} (one per latent).")
         for v in values:
             if v is not None:
-                _check_float(repr(key), v, -math.inf, math.inf)
+                check_float(repr(key), v, -math.inf, math.inf)
 
 
 __all__ = ["BETA_GRID", "MAX_BETAS", "ModelConfig", "TrainConfig", "check_meta", "parse_betas"]

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from scipy import integrate, stats
 
+from .checks import check_float, check_int
 from .densities import LOG_2PI
 from .errors import InputError
 
@@ -55,8 +56,7 @@ def discrete_entropy(weights, unit: str = "nats") -> tuple[np.ndarray, float]:
 
 def _check_sd(*sds: float) -> None:
     for s in sds:
-        if not (isinstance(s, (int, float, np.floating)) and math.isfinite(s) and s > 0):
-            raise InputError(f"standard deviations must be positive finite numbers, got {s!r}.")
+        check_float("standard deviation", s, 0.0, lo_open=True)
 
 
 def gaussian_divergences_numeric(mu_p: float, sd_p: float, mu_q: float, sd_q: float) -> dict:
@@ -125,8 +125,7 @@ def bayes_1d(prior_mean: float, prior_sd: float, obs: float, noise_sd: float, n_
     (it depends on their spread around obs), so it gives the same posterior but other numbers.
     """
     _check_sd(prior_sd, noise_sd)
-    if isinstance(n_obs, bool) or not isinstance(n_obs, (int, np.integer)) or n_obs < 1:
-        raise InputError(f"n_obs must be a positive integer, got {n_obs!r}.")
+    check_int("n_obs", n_obs, 1)
     lik_sd = noise_sd / math.sqrt(n_obs)
     prec = 1.0 / prior_sd**2 + 1.0 / lik_sd**2
     post_sd = math.sqrt(1.0 / prec)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from .checks import linear_layers
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
 from .densities import NAMES, log_likelihood
@@ -86,7 +87,7 @@ class _Stack:
     @staticmethod
     def _stack(seqs):
         layers = []
-        linears = [[m for m in s if isinstance(m, torch.nn.Linear)] for s in seqs]
+        linears = [linear_layers(s) for s in seqs]
         for per_model in zip(*linears):
             w = torch.stack([lin.weight.detach().t() for lin in per_model]).clone().requires_grad_(True)
             b = torch.stack([lin.bias.detach()[None, :] for lin in per_model]).clone().requires_grad_(True)
@@ -120,7 +121,7 @@ class _Stack:
     def export(self, i: int, model: VAE) -> VAE:
         with torch.no_grad():
             for seq, layers in ((model.encoder, self.enc), (model.decoder, self.dec)):
-                for lin, (w, b) in zip([m for m in seq if isinstance(m, torch.nn.Linear)], layers):
+                for lin, (w, b) in zip(linear_layers(seq), layers):
                     lin.weight.copy_(w[i].t())
                     lin.bias.copy_(b[i, 0])
         return model
