@@ -4,8 +4,6 @@ import streamlit as st
 import torch
 
 from ui import clicklog, links, state
-from ui.share import View
-from vae_core import data
 
 clicklog.install()  # server-side click timings for bench/bench_load.py; does nothing unless VAE_CLICK_LOG is set
 # The models are small MLPs: one intra-op thread per operation is as fast as two, and lets two sessions (or a
@@ -28,5 +26,5 @@ page = st.navigation(PAGES)
 links.restore()  # a session opened from a shared link starts from its dataset and model
 sel = st.session_state["_selection"] = state.sidebar()
 links.notices()
-links.publish(View(dataset=sel.dataset_name if sel.dataset_name in data.names() else None, model=links.model_name(sel)))
+links.publish_selection(sel)  # the URL names what is shown: a link to this view
 page.run()

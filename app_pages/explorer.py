@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cache, state
+from ui import cache, links, state
 from ui.explorer import (
     across_beta,
     export,
@@ -17,6 +17,7 @@ from ui.explorer import (
 )
 from ui.explorer.canvas_panel import canvas_panel
 from ui.explorer.grid import aligned_models
+from ui.share import LinkView
 
 sel = state.current()
 ds = sel.dataset
@@ -36,6 +37,7 @@ if len(grid) > 1:
     if st.session_state.get("ex_grid_sig") != (sel.model_name, tuple(betas)):
         st.session_state["ex_grid_sig"] = (sel.model_name, tuple(betas))
         st.session_state["ex_beta"] = betas[start]
+    links.explorer_beta(betas)  # a shared link's beta and KL switch, once
     beta = top[0].select_slider(
         "KL weight beta",
         options=betas,
@@ -55,6 +57,7 @@ if len(grid) > 1:
         beta = 0.0
     aligned, align_report = aligned_models(grid, sel)
     model = aligned[betas.index(beta)]
+    links.publish(LinkView(beta=beta, kl=kl_on), keys=("beta", "kl"))
 else:
     top[0].caption(
         "Only one model with this architecture is loaded: train a beta grid below to get a KL slider."

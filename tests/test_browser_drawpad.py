@@ -42,6 +42,7 @@ def page(request, browser):
 def pad_box(page):
     pad = page.locator('[data-testid="drawpad"] canvas').first
     pad.wait_for(timeout=SLOW)
+    pad.scroll_into_view_if_needed()  # the mouse only reaches what is on screen
     return pad.bounding_box()
 
 

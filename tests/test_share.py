@@ -2,7 +2,7 @@
 
 import pytest
 
-from ui.share import View, parse_view, view_params
+from ui.share import LinkView, parse_view, view_params
 
 DATASETS = ["digits", "mnist", "moons"]
 MODELS = {"digits": ["digits-vae-beta1", "digits-ae"], "mnist": ["mnist-vae-beta1"]}
@@ -13,15 +13,15 @@ def parse(params):
 
 
 def test_round_trip():
-    v = View("mnist", "mnist-vae-beta1", 0.25, False, (1.5, -0.3125))
+    v = LinkView("mnist", "mnist-vae-beta1", 0.25, False, (1.5, -0.3125))
     back, notes = parse(view_params(v))
     assert back == v and notes == []
-    assert view_params(View()) == {} and parse({}) == (View(), [])
+    assert view_params(LinkView()) == {} and parse({}) == (LinkView(), [])
 
 
 def test_lists_take_the_last_value_and_unknown_keys_are_ignored():
     v, notes = parse({"beta": ["2", "4"], "kl": ["off"], "utm_source": "x", "z": []})
-    assert v == View(beta=4.0, kl=False) and notes == []
+    assert v == LinkView(beta=4.0, kl=False) and notes == []
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,13 @@ only moves them between st.query_params and the widgets' session-state keys. The
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
 from ui import state
-from ui.share import View, parse_view, view_params
+from ui.share import LinkView, parse_view, view_params
 from vae_core import data
 
 _RESTORED = "_link_restored"
@@ -54,15 +55,41 @@ def notices() -> None:
     """Show (once) what was wrong with the link this session was opened with."""
     notes = st.session_state.pop(_NOTES, None)
     if notes:
-        st.toast("Some of this link was not usable: " + " ".join(notes), icon=":material/link_off:")
+        # stays until closed: the person who opened the link should see why the view differs from the sender's
+        st.toast(
+            "Some of this link was not usable: " + " ".join(notes), icon=":material/link_off:", duration="infinite"
+        )
 
 
-def take_pending() -> View | None:
-    """The link's view for the explorer, once: its beta, kl and z (None afterwards or without a link)."""
-    return st.session_state.pop(_PENDING, None)
+def explorer_beta(betas: list[float]) -> None:
+    """Once per link: its beta and kl become the explorer's KL-weight slider and KL switch (keys ex_beta,
+    ex_kl_on). A beta that is not a stop of this model's grid is noted and the slider keeps its default."""
+    view = st.session_state.get(_PENDING)
+    if view is None or (view.beta is None and view.kl is None):
+        return
+    st.session_state[_PENDING] = replace(view, beta=None, kl=None)
+    if view.beta is not None:
+        if view.beta in betas:
+            st.session_state["ex_beta"] = view.beta
+        else:
+            st.toast("The link's beta is not one of this model grid's KL weights; showing the default.")
+    if view.kl is not None and 0.0 in betas:
+        st.session_state["ex_kl_on"] = view.kl
 
 
-def publish(view: View, keys=("dataset", "model")) -> None:
+def explorer_z(latent_dim: int) -> list[float] | None:
+    """Once per link: its pinned z, if it has latent_dim values (else a notice and None)."""
+    view = st.session_state.get(_PENDING)
+    if view is None or view.z is None:
+        return None
+    st.session_state[_PENDING] = replace(view, z=None)
+    if len(view.z) != latent_dim:
+        st.toast(f"The link's z has {len(view.z)} values but this model has {latent_dim} latent dimensions.")
+        return None
+    return list(view.z)
+
+
+def publish(view: LinkView, keys=("dataset", "model")) -> None:
     """Write a view's `keys` into the URL (only what changed), so the address bar is a link to what is shown.
     app.py owns dataset and model on every page; the explorer adds beta, kl and z."""
     want = {k: v for k, v in view_params(view).items() if k in keys}
@@ -73,6 +100,12 @@ def publish(view: View, keys=("dataset", "model")) -> None:
     for k, v in have.items():
         if v is not None and k not in want:
             del st.query_params[k]
+
+
+def publish_selection(sel) -> None:
+    """The sidebar's dataset (built-in ones) and shipped model into the URL, on every page."""
+    dataset = sel.dataset_name if sel.dataset_name in data.names() else None
+    publish(LinkView(dataset=dataset, model=model_name(sel)))
 
 
 def model_name(sel) -> str | None:

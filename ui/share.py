@@ -21,7 +21,7 @@ _TRUE, _FALSE = {"1", "on", "true", "yes"}, {"0", "off", "false", "no"}
 
 
 @dataclass(frozen=True)
-class View:
+class LinkView:
     """A parsed link; None = not given (the page's default)."""
 
     dataset: str | None = None
@@ -48,7 +48,9 @@ def _number(s: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def parse_view(params: Mapping, datasets: Sequence[str], models: Mapping[str, Sequence[str]]) -> tuple[View, list[str]]:
+def parse_view(
+    params: Mapping, datasets: Sequence[str], models: Mapping[str, Sequence[str]]
+) -> tuple[LinkView, list[str]]:
     """Check a link's parameters; returns (view, notices).
 
     params: query parameters (str -> str, or str -> list of str). datasets: the names a link may pick.
@@ -94,10 +96,10 @@ def parse_view(params: Mapping, datasets: Sequence[str], models: Mapping[str, Se
             )
         else:
             z = tuple(vals)
-    return View(dataset, model, beta, kl, z), notes
+    return LinkView(dataset, model, beta, kl, z), notes
 
 
-def view_params(view: View) -> dict[str, str]:
+def view_params(view: LinkView) -> dict[str, str]:
     """The query parameters of a view (only what is set); parse_view reads them back to the same view, z to
     6 significant digits."""
     out: dict[str, str] = {}

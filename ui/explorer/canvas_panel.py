@@ -5,12 +5,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ui import cache
+from ui import cache, links
 from ui.canvas.events import check_z, server_decode
 from ui.canvas.image import decoded_image_html
-from ui.canvas.widget import Output, Overlays, Points, View, latent_canvas
+from ui.canvas.widget import Gaussian, Output, Overlays, Points, View, latent_canvas
+from ui.drawpad.panel import COLOR as DRAWN_COLOR
+from ui.drawpad.panel import LABEL as DRAWN_LABEL
 from ui.drawpad.panel import drawing_panel
 from ui.explorer import export, plane
+from ui.share import LinkView
 from vae_core import InputError, drawing
 
 
@@ -38,16 +41,27 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple) -> None:
     )
     show_samples = opts[4].toggle("Prior samples", key="ex_samples")
     lim = plane.view_limit(mu[:, list(dims)])
+    k = model.config.latent_dim
     plot_area, pad_area = st.container(), st.container()
+    drawn = None
     if drawing.supports(ds.image_shape):
         with pad_area:
             st.markdown("**Draw a digit**: where does the encoder put it?")
-            drawing_panel(model, ds, sel.dataset_name)
+            drawn = drawing_panel(model, ds, sel.dataset_name)
+    overlays = Overlays(
+        ellipses=plane.ellipses(mu, logvar, dims, int(n_ell)) if show_ell else None,
+        prior_contours=show_prior,
+        density=cache.density(model, ds, tuple(dims), round(lim, 2)) if show_density else None,
+        path=st.session_state.get("ex_path"),
+        extra_points=plane.prior_points(k, dims) if show_samples else None,
+        gaussians=() if drawn is None else (Gaussian(drawn.mu, drawn.logvar, DRAWN_COLOR, DRAWN_LABEL),),
+    )
     with plot_area:
-        _plot_and_decode(model, mu, logvar, sel, dims, lim, show_ell, n_ell, show_prior, show_density, show_samples)
+        _plot_and_decode(model, mu, sel, dims, overlays)
 
 
-def _plot_and_decode(model, mu, logvar, sel, dims, lim, show_ell, n_ell, show_prior, show_density, show_samples):
+def _plot_and_decode(model, mu: np.ndarray, sel, dims: tuple, overlays: Overlays) -> None:
+    """The canvas, and under it the server's decoding of the last click."""
     ds, k = sel.dataset, model.config.latent_dim
     event = latent_canvas(
         model,
@@ -55,18 +69,15 @@ def _plot_and_decode(model, mu, logvar, sel, dims, lim, show_ell, n_ell, show_pr
             mu[:, list(dims)], labels=ds.y, color=ds.color, key=f"{sel.dataset_name}|{cache.model_key(model)}|{dims}"
         ),
         key=f"ex_canvas_{k}_{dims}",
-        overlays=Overlays(
-            ellipses=plane.ellipses(mu, logvar, dims, int(n_ell)) if show_ell else None,
-            prior_contours=show_prior,
-            density=cache.density(model, ds, tuple(dims), round(lim, 2)) if show_density else None,
-            path=st.session_state.get("ex_path"),
-            extra_points=plane.prior_points(k, dims) if show_samples else None,
-        ),
+        overlays=overlays,
         output=Output(
             image_shape=ds.image_shape, cmap="gray_r", data_transform=None if ds.mean is None else (ds.mean, ds.scale)
         ),
         view=View(dims=dims, z_base=np.zeros(k, np.float32), height=560, device_label=str(sel.device)),
     )
+    if event is None and (linked := links.explorer_z(k)) is not None:
+        st.session_state["ex_link_event"] = {"z": linked, "source": "link", "seq": 0}
+    event = event or st.session_state.get("ex_link_event")  # a shared link's z, until the first click
     if event is None:
         st.caption(
             "Hover the plane to decode in your browser; click anywhere (or release a slider) to decode "
@@ -78,6 +89,7 @@ def _plot_and_decode(model, mu, logvar, sel, dims, lim, show_ell, n_ell, show_pr
     except InputError as e:
         st.error(str(e))
         return
+    links.publish(LinkView(z=tuple(z.tolist())), keys=("z",))
     x, ms = server_decode(model, z)
     xv = ds.to_data_units(x[None])[0]
     st.html(
