@@ -185,3 +185,35 @@ def test_streamlit_uploaded_file_read_on_a_previous_rerun():
     f.read()
     ds = files.load_file(f)
     assert ds.name == "upload" and ds.image_shape == (5, 4) and ds.y.tolist() == LABELS.tolist()
+
+
+# ---- round two (issue 12): valid files that were refused or misread ----
+
+
+@pytest.mark.parametrize("codec", ["utf-32", "utf-32-le", "utf-32-be", "utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_and_utf32_csv_load_with_or_without_a_byte_order_mark(codec):
+    ds = files.load_file("x,label\n1.5,0\n2,1\n-3,1\n".encode(codec), filename="wide.csv")
+    assert ds.y.tolist() == [0, 1, 1]
+    np.testing.assert_allclose(ds.to_data_units(ds.x).ravel(), [1.5, 2, -3], rtol=1e-6)
+
+
+def test_exif_rotated_jpeg_is_turned_upright():
+    # A phone stores a portrait photo as landscape pixels plus "rotate 90 degrees clockwise" (orientation 6).
+    upright = np.zeros((8, 4), dtype=np.uint8)
+    upright[:2] = 255  # a bright band at the top
+    stored = np.rot90(upright, k=1)  # what the sensor wrote: 4 rows x 8 columns
+    archive = _zip({"a.jpg": _image(upright, "JPEG"), "b.jpg": fm.exif_rotated_jpeg(stored, 6)})
+    ds = files.load_file(archive)
+    assert ds.image_shape == (8, 4)
+    b = ds.x[1].reshape(8, 4)
+    assert b[:2].mean() > 0.9 and b[2:].mean() < 0.1  # the band is at the top once turned
+
+
+def test_multi_member_gzip_with_zero_padding_loads():
+    raw = fm.gzip_members([b"1,2\n", b"3,4\n", b"5,6\n"]) + b"\0" * 64
+    assert files.load_file(raw).x.shape == (3, 2)
+
+
+def test_quoted_csv_and_labels_at_the_int32_edge():
+    ds = files.load_file(b'"a","label"\n"1",2147483647\n"2",-2147483648\n', filename="q.csv")
+    assert ds.y.tolist() == [2**31 - 1, -(2**31)]

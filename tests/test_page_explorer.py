@@ -1,9 +1,7 @@
 """AppTest: the Latent explorer switches models with the KL slider, measures them, and trains new betas."""
 
-import time
-
 import pytest
-from conftest import open_page
+from conftest import open_page, wait_for
 
 
 def _metric(at, label):
@@ -55,9 +53,7 @@ def test_train_a_grid_from_the_explorer(app):
     app.number_input(key="ex_tepochs").set_value(2).run()
     app.text_input(key="ex_tgrid").set_value("0.3, 3").run()
     app.button(key="ex_train_grid").click().run()
-    t0 = time.time()
-    while app.session_state["ex_job"].active and time.time() - t0 < 120:
-        time.sleep(0.3)
+    wait_for(lambda: not app.session_state["ex_job"].active, what="the grid training")
     app.run()
     app.run()
     assert app.session_state["ex_job"].status == "done"

@@ -1,19 +1,15 @@
 """AppTest: the Train page trains with progress, keeps the model, and refuses bad settings and files."""
 
-import time
-
-from conftest import open_page
+from conftest import open_page, wait_for
 
 
 def _wait_for_training(at, limit=240):
-    t0 = time.time()
-    while time.time() - t0 < limit:
+    def finished():
         at.run()
         job = at.session_state["train_job"]
-        if not job.active and job.meta.get("kept") is not None:
-            return job
-        time.sleep(0.5)
-    raise AssertionError("training did not finish")
+        return job if not job.active and job.meta.get("kept") is not None else None
+
+    return wait_for(finished, limit, "the training to finish", interval=0.5)
 
 
 def test_train_page_trains_and_registers_model(app):

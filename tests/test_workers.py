@@ -7,12 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT
+from conftest import ROOT, wait_for
 
 from ui import workers
 from vae_core import InputError, ModelConfig, TrainConfig, data, train
@@ -30,10 +29,7 @@ def fit_args(epochs: int, betas=(1.0,), dataset="digits") -> dict:
 
 
 def until(cond, what: str, timeout: float = 180.0):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
+    wait_for(cond, timeout, what)
 
 
 @pytest.fixture(scope="module")
