@@ -1,5 +1,7 @@
 """Bad-input corpus for checkpoints.load: every file below is refused with an InputError, quickly and without
-allocating the model it describes; and a valid checkpoint round-trips exactly from a path, bytes and a file."""
+allocating the model it describes; and a valid checkpoint round-trips exactly from a path, bytes and a file.
+It is a corpus, one case per line, so it is long.
+"""
 
 from __future__ import annotations
 

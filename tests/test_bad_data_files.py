@@ -1,7 +1,7 @@
 """Broken and hostile files raise InputError, with a useful message, in bounded memory, never unpickling.
 
 Time is not asserted here (tests never assert wall-clock times): bench/bench_refusals.py measures the cost of
-refusing full-size hostile files, each in a fresh process.
+refusing full-size hostile files, each in a fresh process. It is a corpus, one case per line, so it is long.
 """
 
 import gzip
