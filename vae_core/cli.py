@@ -143,7 +143,7 @@ def cmd_train(args) -> int:
         with _progress(tcfg.epochs, f"train {ds.name}", args, ctx) as bar:
 
             def on_epoch(epoch: int, rec: dict) -> None:
-                bar.set_postfix(loss=f"{rec['loss']:.3f}", elbo=f"{rec['elbo']:.3f}", kl=f"{rec['kl']:.2f}")
+                bar.set_postfix(loss=f"{rec['loss']:.3f}", elbo=_fmt(rec["elbo"], ".3f"), kl=f"{rec['kl']:.2f}")
                 bar.update(1)
 
             if ctx is None:
@@ -160,7 +160,8 @@ def cmd_train(args) -> int:
     print(
         f"saved {path} ({cfg.kind}, {cfg.n_parameters():,} parameters, {len(history)} epochs"
         + (f", {ctx.world} ranks" if ctx else "")
-        + f"); last epoch: ELBO {last['elbo']:.3f}, recon {last['recon']:.3f}, KL {last['kl']:.3f} nats/sample"
+        + f"); last epoch: ELBO {_fmt(last['elbo'], '.3f')}, recon {last['recon']:.3f}, KL {last['kl']:.3f} "
+        "nats/sample"
     )
     return 0
 
@@ -206,7 +207,8 @@ def cmd_sweep(args) -> int:
 
             def on_epoch(epoch: int, recs: list) -> None:
                 alive = [r for r in recs if r is not None]
-                bar.set_postfix(models=len(alive), best_elbo=f"{max(r['elbo'] for r in alive):.3f}")
+                elbos = [r["elbo"] for r in alive if r["elbo"] is not None]
+                bar.set_postfix(models=len(alive), best_elbo=_fmt(max(elbos) if elbos else None, ".3f"))
                 bar.update(1)
 
             if ctx is None:
@@ -229,7 +231,7 @@ def cmd_sweep(args) -> int:
             model, out_dir / f"{tag}-{cfg.kind}-beta{beta:g}.safetensors", meta={"command": "sweep"}
         )
         last = history[-1]
-        print(f"saved {path}: ELBO {last['elbo']:.3f}, recon {last['recon']:.3f}, KL {last['kl']:.3f}")
+        print(f"saved {path}: ELBO {_fmt(last['elbo'], '.3f')}, recon {last['recon']:.3f}, KL {last['kl']:.3f}")
     if diverged:
         listed = ", ".join(f"{b:g}" for b in diverged)
         if len(diverged) == len(betas):

@@ -170,7 +170,7 @@ def fit_ddp(
                 "recon": float(means[1]),
                 "kl": float(kl_d.sum()),
                 "kl_per_dim": [float(v) for v in kl_d],
-                "elbo": -float(means[1] + kl_d.sum()),
+                "elbo": -float(means[1] + kl_d.sum()) if cfg.kind == "vae" else None,  # an AE has no ELBO
                 "seconds": time.perf_counter() - t0,
             }
             history.append(rec)

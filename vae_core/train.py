@@ -23,7 +23,8 @@ from .objectives import kl_per_dim
 
 
 class History(list):
-    """Per-epoch records (dicts with "epoch", "recon", "kl", "kl_per_dim", "elbo", "loss", "seconds"), all in
+    """Per-epoch records (dicts with "epoch", "recon", "kl", "kl_per_dim", "elbo" (None for an AE), "loss",
+    "seconds"), all in
     nats per sample on the training data, averaged over the epoch's minibatches. `diverged` holds the
     reason when training stopped on a non-finite loss, `stopped` is True when should_stop ended it early."""
 
@@ -207,7 +208,8 @@ def fit_many(
                 "recon": float(means[i, 1]),
                 "kl": float(kl_d.sum()),
                 "kl_per_dim": [float(v) for v in kl_d],
-                "elbo": -float(means[i, 1] + kl_d.sum()),
+                # An autoencoder has no ELBO: its loss is the reconstruction term alone.
+                "elbo": -float(means[i, 1] + kl_d.sum()) if cfg.kind == "vae" else None,
                 "seconds": time.perf_counter() - t0,
             }
             histories[i].append(rec)
