@@ -125,3 +125,21 @@ def test_nearest_orders_by_distance():
     x = np.array([[0.0, 0], [3, 0], [1, 0], [10, 10]], np.float32)
     assert D.nearest(x, np.array([0.9, 0]), 3).tolist() == [2, 0, 1]
     assert D.nearest(x, np.array([0.0, 0]), 10).tolist() == [0, 2, 1, 3]
+
+
+def test_encode_each_gives_one_row_per_model():
+    from conftest import ROOT
+
+    from ui.drawpad.panel import encode_each
+    from vae_core import checkpoints
+
+    x = D.to_image(SEVEN, (8, 8))
+    models = [checkpoints.load(ROOT / "models" / f"digits-vae-beta{b}.safetensors")[0] for b in (0.5, 1)]
+    mu, logvar = encode_each(models, x)
+    assert mu.shape == logvar.shape == (2, 2)
+    for row, m in enumerate(models):
+        want = m.encode(x[None])
+        np.testing.assert_allclose(mu[row], want[0][0].detach().numpy(), atol=1e-6)
+        np.testing.assert_allclose(logvar[row], want[1][0].detach().numpy(), atol=1e-6)
+    ae = checkpoints.load(ROOT / "models" / "digits-ae.safetensors")[0]
+    assert encode_each([models[0], ae], x)[1] is None

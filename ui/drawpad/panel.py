@@ -34,6 +34,20 @@ class Drawn:
     logvar: np.ndarray | None
 
 
+@torch.no_grad()
+def encode_each(models, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """q(z|x) of one input under each model (e.g. every stop of the KL-weight grid, so the canvas can move
+    the drawing's point with the slider without asking the server): mu (n_models, k), logvar the same or
+    None when any model is an autoencoder."""
+    mus, logvars = [], []
+    for m in models:
+        mu, logvar = m.encode(torch.from_numpy(np.asarray(x, np.float32)[None]).to(m.device))
+        mus.append(mu.cpu().numpy()[0])
+        logvars.append(None if logvar is None else logvar.cpu().numpy()[0])
+    lv = None if any(v is None for v in logvars) else np.stack(logvars)
+    return np.stack(mus), lv
+
+
 def saved_drawing(dataset_name: str) -> np.ndarray | None:
     """The last drawing made on this data set in this session, as a model input (d,), or None."""
     d = st.session_state.get(SAVED)
