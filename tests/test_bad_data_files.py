@@ -193,6 +193,7 @@ CASES = [
     ("csv long line later", "l.csv", lambda t: b"1,2\n" * 3 + b"3" * 300_000 + b"\n", r"line 4 is 300,001 bytes"),
     ("csv blank-line flood", "b.csv", lambda t: b"1,2\n3,4\n" + b"\n" * 500_000, r"500,003 lines; accepted"),
     ("gzip blank lines", "b.csv.gz", lambda t: gzip.compress(b"\n" * 10**6), r"1,000,001 lines"),
+    ("gzip bomb ratio", "z.csv.gz", lambda t: gzip.compress(b"\n" * 40 * 2**20), r"more than 100 times its size"),
     ("gzip member flood", "m.gz", lambda t: fm.gzip_members([b""] * 20_000), r"more than 10,000 gzip members"),
     ("png chunk flood", "p.zip", lambda t: _zip({"a.png": fm.png_chunks(IMG, 100_000)}), r"too many PNG chunks"),
     ("jpeg segment flood", "j.zip", lambda t: _zip({"a.jpg": fm.jpeg_segments(IMG, 50_000)}), r"JPEG segments"),
