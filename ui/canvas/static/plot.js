@@ -185,12 +185,14 @@ export function gaussianTraces(gs, row) {
   const traces = [];
   gs.forEach((g, i) => {
     const r = Math.min(row || 0, g.mu.length - 1), [mx, my] = g.mu[r], lg = "G" + i;
-    traces.push({ type: "scatter", mode: "markers", x: [mx], y: [my], name: g.label, legendgroup: lg,
-      hoverinfo: "skip", marker: { size: 12, color: g.color, symbol: "star", line: { width: 1, color: "#fff" } } });
+    // WebGL traces, like the points: plotly stacks every WebGL trace above every SVG one, so an SVG marker
+    // would hide under a dense cluster.
+    traces.push({ type: "scattergl", mode: "markers", x: [mx], y: [my], name: g.label, legendgroup: lg,
+      hoverinfo: "skip", marker: { size: 16, color: g.color, symbol: "star", line: { width: 1.5, color: "#fff" } } });
     if (!g.sd) return;
     const [sx, sy] = g.sd[r], xs = [], ys = [];
     for (const k of [1, 2]) withGaps(xs, ys, CIRCLE.c.map((v) => mx + k * sx * v), CIRCLE.s.map((v) => my + k * sy * v));
-    traces.push({ type: "scatter", mode: "lines", x: xs, y: ys, name: g.label + " 1σ, 2σ", legendgroup: lg,
+    traces.push({ type: "scattergl", mode: "lines", x: xs, y: ys, name: g.label + " 1σ, 2σ", legendgroup: lg,
       showlegend: false, hoverinfo: "skip", connectgaps: false, line: { color: g.color, width: 2 } });
   });
   return traces;
