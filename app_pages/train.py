@@ -5,6 +5,7 @@ import streamlit as st
 from ui import state, training
 from vae_core import InputError, ModelConfig, TrainConfig, checkpoints, data
 from vae_core.config import parse_betas
+from vae_core.errors import quoted
 
 sel = state.current()
 st.title("Train a model")
@@ -25,7 +26,7 @@ with st.expander("Use your own data", expanded=False):
         try:
             ds_new = data.load_file(up, filename=up.name)
         except InputError as e:
-            st.error(f"Could not use {up.name}: {e}")
+            st.error(f"Could not use {quoted(up.name)}: {e}")
         else:
             name = f"{up.name.rsplit('.', 1)[0]}"
             state.session_datasets()[name] = ds_new
@@ -171,7 +172,7 @@ if ck is not None and st.session_state.get("ckpt_loaded") != (ck.name, ck.size):
                 f"{state.get_dataset(ds_name).dim}."
             )
     except InputError as e:
-        st.error(f"Could not use {ck.name}: {e}")
+        st.error(f"Could not use {quoted(ck.name)}: {e}")
     else:
         state.add_session_model(ck.name.rsplit(".", 1)[0], model, ds_name, "uploaded")
         st.session_state["ckpt_loaded"] = (ck.name, ck.size)

@@ -341,7 +341,7 @@ def test_oversized_file_is_refused_before_reading(tmp_path, monkeypatch):
     path = tmp_path / "big.safetensors"
     checkpoints.save(_tiny_model(), path)
     monkeypatch.setattr(checkpoints, "MAX_FILE_BYTES", 100)
-    with pytest.raises(InputError, match=r"'big.safetensors' is 0.0015 MB; accepted: at most 9.5e-05 MB"):
+    with pytest.raises(InputError, match=r"`big.safetensors` is 0.0015 MB; accepted: at most 9.5e-05 MB"):
         checkpoints.load(path)
     with pytest.raises(InputError, match=r"the checkpoint is 0.0015 MB; accepted: at most 9.5e-05 MB"):
         checkpoints.load(io.BytesIO(path.read_bytes()))

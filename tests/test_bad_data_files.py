@@ -102,10 +102,10 @@ CASES = [
     ("one row csv", "one.csv", lambda t: b"1,2\n", r"1 row\(s\).*at least 2 samples"),
     ("too many columns", "w.csv", lambda t: b"1," * 5000 + b"1\n", r"5,001 columns; accepted: at most 4,096"),
     ("ragged csv", "r.csv", lambda t: b"1,2,3\n4,5,6\n7,8\n", r"line 3: 2 values but the first row has 3"),
-    ("text cell", "t.csv", lambda t: b"a,b\n1,2\n3,oops\n", r"line 3, column 2 \('b'\): 'oops' is not a number"),
-    ("empty cell", "e.csv", lambda t: b"1,2\n3,\n", r"line 2, column 2: '' is not a number"),
+    ("text cell", "t.csv", lambda t: b"a,b\n1,2\n3,oops\n", r"line 3, column 2 \(`b`\): `oops` is not a number"),
+    ("empty cell", "e.csv", lambda t: b"1,2\n3,\n", r"line 2, column 2: \"\" is not a number"),
     ("nan", "nan.csv", lambda t: b"1,2\n3,nan\n5,6\n", r"line 2, column 2: nan is NaN, infinite"),
-    ("inf", "inf.csv", lambda t: b"x,y\n1,2\n-inf,4\n", r"line 3, column 1 \('x'\): -inf is NaN, infinite"),
+    ("inf", "inf.csv", lambda t: b"x,y\n1,2\n-inf,4\n", r"line 3, column 1 \(`x`\): -inf is NaN, infinite"),
     ("1e400", "big.csv", lambda t: b"1,2\n1e400,3\n", r"line 2, column 1: inf .*beyond float32"),
     ("beyond float32", "f32.csv", lambda t: b"1,2\n3,1e39\n", r"line 2, column 2: 1e\+39 .*beyond float32"),
     ("fractional label", "l.csv", lambda t: b"a,label\n1,0\n2,0.5\n", r"line 3: label 0.5 is not a whole number"),
@@ -129,7 +129,7 @@ CASES = [
         "npz without x",
         "n.npz",
         lambda t: _npz(a=np.ones((2, 2)), b=np.ones(2)),
-        r"no array 'x' \(arrays found: 'a', 'b'\); accepted keys: 'x'",
+        r"no array 'x' \(arrays found: `a`, `b`\); accepted keys: 'x'",
     ),
     ("npz y length", "n.npz", lambda t: _npz(x=np.ones((3, 2)), y=np.arange(2)), r"one value per sample"),
     ("npz 2-D y", "n.npz", lambda t: _npz(x=np.ones((3, 2)), y=np.ones((3, 2))), r"labels must be 1-D"),
@@ -150,21 +150,21 @@ CASES = [
         "zip not an image",
         "z.zip",
         lambda t: _zip({"a.png": _png(IMG), "notes.txt": b"hello"}),
-        r"'notes.txt' is not a PNG or JPEG image \(cannot identify image file\)\. .*PNG/JPEG",
+        r"`notes.txt` is not a PNG or JPEG image \(cannot identify image file\)\. .*PNG/JPEG",
     ),
     ("truncated png", "z.zip", lambda t: _zip({"a.png": _png(IMG), "b.png": _png(IMG)[:60]}), r"b.png.*truncated"),
     (
         "bomb png",
         "z.zip",
         lambda t: _zip({"a.png": _bomb_png(20000, 20000)}),
-        r"'a.png' declares far too many pixels \(a decompression bomb\)",
+        r"`a.png` declares far too many pixels \(a decompression bomb\)",
     ),
     ("large png", "z.zip", lambda t: _zip({"a.png": _bomb_png(100, 100)}), r"100x100 = 10,000 pixels, too large"),
     (
         "mixed sizes",
         "z.zip",
         lambda t: _zip({"a.png": _png(IMG), "b.png": _png(IMG[:7, :5])}),
-        r"images differ in size: 'a.png' is 8x8 but 'b.png' is 5x7",
+        r"images differ in size: `a.png` is 8x8 but `b.png` is 5x7",
     ),
     ("wrong idx magic", "i", lambda t: _idx(IMAGES, magic=0x802), r"IDX magic number 0x00000802 is not supported"),
     ("float idx", "i", lambda t: _idx(IMAGES, magic=0xD03), r"0x00000D03 is not supported"),
@@ -185,7 +185,7 @@ CASES = [
     ("bzip2 member", "b.zip", lambda t: fm.zip_with({"x.npy": b"\0" * 10**5}, zipfile.ZIP_BZIP2), r"bzip2; accepted"),
     ("lzma npz", "l.npz", lambda t: fm.zip_with({"x.npy": _npy(np.ones((4, 4)))}, zipfile.ZIP_LZMA), r"LZMA"),
     ("corrupt lzma", "l.zip", lambda t: _corrupt(fm.zip_with({"a.png": b"\1" * 999}, zipfile.ZIP_LZMA)), r"LZMA"),
-    ("encrypted member", "e.zip", lambda t: fm.encrypted(_zip({"a.png": _png(IMG)})), r"'a.png' is encrypted"),
+    ("encrypted member", "e.zip", lambda t: fm.encrypted(_zip({"a.png": _png(IMG)})), r"`a.png` is encrypted"),
     ("empty member name", "e.zip", lambda t: _nul_name(_zip({"Q": b"data"})), r"entry with an empty name"),
     ("npy header tokens", "t.npy", lambda t: _npy_raw_header(b"{'descr': '<f4', 'x': '''"), r"damaged"),
     ("npy header huge int", "t.npy", lambda t: _npy_raw_header(b"{'shape': (" + b"9" * 5000 + b",)}"), r"damaged"),
@@ -198,10 +198,15 @@ CASES = [
     ("png chunk flood", "p.zip", lambda t: _zip({"a.png": fm.png_chunks(IMG, 100_000)}), r"too many PNG chunks"),
     ("jpeg segment flood", "j.zip", lambda t: _zip({"a.jpg": fm.jpeg_segments(IMG, 50_000)}), r"JPEG segments"),
     ("csv label 3e9", "l.csv", lambda t: b"a,label\n1,0\n2,3e9\n", r"line 3: label 3e\+09 is out of range"),
-    ("csv text late", "t.csv", lambda t: b"1,2\n" * 5000 + b"3,four\n", r"line 5,001, column 2: 'four' is not"),
-    ("csv malformed number", "m.csv", lambda t: b"1,2\n" * 50 + b"3,1..2\n", r"line 51, column 2: '1..2' is not"),
+    ("csv text late", "t.csv", lambda t: b"1,2\n" * 5000 + b"3,four\n", r"line 5,001, column 2: `four` is not"),
+    ("csv malformed number", "m.csv", lambda t: b"1,2\n" * 50 + b"3,1..2\n", r"line 51, column 2: `1\.\.2` is not"),
     ("csv ragged late", "r.csv", lambda t: b"1,2\n" * 50 + b"3,4,5\n", r"line 51: 3 values but the first row has 2"),
-    ("csv markdown cell", "m.csv", lambda t: b"a,b\n1,[x](http://e.com)\n", r"'\\\[x\\\]\(http\\:"),
+    (
+        "csv markdown cell",
+        "m.csv",
+        lambda t: b"a,b\n1,[x](http://e.com)\n",
+        r"column 2 \(`b`\): `\[x\]\(http://e\.com\)` is not",
+    ),
     (
         "utf-32 garbage",
         "u.csv",
@@ -212,19 +217,19 @@ CASES = [
         "npz listing",
         "n.npz",
         lambda t: _npz(**{f"a{k}": np.zeros(1) for k in range(2000)}),
-        r"arrays found: 'a0', .*'a9' and 1,990 more\); accepted",
+        r"arrays found: `a0`, .*`a9` and 1,990 more\); accepted",
     ),
     (
         "folder label too large",
         "f.zip",
         lambda t: _zip({f"{'9' * 30}/a.png": _png(IMG), "1/b.png": _png(IMG)}),
-        r"folder '9{20}\.\.\.' of .* too large for a label",
+        r"folder `9{20}\.\.\.` of .* too large for a label",
     ),
     (
         "member name markdown",
         "m.zip",
         lambda t: _zip({"a.png": _png(IMG), "[x](http://e.com)\n\x1b[31m.png": b"not an image"}),
-        r"'\\\[x\\\]\(http\\://e\.com\)\\\\n\\\\x1b\\\[31m\.png' is not a PNG",
+        r"`\[x\]\(http://e\.com\)\\n\\x1b\[31m\.png` is not a PNG",
     ),
     (
         "idx zip two image files",
@@ -269,7 +274,7 @@ def test_gzip_bomb_stops_at_the_cap(monkeypatch):
         files.load_file(bomb, filename="bomb.gz")
     # inside a ZIP of IDX files the cap holds for all members together, not for each
     half = gzip.compress(_idx(np.zeros((700, 30, 30))), compresslevel=1)
-    with pytest.raises(InputError, match=r"'m.zip': 'b.gz' decompresses to more than 0.\d+ MB"):
+    with pytest.raises(InputError, match=r"`m.zip`: `b.gz` decompresses to more than 0.\d+ MB"):
         files.load_file(_zip({"a.gz": half, "b.gz": half}), filename="m.zip")
 
 
@@ -291,7 +296,7 @@ def test_oversized_upload_is_refused_before_reading(tmp_path, monkeypatch):
 
 
 def test_bad_arguments():
-    with pytest.raises(InputError, match=r"'/nonexistent/data.csv' does not exist"):
+    with pytest.raises(InputError, match=r"`/nonexistent/data.csv` does not exist"):
         files.load_file("/nonexistent/data.csv")
     with pytest.raises(InputError, match=r"expected a file path, bytes or an open binary file"):
         files.load_file(12345)
@@ -316,10 +321,10 @@ def test_odd_sources_are_refused(tmp_path):
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
     for src, match in (
-        ("/dev/zero", r"'/dev/zero' is not a regular file \(it is a pipe, socket or device\)"),
-        (fifo, r"pipe.csv' is not a regular file"),  # opening it must not wait for a writer
+        ("/dev/zero", r"`/dev/zero` is not a regular file \(it is a pipe, socket or device\)"),
+        (fifo, r"pipe.csv` is not a regular file"),  # opening it must not wait for a writer
         (tmp_path, r"is a folder, not a file"),
-        ("data\x00.csv", r"'data\\\\x00.csv' contains a NUL byte"),
+        ("data\x00.csv", r"`data\\x00.csv` contains a NUL byte"),
         (open(tmp_path / "bin.csv", encoding="utf-8"), r"opened in text mode"),  # noqa: SIM115 (closed below)
     ):
         with pytest.raises(InputError, match=match):
@@ -404,11 +409,20 @@ def test_a_broken_last_image_is_refused_before_any_image_is_decoded(monkeypatch)
 
     monkeypatch.setattr(images, "_decode", no_decode)
     for broken, match in (
-        (_png(IMG)[:-2], r"'9.png' is truncated \(its last PNG chunk is cut short\)"),
-        (_png(IMG)[:40], r"'9.png' is truncated \(no PNG end chunk\)"),
-        (fm.image(IMG, "JPEG")[:-4], r"'9.png' is truncated \(no JPEG end marker\)"),
-        (b"GIF89a", r"'9.png' is not a PNG or JPEG image"),
+        (_png(IMG)[:-2], r"`9.png` is truncated \(its last PNG chunk is cut short\)"),
+        (_png(IMG)[:40], r"`9.png` is truncated \(no PNG end chunk\)"),
+        (fm.image(IMG, "JPEG")[:-4], r"`9.png` is truncated \(no JPEG end marker\)"),
+        (b"GIF89a", r"`9.png` is not a PNG or JPEG image"),
     ):
         archive = _zip({**{f"{k}.png": _png(IMG) for k in range(9)}, "9.png": broken})
         with pytest.raises(InputError, match=match):
             files.load_file(archive)
+
+
+def test_quoted_user_text_is_one_code_span():
+    from vae_core.errors import quoted
+
+    assert quoted("a.png") == "`a.png`"
+    assert quoted("[x](http://e.com)\n\x1b[31m") == "`[x](http://e.com)\\n\\x1b[31m`"  # controls made visible
+    assert quoted("a`b") == "``a`b``" and quoted("`x") == "`` `x ``"  # a fence longer than any run inside
+    assert quoted("") == '""' and quoted("x" * 100).endswith("x...`")

@@ -66,7 +66,7 @@ def _load_bytes(raw: bytes, name: str, label: str, nested: bool) -> Dataset:
     except UnicodeDecodeError:
         text = False
     if not text:
-        csv_hint = " It is named .csv but is not UTF-8 text." if name.lower().rstrip("'\"").endswith(".csv") else ""
+        csv_hint = " It is named .csv but is not UTF-8 text." if name.lower().rstrip("`").endswith(".csv") else ""
         raise InputError(f"{name}: unrecognized file format (first bytes {raw[:8]!r}).{csv_hint} {ACCEPTED}")
     return load_csv(raw, name, label)
 
