@@ -1,4 +1,4 @@
-"""Latent explorer: the latent space of a trained model, decoded live; the KL weight as a slider."""
+"""Latent explorer: the latent space of a trained model, decoded live; the KL weight as a slider in the browser."""
 
 import streamlit as st
 
@@ -15,9 +15,19 @@ from ui.explorer import (
     rate_distortion,
     train_beta,
 )
+from ui.explorer import grid as explorer_grid
 from ui.explorer.canvas_panel import canvas_panel
-from ui.explorer.grid import aligned_models
 from ui.share import LinkView
+
+PANELS = [
+    "Manifold",
+    "Interpolation",
+    "Prior samples",
+    "Across beta",
+    "Rate-distortion",
+    "KL off vs on",
+    "Train at a beta",
+]
 
 sel = state.current()
 ds = sel.dataset
@@ -26,48 +36,18 @@ if sel.model is None:
     st.info("No model for this dataset yet: train one on the Train page, or pick digits or MNIST in the sidebar.")
     st.stop()
 
-# ---- which model: the KL-weight slider walks the grid of models that differ only in beta ----
-grid = state.beta_grid(sel)
-top = st.columns([4, 1.4, 0.2, 2])
-model, beta = sel.model, sel.beta
-align_report: list[dict] = []
-if len(grid) > 1:
-    betas = [g["beta"] for g in grid]
-    start = betas.index(float(sel.beta)) if sel.beta is not None and float(sel.beta) in betas else 0
-    if st.session_state.get("ex_grid_sig") != (sel.model_name, tuple(betas)):
-        st.session_state["ex_grid_sig"] = (sel.model_name, tuple(betas))
-        st.session_state["ex_beta"] = betas[start]
-    links.explorer_beta(betas)  # a shared link's beta and KL switch, once
-    beta = top[0].select_slider(
-        "KL weight beta",
-        options=betas,
-        key="ex_beta",
-        format_func=lambda b: f"{b:g}",
-        help="Each stop is a model trained with that weight on the KL term. 0 = a plain "
-        "autoencoder with noise; 1 = the ELBO; large = codes pushed onto the prior.",
-    )
-    kl_on = top[1].toggle(
-        "KL term on",
-        value=True,
-        key="ex_kl_on",
-        help="Off shows the model trained with beta = 0.",
-        disabled=0.0 not in betas,
-    )
-    if not kl_on:
-        beta = 0.0
-    aligned, align_report = aligned_models(grid, sel)
-    model = aligned[betas.index(beta)]
-    links.publish(LinkView(beta=beta, kl=kl_on), keys=("beta", "kl"))
-else:
-    top[0].caption(
-        "Only one model with this architecture is loaded: train a beta grid below to get a KL slider."
-        if sel.model.is_vae
-        else "This is a deterministic autoencoder: it has no KL term."
-    )
+# ---- which model: the canvas's KL-weight slider walks the grid of models that differ only in beta ----
+bg = explorer_grid.beta_grid(sel) if sel.model.is_vae else None
+model, beta, view = sel.model, sel.beta, None
+if bg is not None:
+    links.explorer_beta(bg.betas)  # a shared link's beta and KL switch, once
+    view = explorer_grid.current_view(bg, sel)
+    model, beta = explorer_grid.model_at(bg, view[2], sel), bg.betas[view[2]]
+    links.publish(LinkView(beta=bg.betas[view[0]], kl=view[1]), keys=("beta", "kl"))
 k = model.config.latent_dim
 dims = (0, 1)
 if k > 2:
-    c1, c2 = top[3].columns(2)
+    c1, c2, _ = st.columns([1, 1, 4])
     d0 = c1.selectbox("x axis", range(k), 0, key="ex_d0", format_func=lambda j: f"z{j + 1}")
     d1 = c2.selectbox("y axis", [j for j in range(k) if j != d0], 0, key="ex_d1", format_func=lambda j: f"z{j + 1}")
     dims = (d0, d1)
@@ -78,39 +58,44 @@ elif k < 2:
     )
     st.stop()
 
-mu, logvar = cache.encode_all(model, ds.x)
-summary = cache.summary(model, ds)
+if bg is not None:  # the canvas shows the slider, the KL switch and each model's numbers itself
+    canvas_panel(model, None, None, sel, dims, bg, view)
+    export.codes_and_checkpoint(model, ds, bg.entries[view[2]]["label"])
+else:
+    st.caption(
+        "Only one model with this architecture is loaded: train a beta grid below to get a KL slider."
+        if sel.model.is_vae
+        else "This is a deterministic autoencoder: it has no KL term."
+    )
+    mu, logvar = cache.encode_all(model, ds.x)
+    summary = cache.summary(model, ds)
+    main, side = st.columns([3.4, 1], gap="medium")
+    with main:
+        canvas_panel(model, mu, logvar, sel, dims)
+    with side:
+        metrics_column.metrics_column(summary, model, beta)
+        export.codes_and_checkpoint(model, ds, sel.model_name or "model")
+    if summary["collapsed"]:
+        st.warning(f"Posterior collapse: {summary['message']}")
 
-main, side = st.columns([3.4, 1], gap="medium")
-with main:
-    canvas_panel(model, mu, logvar, sel, dims)
-with side:
-    metrics_column.metrics_column(summary, model, beta)
-    shown = grid[[g["beta"] for g in grid].index(beta)]["label"] if len(grid) > 1 else sel.model_name
-    export.codes_and_checkpoint(model, ds, shown or "model")
-if summary["collapsed"]:
-    st.warning(f"Posterior collapse: {summary['message']}")
-
-tabs = st.tabs(
-    ["Manifold", "Interpolation", "Prior samples", "Across beta", "Rate-distortion", "KL off vs on", "Train at a beta"]
-)
-with tabs[0]:
-    manifold.manifold_tab(model, ds, dims, plane.view_limit(mu[:, list(dims)]))
-with tabs[1]:
-    interpolation.interpolation_tab(model, ds, mu, dims)
-with tabs[2]:
+# ---- one panel under the canvas, built only when open ----
+grid_rows = state.beta_grid(sel)
+panel = st.radio("Panel", PANELS, horizontal=True, key="ex_panel", label_visibility="collapsed")
+if panel == "Manifold":
+    manifold.manifold_tab(model, ds, dims, plane.view_limit(cache.encode_all(model, ds.x)[0][:, list(dims)]))
+elif panel == "Interpolation":
+    interpolation.interpolation_tab(model, ds, cache.encode_all(model, ds.x)[0], dims)
+elif panel == "Prior samples":
     prior.prior_tab(model, ds)
-with tabs[3]:
-    across_beta.across_beta_tab(grid, sel, beta)
-    across_beta.alignment_report(align_report)
-with tabs[4]:
-    rate_distortion.rate_distortion_tab(grid, sel, beta)
-with tabs[5]:
-    if grid and grid[0]["beta"] == 0.0:
-        kl_compare.kl_off_on_tab(grid, sel, beta, dims)
+elif panel == "Across beta":
+    across_beta.across_beta_tab(grid_rows, sel, beta)
+    across_beta.alignment_report(bg.report if bg is not None else [])
+elif panel == "Rate-distortion":
+    rate_distortion.rate_distortion_tab(grid_rows, sel, beta)
+elif panel == "KL off vs on":
+    if grid_rows and grid_rows[0]["beta"] == 0.0:
+        kl_compare.kl_off_on_tab(grid_rows, sel, beta, dims)
     else:
-        st.info(
-            "A beta = 0 model with this architecture is needed for the comparison: train a beta grid in the last tab."
-        )
-with tabs[6]:
+        st.info("A beta = 0 model with this architecture is needed for the comparison: train a beta grid (last panel).")
+else:
     train_beta.train_tab(sel, model)

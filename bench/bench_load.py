@@ -113,8 +113,8 @@ async def explorer_session(browser, url: str, clicks: int, seed: int, slider_mov
             else:
                 out["clicks"].append(ms)
             if slider_moves and i % max(1, clicks // slider_moves) == 0:
-                # The KL-weight slider (the page's first range input): one step, a full model switch.
-                kl = page.locator('[data-testid="stSlider"] input[type="range"]').first
+                # The canvas's KL-weight slider: one step, a model switch in the browser.
+                kl = page.get_by_role("slider", name="KL weight beta")
                 await kl.press("ArrowLeft" if i % 2 else "ArrowRight")
                 await page.wait_for_function(READY, timeout=60_000)
             await page.wait_for_timeout(int(rng.uniform(100, 400)))

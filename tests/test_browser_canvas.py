@@ -117,10 +117,12 @@ def test_browser_decoder_is_exact(page, model):
 
 
 @pytest.mark.parametrize(
-    "activation,likelihood,hidden", [("relu", "bernoulli", (512,)), ("tanh", "gaussian", (64, 32))]
+    "activation,likelihood,hidden",
+    [("relu", "bernoulli", (512,)), ("tanh", "gaussian", (64, 32)), ("relu", "continuous_bernoulli", (64,))],
 )
 def test_decoder_payload_is_exact_for_other_decoders(browser, activation, likelihood, hidden):
-    """The same JavaScript decoder on an MNIST-size ReLU decoder (2-512-784) and a deeper Tanh/Gaussian one."""
+    """The same JavaScript decoder on an MNIST-size ReLU decoder (2-512-784), a deeper Tanh/Gaussian one, and a
+    continuous Bernoulli one (its mean, not the sigmoid)."""
     from ui.canvas.payload import decoder_payload_of
     from vae_core import ModelConfig
     from vae_core.model import VAE, init_parameters

@@ -96,7 +96,7 @@ def test_link_round_trip_restores_beta_and_z(app_url, browser, page):
     page.wait_for_function("() => new URL(location.href).searchParams.get('z')", timeout=SLOW)
     z = json.loads(page.locator('[data-testid="decoded-image"]').get_attribute("data-z"))
     link = page.url
-    assert "beta=0.5" in link and "model=digits-vae-beta1" in link
+    assert "beta=0.5" in link and "model=digits-vae-beta0.5" in link, "the sidebar (and the link) follow the slider"
     fresh = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     try:
         open_explorer(fresh, link)

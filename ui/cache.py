@@ -237,3 +237,67 @@ def decoder_payload(model: VAE) -> dict:
     from ui.canvas.payload import decoder_payload_of
 
     return decoder_payload_of(model)
+
+
+# ------------------------------------------------------------------------------- the beta grid's files
+@st.cache_resource
+def runtime_dir() -> Path:
+    """A folder for files this server makes for browsers (checkpoints of session models, fresh layouts)."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="vae-explorer-"))
+
+
+def _fresh_layout(model: VAE, ds: Dataset, checkpoint: Path, digest: str) -> Path:
+    from vae_core import layouts
+
+    mu, logvar, summary = layouts.build(model, ds)
+    return layouts.save(
+        runtime_dir() / "layouts" / f"{digest}.safetensors", digest, mu, logvar, summary, ds.y, ds.color
+    )
+
+
+@st.cache_resource(show_spinner="Encoding the grid's models...", max_entries=128, hash_funcs=HASH_FUNCS)
+def shipped_files(path: str, stamp: tuple, ds: Dataset) -> tuple[Path, Path]:
+    """(checkpoint, layout file) of a shipped checkpoint: its stored layout when fresh, else one made now.
+    stamp: the file's (size, mtime), so a rebuilt checkpoint gets new files."""
+    from vae_core import layouts
+
+    digest = layouts.file_digest(path)
+    if layouts.load(path, digest) is not None:
+        return Path(path), layouts.path_for(path)
+    return Path(path), _fresh_layout(shipped_model(path, "cpu"), ds, Path(path), digest)
+
+
+@st.cache_resource(show_spinner="Encoding the grid's models...", max_entries=64, hash_funcs=HASH_FUNCS)
+def model_files(model: VAE, ds: Dataset) -> tuple[Path, Path]:
+    """(checkpoint, layout file) written for a model that has no file (trained or uploaded in a session)."""
+    ck = runtime_dir() / f"{model_key(model)}.safetensors"
+    ck.write_bytes(checkpoints.to_bytes(model))
+    return ck, _fresh_layout(model, ds, ck, model_key(model))
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def read_layout(path: str, stamp: tuple):
+    """vae_core.layouts.read, once per file version (stamp: size, mtime)."""
+    from vae_core import layouts
+
+    return layouts.read(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
+def aligned_model(model: VAE, perm: tuple) -> VAE:
+    """The model with its latent axes mapped by a signed permutation (vae_core.align), shared and read-only."""
+    from vae_core import align
+
+    p = np.asarray(perm, np.float64)
+    return model if np.allclose(p, np.eye(p.shape[0])) else align.apply_signed_permutation(model, p)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def grid_alignment(layout_files: tuple, betas: tuple) -> tuple[list[np.ndarray], list[dict]]:
+    """Signed permutations aligning the grid's layouts (vae_core.align.grid_permutations) and the report.
+    layout_files: ((path, stamp), ...), one per stop."""
+    from vae_core import align
+
+    return align.grid_permutations([read_layout(p, s).mu for p, s in layout_files], list(betas))

@@ -159,6 +159,10 @@ def sidebar() -> Selection:
         wanted = f"{pending} (this session)"
         if wanted in choices:
             st.session_state["sel_model"] = wanted
+    by_key = {k: label for label, k in choices.items()}
+    wanted_key = st.session_state.pop("pending_sel_model", None)  # a page chose a model (e.g. the KL slider)
+    if wanted_key in by_key:
+        st.session_state["sel_model"] = by_key[wanted_key]
     if st.session_state.get("sel_model") not in choices:
         st.session_state["sel_model"] = _default_model(choices)
     label = sb.selectbox("Model", list(choices) or ["(none yet: train one on the Train page)"], key="sel_model")

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import copy
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from .checks import linear_layers
 from .errors import InputError
-from .model import VAE
+
+if TYPE_CHECKING:  # torch loads only when a model is changed: the layout maths below is numpy
+    from .model import VAE
 
 
 def disparity(a: np.ndarray, b: np.ndarray) -> float:
@@ -86,6 +88,8 @@ def apply_signed_permutation(model: VAE, p: np.ndarray) -> VAE:
     p = np.asarray(p, np.float64)
     if p.shape != (k, k) or not np.allclose(np.abs(p).sum(0), 1) or not np.allclose(np.abs(p).sum(1), 1):
         raise InputError(f"P must be a ({k}, {k}) signed permutation matrix.")
+    import torch
+
     out = copy.deepcopy(model)
     out.info = model.info
     pt = torch.as_tensor(p, dtype=torch.float32, device=model.device)
@@ -102,41 +106,48 @@ def apply_signed_permutation(model: VAE, p: np.ndarray) -> VAE:
     return out
 
 
-def aligned_grid(models: list[VAE], betas: list[float], x, anchor_beta: float = 1.0) -> tuple[list[VAE], list[dict]]:
-    """Models that differ only in beta, with latent axes aligned to their neighbours, for a KL-weight slider.
+def grid_permutations(mus: list[np.ndarray], betas: list[float], anchor_beta: float = 1.0):
+    """Signed permutations that align the layouts of models differing only in beta, for a KL-weight slider.
 
-    Chained outward from the model nearest anchor_beta: each model gets the signed permutation that best
-    matches its codes of x (n, input_dim) to the already aligned neighbour's (a copy is made only when the
-    permutation is not the identity). Returns (models, report), report holding per neighbour pair the
-    Procrustes disparity before, after the signed permutation, and after the best free rotation."""
-    if len(models) != len(betas):
-        raise InputError(f"aligned_grid needs one beta per model, got {len(models)} models and {len(betas)} betas.")
-    if len(models) < 2:
-        return list(models), []
+    mus: each model's posterior means (n, k) of the same inputs. Chained outward from the model nearest
+    anchor_beta: each layout gets the signed permutation P (k, k) that best matches mu P to its already
+    aligned neighbour. Returns (perms, report): perms[i] for model i (the anchor's is the identity), and per
+    neighbour pair the Procrustes disparity before, after the signed permutation, and after the best free
+    rotation."""
+    if len(mus) != len(betas):
+        raise InputError(f"grid_permutations needs one beta per layout, got {len(mus)} layouts and {len(betas)} betas.")
+    k = np.shape(mus[0])[1] if mus else 0
+    perms = [np.eye(k) for _ in mus]
+    if len(mus) < 2:
+        return perms, []
     anchor = int(np.argmin([abs(b - anchor_beta) for b in betas]))
-    out: list[VAE | None] = [None] * len(models)
-    out[anchor] = models[anchor]
-    codes: dict[int, np.ndarray] = {}
-
-    def mu_of(model: VAE) -> np.ndarray:
-        with torch.no_grad():
-            return model.encode(x)[0].cpu().numpy()
-
-    codes[anchor] = mu_of(models[anchor])
+    aligned = {anchor: np.asarray(mus[anchor], np.float64)}
     report = []
-    for i in list(range(anchor + 1, len(models))) + list(range(anchor - 1, -1, -1)):
+    for i in list(range(anchor + 1, len(mus))) + list(range(anchor - 1, -1, -1)):
         ref = i - 1 if i > anchor else i + 1
-        mu_i = mu_of(models[i])
-        p, after = signed_permutation(mu_i, codes[ref])
-        identity = np.allclose(p, np.eye(p.shape[0]))
-        out[i] = models[i] if identity else apply_signed_permutation(models[i], p)
-        codes[i] = mu_i if identity else mu_i @ p
+        mu_i = np.asarray(mus[i], np.float64)
+        p, after = signed_permutation(mu_i, aligned[ref])
+        perms[i], aligned[i] = p, mu_i @ p
         report.append(
             {
                 "pair": f"{betas[i]:g} vs {betas[ref]:g}",
-                "disparity before": disparity(mu_i, codes[ref]),
+                "disparity before": disparity(mu_i, aligned[ref]),
                 "after (signed permutation)": after,
-                "best rotation": orthogonal(mu_i, codes[ref])[1],
+                "best rotation": orthogonal(mu_i, aligned[ref])[1],
             }
         )
+    return perms, report
+
+
+def aligned_grid(models: list[VAE], betas: list[float], x, anchor_beta: float = 1.0) -> tuple[list[VAE], list[dict]]:
+    """Models that differ only in beta, with latent axes aligned (grid_permutations of their codes of x
+    (n, input_dim)); a model is copied only when its permutation is not the identity. Returns (models, report)."""
+    import torch
+
+    if len(models) != len(betas):
+        raise InputError(f"aligned_grid needs one beta per model, got {len(models)} models and {len(betas)} betas.")
+    with torch.no_grad():
+        mus = [m.encode(x)[0].cpu().numpy() for m in models]
+    perms, report = grid_permutations(mus, betas, anchor_beta)
+    out = [m if np.allclose(p, np.eye(p.shape[0])) else apply_signed_permutation(m, p) for m, p in zip(models, perms)]
     return out, report

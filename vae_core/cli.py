@@ -270,6 +270,15 @@ def cmd_pretrain(args) -> int:
     return 0
 
 
+def cmd_layouts(args) -> int:
+    from . import layouts
+
+    _set_threads(1)
+    for path in layouts.rebuild(args.models_dir):
+        print(path)
+    return 0
+
+
 def cmd_info(args) -> int:
     from . import checkpoints
 
@@ -394,6 +403,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None, help=argparse.SUPPRESS)  # quick runs for tests
     _run_options(p, device="cpu", threads=1)
     p.set_defaults(func=cmd_pretrain)
+
+    p = sub.add_parser("layouts", help="store each VAE checkpoint's encoded layout and metrics in DIR/layouts/")
+    p.add_argument("--models-dir", default="models", metavar="DIR", help="default: models")
+    p.set_defaults(func=cmd_layouts)
 
     p = sub.add_parser("info", help="print a checkpoint's config, training settings, dataset and metrics")
     p.add_argument("file", metavar="FILE.safetensors")

@@ -15,7 +15,7 @@ import hashlib
 from pathlib import Path
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-JS_PARTS = ("canvas.js", "data.js", "plot.js", "draw.js", "input.js", "server.js")
+JS_PARTS = ("canvas.js", "data.js", "plot.js", "draw.js", "input.js", "server.js", "grid.js")
 
 
 @functools.lru_cache(maxsize=1)
@@ -45,18 +45,33 @@ def _register(name: str, folder: Path) -> None:
         registry.register_component(CustomComponent(name=name, path=str(folder), module_name=__name__))
 
 
+def _root() -> str:
+    from streamlit import config
+
+    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/component" if base else "/component"
+
+
+def file_url(path) -> str:
+    """A URL the page can fetch a data file from (a checkpoint, a layout). Its folder is served on the same
+    route as the scripts; the file's size and mtime in the query keep a browser from reusing an old copy."""
+    path = Path(path).resolve()
+    folder = path.parent
+    name = f"{__package__}.files.{hashlib.blake2b(str(folder).encode(), digest_size=6).hexdigest()}"
+    _register(name, folder)
+    st_ = path.stat()
+    return f"{_root()}/{name}/{path.name}?v={st_.st_size:x}{st_.st_mtime_ns:x}"
+
+
 def asset_urls() -> dict[str, str]:
     """{"module_url", "css_url", "plotly_url"}: where the page loads the canvas and plotly.js from. The
     route name carries a content version of every part, because the JS parts import each other by relative
     URL and the route answers with `Cache-Control: public`: a changed file gets a new URL."""
-    from streamlit import config
-
     version = _version(*(STATIC_DIR / f for f in (*JS_PARTS, "canvas.css")))
     assets, plotly_name = f"{__package__}.assets.{version}", f"{__package__}.plotlyjs"
     _register(assets, STATIC_DIR)
     _register(plotly_name, plotly_dir())
-    base = (config.get_option("server.baseUrlPath") or "").strip("/")
-    root = f"/{base}/component" if base else "/component"
+    root = _root()
     return {
         "module_url": f"{root}/{assets}/canvas.js",
         "css_url": f"{root}/{assets}/canvas.css",

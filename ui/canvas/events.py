@@ -55,9 +55,10 @@ def server_decode(model, z) -> tuple[np.ndarray, float]:
     return out, (time.perf_counter() - t0) * 1000.0
 
 
-def read_event(ev, latent_dim: int) -> dict | None:
-    """A component "event" value -> {"z": [floats], "source": "click" | "slider", "seq": int}, or None when
-    it is absent or malformed (logged: the page keeps its last good event)."""
+def read_event(ev, latent_dim: int, n_stops: int = 0) -> dict | None:
+    """A component "event" value -> {"z": [floats], "source": "click" | "slider", "seq": int} (with a beta
+    grid of n_stops also "stop" and "kl_on"), or None when it is absent or malformed (logged: the page keeps
+    its last good event)."""
     if not isinstance(ev, dict):
         return None
     seq, src = ev.get("seq"), ev.get("source")
@@ -69,7 +70,14 @@ def read_event(ev, latent_dim: int) -> dict | None:
     if src not in SOURCES or not isinstance(seq, int):
         log.warning("canvas event ignored: source %r, seq %r", src, seq)
         return None
-    return {"z": [float(v) for v in z], "source": src, "seq": seq}
+    out = {"z": [float(v) for v in z], "source": src, "seq": seq}
+    if n_stops:
+        stop, kl_on = ev.get("stop"), ev.get("kl_on")
+        if not (isinstance(stop, int) and 0 <= stop < n_stops and isinstance(kl_on, bool)):
+            log.warning("canvas event ignored: stop %r of %d, kl_on %r", stop, n_stops, kl_on)
+            return None
+        out.update(stop=stop, kl_on=kl_on)
+    return out
 
 
 def hover_answer(request, model) -> dict | None:

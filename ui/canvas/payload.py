@@ -19,6 +19,9 @@ from torch import nn
 
 # Decoders up to this many parameters run in the browser (a 2-512-784 MLP has about 0.4 M).
 MAX_BROWSER_PARAMS = 3_000_000
+# The mean of p(x|z) from the decoder's raw output, per likelihood (vae_core.densities.mean_from_raw); the
+# browser's MLP (static/data.js) implements each.
+LINKS = {"bernoulli": "sigmoid", "continuous_bernoulli": "cb_mean", "gaussian": "identity"}
 
 
 def as_array(a, dtype=np.float32) -> np.ndarray | None:
@@ -69,21 +72,21 @@ def _decoder_layers(model) -> tuple[list[nn.Linear], str | None, str | None]:
 
 
 def decoder_payload_of(model) -> dict:
-    """The decoder as the browser runs it: {"kind": "model", "supported", "reason", "link" ("sigmoid" for a
-    Bernoulli model, "identity" for a Gaussian one), "activation" ("relu" | "tanh"), "out_dim",
-    "latent_dim", "n_params", "layers": [{"in", "out", "W" (base64 float32, row-major (out, in)), "b"}],
-    "hash"}. Pages get it cached per model through ui.cache.decoder_payload; treat it as read-only."""
+    """The decoder as the browser runs it: {"kind": "model", "supported", "reason", "link" (LINKS),
+    "activation" ("relu" | "tanh"), "out_dim", "latent_dim", "n_params", "layers": [{"in", "out", "W" (base64
+    float32, row-major (out, in)), "b"}], "hash"}. Pages get it cached per model through
+    ui.cache.decoder_payload; treat it as read-only."""
     cfg = getattr(model, "config", None)
     likelihood = getattr(cfg, "likelihood", "bernoulli")
     linears, activation, reason = _decoder_layers(model)
     n_params = sum(p.numel() for p in model.decoder.parameters())
-    link = "sigmoid" if likelihood == "bernoulli" else "identity"
+    link = LINKS.get(likelihood)
     if reason is None and n_params > MAX_BROWSER_PARAMS:
         reason = (
             f"{n_params / 1e6:.1f} M decoder parameters, more than the {MAX_BROWSER_PARAMS / 1e6:.0f} M "
             "a browser decodes per frame"
         )
-    if reason is None and likelihood not in ("bernoulli", "gaussian"):
+    if reason is None and link is None:
         reason = f"unknown likelihood {likelihood!r}"
     payload: dict[str, Any] = {
         "kind": "model",
@@ -119,7 +122,7 @@ def server_only(payload: dict) -> dict:
 
 # ------------------------------------------------------------------------------------ points, overlays
 @functools.lru_cache(maxsize=4)
-def _template(name: str | None) -> dict | None:
+def template_json(name: str | None) -> dict | None:
     if not name:
         return None
     import plotly.io as pio
@@ -155,7 +158,7 @@ def points_blob(points, template: str | None):
             "color": b64(col),
             "label_names": names,
             "color_title": points.color_title,
-            "template": _template(template),
+            "template": template_json(template),
             "hash": h,
         }
 

@@ -46,6 +46,9 @@ import streamlit as st
 from ui import cache
 
 from . import assets, events, payload
+from .grid import Grid, GridStop, grid_blob
+
+__all__ = ["Gaussian", "Grid", "GridStop", "Output", "Overlays", "Points", "View", "latent_canvas", "take_canvas_view"]
 
 log = logging.getLogger(__name__)
 COMPONENT_NAME = "vae_latent_canvas"
@@ -103,7 +106,9 @@ class Overlays:
     """Drawn over (density: under) the points. ellipses (m, 4) [mu_x, mu_y, sigma_x, sigma_y] at 1 and 2
     sigma, coloured by ellipse_labels; prior_contours: N(0, I) at 1, 2, 3 sigma; density (xs, ys, zz) with zz
     (len(ys), len(xs)), filled; path (k, 2) named path_name; extra_points (m, 2) named extra_name;
-    gaussians: Gaussian(mu, logvar, color, label) items, each a point with 1- and 2-sigma ellipses."""
+    gaussians: Gaussian(mu, logvar, color, label) items, each a point with 1- and 2-sigma ellipses.
+    With a beta grid the browser has every model's layout: ellipses is then a count (that many inputs,
+    evenly spaced) and density True draws the aggregate posterior computed in the browser."""
 
     ellipses: Any = None
     ellipse_labels: Any = None
@@ -145,7 +150,28 @@ class View:
 
 
 def _state(key: str) -> dict:
-    return st.session_state.setdefault(f"{_SS}:{key}", {"last": None, "need": False, "hover": None})
+    return st.session_state.setdefault(f"{_SS}:{key}", {"last": None, "need": False, "hover": None, "view": None})
+
+
+def take_canvas_view(key: str) -> dict | None:
+    """The beta grid's view the browser reported for canvas `key` since the last call: {"index" (the
+    slider's stop), "kl_on", "beta" and "shown" (the stop on screen)}, or None. The browser reports it once
+    the slider rests (beta.js SYNC_MS); the change itself runs no script."""
+    state = _state(key)
+    view, state["view"] = state["view"], None
+    return view
+
+
+def _on_view(key: str, n_stops: int) -> None:
+    value = st.session_state.get(key)
+    view = value.get("view") if hasattr(value, "get") else None
+    if not isinstance(view, dict):
+        return
+    index, shown, kl_on = view.get("index"), view.get("shown"), view.get("kl_on")
+    if not all(isinstance(v, int) and 0 <= v < n_stops for v in (index, shown)) or not isinstance(kl_on, bool):
+        log.warning("canvas view ignored: %r", view)
+        return
+    _state(key)["view"] = {"index": index, "shown": shown, "kl_on": kl_on, "beta": view.get("beta")}
 
 
 def _sent() -> list:
@@ -190,6 +216,13 @@ def _light(view: View, output: Output, overlays: Overlays, latent_dim: int, dims
     }
 
 
+def _browser_side(ov: Overlays) -> Overlays:
+    """With a grid the browser computes ellipses and density from each stop's layout: send neither."""
+    import dataclasses
+
+    return dataclasses.replace(ov, ellipses=None, ellipse_labels=None, density=None)
+
+
 def latent_canvas(
     model,
     points: Points,
@@ -198,12 +231,18 @@ def latent_canvas(
     overlays: Overlays = Overlays(),
     output: Output = Output(),
     view: View = View(),
+    grid: Grid | None = None,
 ) -> dict | None:
     """Draw the latent canvas and return the last event from the browser, or None.
 
     Returns {"z": [latent_dim floats], "source": "click" | "slider", "seq": int}: the latent vector a click
     (the plotted dims replaced in z_base) or a slider release chose. seq counts the events of this canvas;
-    the same event is returned on later reruns until a new one arrives."""
+    the same event is returned on later reruns until a new one arrives. With a grid the event also has
+    "stop" (the grid stop on screen when it was sent) and "kl_on".
+
+    grid: a beta grid (grid.Grid). The canvas then shows its own KL-weight slider and KL switch and switches
+    models in the browser; model and points.xy are not used for drawing (points gives the legend's names),
+    and take_canvas_view(key) tells which stop the person chose."""
     latent_dim = events.model_latent_dim(model)
     dims = [int(d) for d in view.dims]
     if len(dims) != 2 or dims[0] == dims[1] or not all(0 <= d < latent_dim for d in dims):
@@ -212,29 +251,40 @@ def latent_canvas(
     if zb.size != latent_dim or not np.all(np.isfinite(zb)):
         raise ValueError(f"z_base must be {latent_dim} finite numbers; got shape {zb.shape}.")
 
-    mp = cache.decoder_payload(model)
-    if not view.browser_decode and mp["supported"]:
-        mp = payload.server_only(mp)
-    p_hash, p_build = payload.points_blob(points, view.template)
-    o_hash, o_build = payload.overlay_blob(overlays, dims)
+    if grid is not None:
+        mp = {"hash": None, "supported": True}
+        p_hash = p_build = None
+        g_hash, g_build = grid_blob(grid, model.config, view.template, points.label_names, points.color_title)
+        o_hash, o_build = payload.overlay_blob(_browser_side(overlays), dims)
+    else:
+        mp = cache.decoder_payload(model)
+        if not view.browser_decode and mp["supported"]:
+            mp = payload.server_only(mp)
+        p_hash, p_build = payload.points_blob(points, view.template)
+        g_hash = g_build = None
+        o_hash, o_build = payload.overlay_blob(overlays, dims)
 
     state = _state(key)
     sent = _sent()
     if state["need"]:  # the page asked for data it does not have: resend everything this canvas uses
         state["need"] = False
-        sent[:] = [h for h in sent if h not in (mp["hash"], p_hash, o_hash)]
+        sent[:] = [h for h in sent if h not in (mp["hash"], p_hash, o_hash, g_hash)]
     payloads = {}
-    for h, build in ((mp["hash"], lambda: mp), (p_hash, p_build), (o_hash, o_build)):
+    for h, build in ((mp["hash"], lambda: mp), (p_hash, p_build), (o_hash, o_build), (g_hash, g_build)):
         if h is not None and h not in sent:
             payloads[h] = build()
     data = {
         "key": key,
         **assets.asset_urls(),
-        "blobs": {"model": mp["hash"], "points": p_hash, "overlay": o_hash},
+        "blobs": {"model": mp["hash"], "points": p_hash, "overlay": o_hash, "grid": g_hash},
         "payloads": payloads,
         **_light(view, output, overlays, latent_dim, dims, zb),
         "server_hover": state["hover"] if not mp["supported"] else None,
     }
+    if grid is not None:
+        data["grid"] = {"index": int(grid.index), "kl_on": bool(grid.kl_on), "off_index": grid.off_index}
+        data["ellipse_n"] = int(overlays.ellipses or 0) if isinstance(overlays.ellipses, int) else 0
+        data["density"] = overlays.density is True
     result = _component(
         key=key,
         data=data,
@@ -242,6 +292,7 @@ def latent_canvas(
         on_event_change=lambda: None,
         on_need_change=functools.partial(_on_need, key),
         on_hover_change=functools.partial(_on_hover, key, model),
+        on_view_change=functools.partial(_on_view, key, len(grid.stops) if grid is not None else 0),
     )
     for h in payloads:  # delivered with this render; later renders send the hash only
         if h in sent:
@@ -249,7 +300,7 @@ def latent_canvas(
         sent.append(h)
     del sent[:-MAX_SENT]
 
-    ev = events.read_event(getattr(result, "event", None), latent_dim)
+    ev = events.read_event(getattr(result, "event", None), latent_dim, len(grid.stops) if grid is not None else 0)
     if ev is not None:
         state["last"] = ev
     return state["last"]

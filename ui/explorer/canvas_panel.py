@@ -1,6 +1,9 @@
-"""The explorer's canvas panel: overlay switches, the latent canvas, and the server's decoding of a click."""
+"""The explorer's canvas panel: overlay switches, the latent canvas, the draw pad, and the server's decoding
+of a click."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -8,24 +11,39 @@ import streamlit as st
 from ui import cache, links
 from ui.canvas.events import check_z, server_decode
 from ui.canvas.image import decoded_image_html
-from ui.canvas.widget import Gaussian, Output, Overlays, Points, View, latent_canvas
+from ui.canvas.widget import Gaussian, Output, Overlays, Points, View, latent_canvas, take_canvas_view
 from ui.drawpad.panel import COLOR as DRAWN_COLOR
 from ui.drawpad.panel import LABEL as DRAWN_LABEL
-from ui.drawpad.panel import drawing_panel
+from ui.drawpad.panel import drawing_panel, encode_each
 from ui.explorer import export, plane
+from ui.explorer import grid as beta_grid
 from ui.share import LinkView
 from vae_core import InputError, drawing
 
 
+@dataclass(frozen=True)
+class Switches:
+    """The overlay switches above the plot."""
+
+    ellipses: int | None  # how many inputs' q(z|x) to draw, or None
+    prior: bool
+    density: bool
+    samples: bool
+
+
 @st.fragment
-def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple) -> None:
-    """Everything that reacts to pointer and sliders: only this panel reruns on a click (or a drawn stroke)."""
+def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None, view: tuple | None = None) -> None:
+    """Everything that reacts to pointer and sliders: only this panel reruns on a click (or a drawn stroke).
+
+    bg: the KL-weight grid (ui.explorer.grid.BetaGrid) when there is one; the canvas then switches models
+    in the browser, and view = (slider stop, KL on, stop shown) is where it starts."""
     ds = sel.dataset
+    no_variance = bg is None and logvar is None  # an autoencoder: no ellipses, no density
     opts = st.columns([1.1, 0.8, 1.3, 1.1, 1.3])
     show_ell = opts[0].toggle(
         "Ellipses",
         key="ex_ell",
-        disabled=logvar is None,
+        disabled=no_variance,
         help="q(z|x) drawn at 1 and 2 standard deviations, to scale, for this many inputs.",
     )
     n_ell = opts[1].number_input(
@@ -35,46 +53,66 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple) -> None:
     show_density = opts[3].toggle(
         "Density",
         key="ex_density",
-        disabled=logvar is None,
+        disabled=no_variance,
         help="Where the encoder actually puts the data: low values inside the prior are "
         "the 'holes' that decode to nonsense.",
     )
     show_samples = opts[4].toggle("Prior samples", key="ex_samples")
-    lim = plane.view_limit(mu[:, list(dims)])
-    k = model.config.latent_dim
+    switches = Switches(int(n_ell) if show_ell else None, show_prior, show_density, show_samples)
     plot_area, pad_area = st.container(), st.container()
     drawn = None
     if drawing.supports(ds.image_shape):
         with pad_area:
             st.markdown("**Draw a digit**: where does the encoder put it?")
             drawn = drawing_panel(model, ds, sel.dataset_name)
-    overlays = Overlays(
-        ellipses=plane.ellipses(mu, logvar, dims, int(n_ell)) if show_ell else None,
-        prior_contours=show_prior,
-        density=cache.density(model, ds, tuple(dims), round(lim, 2)) if show_density else None,
-        path=st.session_state.get("ex_path"),
-        extra_points=plane.prior_points(k, dims) if show_samples else None,
-        gaussians=() if drawn is None else (Gaussian(drawn.mu, drawn.logvar, DRAWN_COLOR, DRAWN_LABEL),),
-    )
     with plot_area:
-        _plot_and_decode(model, mu, sel, dims, overlays)
+        _plot_and_decode(model, mu, logvar, sel, dims, switches, _drawn_overlay(drawn, bg, sel), bg, view)
 
 
-def _plot_and_decode(model, mu: np.ndarray, sel, dims: tuple, overlays: Overlays) -> None:
+def _drawn_overlay(drawn, bg, sel) -> tuple:
+    """The drawing's q(z|x) on the canvas; with a grid, one row per stop so it moves with the KL slider."""
+    if drawn is None:
+        return ()
+    if bg is None:
+        return (Gaussian(drawn.mu, drawn.logvar, DRAWN_COLOR, DRAWN_LABEL),)
+    mu, logvar = encode_each([beta_grid.model_at(bg, i, sel) for i in range(len(bg.stops))], drawn.x)
+    return (Gaussian(mu, logvar, DRAWN_COLOR, DRAWN_LABEL),)
+
+
+def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tuple, bg, view) -> None:
     """The canvas, and under it the server's decoding of the last click."""
     ds, k = sel.dataset, model.config.latent_dim
+    key = f"ex_canvas_{k}_{dims}"
+    if bg is not None:  # first: a view the browser reported reruns the app before this stale one is drawn
+        beta_grid.follow_canvas(bg, take_canvas_view(key), view[2])
+        # The browser holds every grid model's layout: it draws ellipses and density itself.
+        points, ellipses, density = Points(None), sw.ellipses, (True if sw.density else None)
+    else:
+        lim = plane.view_limit(mu[:, list(dims)])
+        pkey = f"{sel.dataset_name}|{cache.model_key(model)}|{dims}"
+        points = Points(mu[:, list(dims)], labels=ds.y, color=ds.color, key=pkey)
+        ellipses = None if sw.ellipses is None else plane.ellipses(mu, logvar, dims, sw.ellipses)
+        density = cache.density(model, ds, tuple(dims), round(lim, 2)) if sw.density else None
     event = latent_canvas(
         model,
-        Points(
-            mu[:, list(dims)], labels=ds.y, color=ds.color, key=f"{sel.dataset_name}|{cache.model_key(model)}|{dims}"
+        points,
+        key=key,
+        overlays=Overlays(
+            ellipses=ellipses,
+            prior_contours=sw.prior,
+            density=density,
+            path=st.session_state.get("ex_path"),
+            extra_points=plane.prior_points(k, dims) if sw.samples else None,
+            gaussians=gaussians,
         ),
-        key=f"ex_canvas_{k}_{dims}",
-        overlays=overlays,
         output=Output(
             image_shape=ds.image_shape, cmap="gray_r", data_transform=None if ds.mean is None else (ds.mean, ds.scale)
         ),
         view=View(dims=dims, z_base=np.zeros(k, np.float32), height=560, device_label=str(sel.device)),
+        grid=None if bg is None else beta_grid.canvas_grid(bg, view[0], view[1], sel),
     )
+    if bg is not None and event is not None:  # decode with the model that was on screen at the click
+        model = beta_grid.model_at(bg, event["stop"], sel)
     if event is None and (linked := links.explorer_z(k)) is not None:
         st.session_state["ex_link_event"] = {"z": linked, "source": "link", "seq": 0}
     event = event or st.session_state.get("ex_link_event")  # a shared link's z, until the first click

@@ -4,10 +4,12 @@
 //   draw.js   the decoded image / bars and the thumbnail
 //   input.js  mouse gestures and the latent sliders
 //   server.js the server fallback for decoders the browser cannot run
+//   grid.js   the beta grid's files (every grid model's decoder and layout); beta.js its controls and glide
 // Hover, drag and slider moves decode in the browser at display rate; a click or a slider release sends z
 // to Python, which decodes with torch and shows the authoritative image.
 import { STORE, f32, getBlob, putBlob, unpack, escapeHtml } from "./data.js";
-import { loadPlotly, buildFigure, legendFor, PlotGeometry } from "./plot.js";
+import { loadPlotly, buildFigure, legendFor, PlotGeometry, gaussianTraces } from "./plot.js";
+import { GridMode } from "./beta.js";
 import { OutputView } from "./draw.js";
 import { PointerInput, LatentSliders } from "./input.js";
 import { ServerHover } from "./server.js";
@@ -18,6 +20,7 @@ const MAX_CLICK_TIMES = 64;
 function fmtCount(n) { return n >= 1e5 ? (n / 1e6).toFixed(2) + " M" : n >= 1e3 ? (n / 1e3).toFixed(1) + " k" : String(n); }
 
 const TEMPLATE = `
+  <div class="lc-betabox" style="display:none"></div>
   <div class="lc-main">
     <div class="lc-plotwrap"><div class="lc-plot"></div>
       <div class="lc-overlay"><div class="lc-mark lc-hovermark"></div><div class="lc-mark lc-pinmark"></div>
@@ -28,6 +31,7 @@ const TEMPLATE = `
       <div class="lc-imgbox"><canvas class="lc-img"></canvas><canvas class="lc-bars"></canvas></div>
       <div class="lc-readout"></div>
       <div class="lc-note"></div>
+      <div class="lc-metrics"></div>
     </div>
   </div>
   <div class="lc-sliders"></div>
@@ -59,6 +63,12 @@ class Canvas {
       resetZoom: () => this.Plotly.relayout(this.plotEl, { "xaxis.autorange": true, "yaxis.autorange": true }),
     });
     this.server = new ServerHover((req) => this.api.setTriggerValue("hover", req));
+    this.gridMode = new GridMode(this, q(".lc-betabox"), q(".lc-metrics"));
+    this.grid = null;             // the beta grid blob when the canvas shows one (else points + model blobs)
+    this.overlay = null;          // the overlay blob of the latest render
+    this.points = null;           // the points blob of the latest render (no grid)
+    this.figIndex = null;         // trace numbers of the figure on screen (plot.js buildFigure)
+    this.pendingFigKey = null;
     this.api = null;              // the component API of the latest render (setTriggerValue)
     this.light = null;            // the latest render's small data (settings and hashes)
     this.model = null;            // the decoder blob: {supported, reason, mlp, ...}
@@ -97,6 +107,7 @@ class Canvas {
     this.ro.disconnect();
     this.pointer.destroy();
     this.server.destroy();
+    this.gridMode.destroy();
     if (this.Plotly) try { this.Plotly.purge(this.plotEl); } catch (e) { /* already gone */ }
     removeTestHooks(this);
   }
@@ -128,6 +139,7 @@ class Canvas {
     const missing = [];
     const get = (h) => { if (!h) return null; const v = getBlob(h); if (v === undefined) missing.push(h); return v; };
     const model = get(data.blobs.model), pts = get(data.blobs.points), ov = get(data.blobs.overlay);
+    const grid = get(data.blobs.grid);
     if (missing.length) {
       // The page was reloaded into an old session, or the store evicted it: ask Python to resend.
       const fresh = missing.filter((h) => (this.needAsked.get(h) || 0) < 3);
@@ -137,24 +149,59 @@ class Canvas {
       return;
     }
     this.status.textContent = "";
-    this.model = model;
-    const outKey = data.blobs.model + JSON.stringify(data.image_shape) + data.cmap;
-    if (this.outKey !== outKey) { this.outKey = outKey; this.output.setup(data, model.out_dim); }
+    this.grid = grid;
+    this.overlay = ov;
+    this.points = pts;
+    const outDim = grid ? grid.decoder.out_dim : model.out_dim;
+    const outKey = (grid ? grid.hash : data.blobs.model) + JSON.stringify(data.image_shape) + data.cmap;
+    if (this.outKey !== outKey) { this.outKey = outKey; this.output.setup(data, outDim); }
     const zKey = JSON.stringify(data.z_base);
     if (this.zBaseKey !== zKey || !this.pinned || this.pinned.length !== data.latent_dim) {
       this.zBaseKey = zKey;
       this.pinned = Float64Array.from(data.z_base);
       this.sliders.build(data, this.pinned);
     }
+    const figKey = [grid ? grid.hash : data.blobs.points, data.blobs.overlay, data.prior, data.height, data.axis_titles.join("|"),
+      data.dims.join(","), data.ellipse_n, data.density].join("/");
+    if (grid) {
+      this.pendingFigKey = figKey;
+      this.gridMode.update(grid, data.grid).then(() => {
+        if (this.figKey !== this.pendingFigKey && this.gridMode.cur) { this.figKey = this.pendingFigKey; this.redrawPlot(); }
+      });
+      return;
+    }
+    this.model = model;
     if (data.server_hover && !model.mlp) this.showServerHover(data.server_hover);
-    const figKey = [data.blobs.points, data.blobs.overlay, data.prior, data.height, data.axis_titles.join("|")].join("/");
     if (figKey !== this.figKey) { this.figKey = figKey; this.renderPlot(pts, ov, data); }
     this.updateNote();
     this.schedule("pinned");
   }
 
+  // Grid mode: the decoder of the stop now on screen (the hover preview switches at once).
+  setDecoder(stop) {
+    this.model = { supported: true, mlp: stop.mlp, out_dim: stop.mlp.outDim, reason: null };
+    this.updateNote();
+    this.schedule(this.hoverZ ? "hover" : "pinned");
+  }
+  // Grid mode: the first stop arrived; draw the plot.
+  gridReady() {
+    this.figKey = this.pendingFigKey;
+    this.redrawPlot();
+  }
+  redrawPlot() {
+    if (!this.grid) { this.renderPlot(this.points, this.overlay, this.light); return; }
+    const { pts, ov } = this.gridMode.figureInputs(this.overlay);
+    this.renderPlot(pts, ov, this.light);
+  }
+  restyleGaussians(row) {
+    const ix = this.figIndex, gs = gaussianTraces(this.overlay.gaussians, row);
+    if (gs.length !== ix.gaussians.length) return;
+    this.Plotly.restyle(this.plotEl, { x: gs.map((t) => t.x), y: gs.map((t) => t.y) }, ix.gaussians);
+  }
+
   updateNote() {
     const m = this.model, L = this.light;
+    if (!m) return;
     let s;
     if (m.mlp) s = `Hover to decode in the browser (${fmtCount(m.mlp.macs)} multiply-adds per ${L.image_shape ? "image" : "point"}). `
       + `Click, or release a slider, to decode with torch on <b>${escapeHtml(L.device_label)}</b>.`;
@@ -174,7 +221,8 @@ class Canvas {
     this.Plotly = Plotly;
     this.geometry = this.geometry || new PlotGeometry(this.plotEl, Plotly);
     this.colorbar = !!(pts.color && !pts.labels);
-    const fig = buildFigure(pts, ov, L, this.narrow);
+    const fig = buildFigure(pts, ov, L, this.narrow, this.gridMode.shown || 0);
+    this.figIndex = fig.index;
     this.legendNarrow = this.narrow || this.colorbar;
     const t1 = performance.now();
     await Plotly.react(this.plotEl, fig.traces, fig.layout, fig.config);
@@ -250,7 +298,9 @@ class Canvas {
     this.clickTimes.set(seq, t === undefined ? performance.now() : t);
     while (this.clickTimes.size > MAX_CLICK_TIMES) this.clickTimes.delete(this.clickTimes.keys().next().value);
     performance.mark("lc:send:" + seq);
-    this.api.setTriggerValue("event", { z: Array.from(this.pinned), source, seq });
+    const ev = { z: Array.from(this.pinned), source, seq };
+    if (this.grid) Object.assign(ev, { stop: this.gridMode.shown, kl_on: this.gridMode.klOn });
+    this.api.setTriggerValue("event", ev);
     this.status.textContent = `sent #${seq} (${source}) to Python`;
   }
 
@@ -308,6 +358,16 @@ function installTestHooks(c) {
     get serverHovers() { return c.server.received; },
     get redraws() { return c.redraws; },  // full plotly redraws after the first
     get note() { return c.note.textContent; },
+    // the beta grid (grid mode only)
+    get stop() { return c.gridMode.shown; },            // the stop on screen
+    get betaIndex() { return c.gridMode.index; },       // the slider's stop
+    get klOn() { return c.gridMode.klOn; },
+    get steps() { return c.gridMode.steps; },
+    get morphing() { return !!c.gridMode.morph; },
+    get stepMs() { return c.gridMode.stepMs.slice(); },
+    get morphMs() { return c.gridMode.morphMs.slice(); },
+    get gridLoaded() { return c.grid && c.grid.ready ? c.grid.ready.filter(Boolean).length : 0; },
+    get shownLayout() { const g = c.gridMode.cur; return g ? Array.from(g.xy) : null; },
     decode: (zs) => zs.map((z) => Array.from(c.model.mlp.decode(Float64Array.from(z)))),
     toPixel: (zx, zy) => (c.geometry ? c.geometry.toClient(zx, zy) : null),      // latent -> client coordinates
     fromPixel: (cx, cy) => (c.geometry ? c.geometry.fromClient(cx, cy) : null),  // client -> latent (null outside)

@@ -37,7 +37,7 @@ export function getBlob(hash) {
 
 // Decode the wire format of each blob kind into typed arrays (done once per hash).
 export function unpack(kind, p) {
-  if (kind === "model") return p.supported ? { ...p, mlp: new MLP(p) } : { ...p, mlp: null };
+  if (kind === "model") return p.supported ? { ...p, mlp: new MLP(wireLayers(p)) } : { ...p, mlp: null };
   if (kind === "points") {
     return { ...p, x: f32(p.x), y: f32(p.y), labels: i32(p.labels), color: f32(p.color) };
   }
@@ -49,21 +49,28 @@ export function unpack(kind, p) {
       density: d ? { nx: d.nx, ny: d.ny, xs: f32(d.xs), ys: f32(d.ys), z: f32(d.z) } : null,
     };
   }
+  if (kind === "grid") return { ...p, loaded: null }; // grid.js fetches its files on first use
   return p;
+}
+
+// The decoder payload's base64 layers -> {activation, link, layers: [{in, out, W, b}]} with Float32Arrays.
+function wireLayers(p) {
+  return { activation: p.activation, link: p.link, layers: p.layers.map((l) => ({ in: l.in, out: l.out, W: f32(l.W), b: f32(l.b) })) };
 }
 
 // y = W x + b per layer, W row-major (out, in) as torch stores it. Accumulating in float64 makes the
 // result at least as accurate as torch's float32 GEMM; inputs that are exactly 0 (ReLU) are skipped.
+// spec: {activation, link, layers: [{in, out, W: Float32Array (out*in), b: Float32Array (out)}]}.
 export class MLP {
-  constructor(p) {
-    this.activation = p.activation;
-    this.link = p.link;
-    this.layers = p.layers.map((l) => {
-      const W = f32(l.W);
+  constructor(spec) {
+    this.activation = spec.activation;
+    this.link = spec.link;
+    this.layers = spec.layers.map((l) => {
+      const W = l.W;
       const nin = l.in, nout = l.out;
       const Wt = new Float32Array(nin * nout); // (in, out): a contiguous axpy per input unit
       for (let o = 0; o < nout; o++) for (let i = 0; i < nin; i++) Wt[i * nout + o] = W[o * nin + i];
-      return { Wt, b: f32(l.b), nin, nout, y: new Float64Array(nout) };
+      return { Wt, b: l.b, nin, nout, y: new Float64Array(nout) };
     });
     this.inDim = this.layers[0].nin;
     this.outDim = this.layers[this.layers.length - 1].nout;
@@ -89,14 +96,22 @@ export class MLP {
     }
     out = out || new Float64Array(this.outDim);
     if (this.link === "sigmoid") for (let o = 0; o < this.outDim; o++) out[o] = 1 / (1 + Math.exp(-x[o]));
+    else if (this.link === "cb_mean") for (let o = 0; o < this.outDim; o++) out[o] = cbMean(x[o]);
     else for (let o = 0; o < this.outDim; o++) out[o] = x[o];
     return out;
   }
 }
 
+// Mean of the continuous Bernoulli with logits eta (vae_core.densities.cb_mean): 1/2 + coth(eta/2)/2 - 1/eta,
+// by its series 1/2 + eta/12 - eta^3/720 + eta^5/30240 near 0 where the closed form cancels.
+function cbMean(eta) {
+  if (Math.abs(eta) < 0.1) { const e2 = eta * eta; return 0.5 + eta * (1 / 12 - e2 / 720 + (e2 * e2) / 30240); }
+  return 0.5 + 0.5 / Math.tanh(0.5 * eta) - 1 / eta;
+}
+
 // For tests: decode with a decoder payload (as ui.canvas.payload.decoder_payload_of builds it), no widget.
 export function decodeWithPayload(payload, zs) {
-  const m = new MLP(payload);
+  const m = new MLP(wireLayers(payload));
   return zs.map((z) => Array.from(m.decode(Float64Array.from(z))));
 }
 

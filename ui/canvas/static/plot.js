@@ -105,7 +105,7 @@ export function legendFor(narrow) {
     : { orientation: "v", x: 1.02, y: 1, yanchor: "top", itemsizing: "constant" };
 }
 
-function densityTrace(d) {
+export function densityTrace(d) {
   const z = [];
   for (let j = 0; j < d.ny; j++) z.push(Array.from(d.z.subarray(j * d.nx, (j + 1) * d.nx)));
   return {
@@ -204,13 +204,25 @@ function pairs(P) {
   return { xs, ys };
 }
 
+// The point and ellipse traces alone (their x and y), for a morph between layouts: the same traces in the
+// same order as buildFigure makes them from the same labels.
+export function layoutTraces(pts, ov) {
+  const groups = new Map();
+  const points = pointTraces(pts, groups);
+  const ellipses = ov && ov.ellipses ? ellipseTraces(ov.ellipses, ov.ellipse_labels, groups) : [];
+  return { points, ellipses };
+}
+
+// -> {traces, layout, config, index}; index: trace numbers of {density, points: [], ellipses: [], gaussians: []}.
 export function buildFigure(pts, ov, light, narrow, stop) {
   const groups = new Map();
   const traces = [];
-  if (ov && ov.density) traces.push(densityTrace(ov.density));
+  const index = { density: null, points: [], ellipses: [], gaussians: [] };
+  const span = (arr, list) => { for (let i = 0; i < arr.length; i++) list.push(traces.length + i); traces.push(...arr); };
+  if (ov && ov.density) { index.density = traces.length; traces.push(densityTrace(ov.density)); }
   if (light.prior) traces.push(priorTrace());
-  traces.push(...pointTraces(pts, groups));
-  if (ov && ov.ellipses) traces.push(...ellipseTraces(ov.ellipses, ov.ellipse_labels, groups));
+  span(pointTraces(pts, groups), index.points);
+  if (ov && ov.ellipses) span(ellipseTraces(ov.ellipses, ov.ellipse_labels, groups), index.ellipses);
   if (ov && ov.extra) {
     const { xs, ys } = pairs(ov.extra);
     traces.push({ type: "scattergl", mode: "markers", x: xs, y: ys, name: ov.extra_name || "extra points",
@@ -221,7 +233,7 @@ export function buildFigure(pts, ov, light, narrow, stop) {
     traces.push({ type: "scatter", mode: "lines+markers", x: xs, y: ys, name: ov.path_name || "path",
       hoverinfo: "skip", line: { color: "#111", width: 2 }, marker: { size: 6, color: "#111" } });
   }
-  if (ov && ov.gaussians && ov.gaussians.length) traces.push(...gaussianTraces(ov.gaussians, stop));
+  if (ov && ov.gaussians && ov.gaussians.length) span(gaussianTraces(ov.gaussians, stop), index.gaussians);
   const layout = {
     template: pts.template || undefined, // plotly.py's default template, as the app's other figures
     height: light.height, autosize: true, uirevision: pts.hash, hovermode: false, dragmode: "zoom",
@@ -240,5 +252,5 @@ export function buildFigure(pts, ov, light, narrow, stop) {
     modeBarButtonsToRemove: ["select2d", "lasso2d"],
     // The camera button saves the plane as a PNG, as on the app's other plotly charts.
     toImageButtonOptions: { format: "png", filename: "latent-canvas", scale: 2 } };
-  return { traces, layout, config };
+  return { traces, layout, config, index };
 }

@@ -1,0 +1,133 @@
+"""The Latent explorer's KL slider in real Chromium: every grid model is in the page, moving the slider across
+the whole grid switches the browser's decoder with no script run, the glide ends exactly on the new layout,
+and Python hears of the chosen beta afterwards (the sidebar follows).
+
+Starts `streamlit run app.py` on a free port of 127.0.0.1 and drives headless Chromium with Playwright."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+from browser import CHROMIUM, ROOT, Server
+
+HOOK = "Object.values(window.__latentCanvas || {})[0]"
+SLOW = 180_000  # ms: a cold start on a loaded 2-core machine
+BETAS = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
+Z = [0.7, -1.3]
+
+pytestmark = [
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+        reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
+    ),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
+
+
+@pytest.fixture(scope="module")
+def page(browser, request):
+    srv = Server(ROOT / "app.py", "--runner.postScriptGC", "false")
+    request.addfinalizer(srv.stop)
+    pg = browser.new_page(viewport={"width": 1400, "height": 1100})
+    pg.errors, pg.sent = [], []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("websocket", lambda ws: ws.on("framesent", lambda f: pg.sent.append(len(f))))
+    pg.goto(srv.url + "/explorer")
+    pg.wait_for_function(f"{HOOK} && {HOOK}.ready && {HOOK}.gridLoaded === {len(BETAS)}", timeout=SLOW)
+    yield pg
+    assert not pg.errors, pg.errors
+    pg.close()
+
+
+@pytest.fixture(scope="module")
+def grid():
+    """Each shipped digits VAE aligned as the server aligns them, independently of the page."""
+    from vae_core import align, checkpoints, layouts
+
+    paths = [ROOT / "models" / f"digits-vae-beta{b:g}.safetensors" for b in BETAS]
+    mus = [layouts.read(layouts.path_for(p)).mu for p in paths]
+    perms, _ = align.grid_permutations(mus, BETAS)
+    models = [align.apply_signed_permutation(checkpoints.load(p)[0], q) for p, q in zip(paths, perms)]
+    return models, [mu @ q for mu, q in zip(mus, perms)]
+
+
+MODEL_BOX = '[data-testid="stSidebar"] input[aria-label="Model"]'
+
+
+def _sidebar_model(page) -> str:
+    return page.locator(MODEL_BOX).input_value()
+
+
+def test_slider_across_the_grid_switches_the_decoder_with_no_script_run(page, grid):
+    models, _ = grid
+    slider = page.get_by_role("slider", name="KL weight beta")
+    assert slider.is_visible()
+    before = len(page.sent)
+    # Every stop in one go, as fast as a drag: the page must answer each from what it holds.
+    seen = page.evaluate(
+        """([n, z]) => {
+            const s = document.querySelector('.lc-root input.lc-beta'), h = Object.values(window.__latentCanvas)[0];
+            const out = [];
+            for (let i = 0; i < n; i++) {
+                s.value = String(i);
+                s.dispatchEvent(new Event('input', {bubbles: true}));
+                out.push({stop: h.stop, x: h.decode([z])[0]});
+            }
+            return out;
+        }""",
+        [len(BETAS), Z],
+    )
+    assert len(page.sent) == before, "moving the KL slider sent nothing to the server"
+    for i, row in enumerate(seen):
+        assert row["stop"] == i
+        with torch.no_grad():
+            ref = models[i].decode(torch.tensor([Z], dtype=torch.float32))[0].numpy()
+        assert np.abs(np.array(row["x"]) - ref).max() <= 1e-4, f"beta {BETAS[i]:g}"
+
+
+def test_the_glide_ends_on_the_exact_layout(page, grid):
+    _, layouts_ = grid
+    page.wait_for_function(f"!{HOOK}.morphing", timeout=30_000)
+    shown = page.evaluate(f"{HOOK}.stop")
+    xy = np.array(page.evaluate(f"{HOOK}.shownLayout"), np.float32).reshape(-1, 2)
+    assert np.array_equal(xy, layouts_[shown][:, :2].astype(np.float32))
+    # And the plot holds those points (one trace per digit class).
+    drawn = page.evaluate(
+        """() => document.querySelector('.lc-plot').data.filter((t) => t.type === 'scattergl' && t.mode === 'markers'
+            && /^[0-9]$/.test(t.name)).map((t) => [Array.from(t.x), Array.from(t.y)])"""
+    )
+    pts = np.concatenate([np.stack(d, 1) for d in drawn])
+    ref = layouts_[shown][:, :2]
+    assert pts.shape == ref.shape
+    assert np.allclose(np.sort(pts[:, 0]), np.sort(ref[:, 0]), atol=1e-6)
+
+
+def test_python_hears_the_beta_once_the_slider_rests(page):
+    shown = page.evaluate(f"{HOOK}.stop")
+    want = f"beta={BETAS[shown]:g})"
+    page.wait_for_function(
+        f"""() => {{ const el = document.querySelector('{MODEL_BOX}');
+            return !!el && el.value.endsWith('{want}'); }}""",
+        timeout=60_000,
+    )
+    assert _sidebar_model(page).startswith(f"digits-vae-beta{BETAS[shown]:g} ")
+    assert f"model=digits-vae-beta{BETAS[shown]:g}" in page.url, "a shareable URL follows"
+
+
+def test_keyboard_and_kl_switch(page):
+    page.wait_for_function(f"!{HOOK}.morphing", timeout=30_000)
+    slider = page.get_by_role("slider", name="KL weight beta")
+    slider.focus()
+    start = page.evaluate(f"{HOOK}.betaIndex")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"{HOOK}.stop === {start - 1}", timeout=10_000)
+    switch = page.get_by_role("switch", name="KL term on")
+    switch.click()
+    page.wait_for_function(f"{HOOK}.stop === 0 && !{HOOK}.klOn", timeout=10_000)
+    assert slider.is_disabled()
+    assert "KL term off" in page.locator(".lc-shown").inner_text()
+    switch.click()
+    page.wait_for_function(f"{HOOK}.stop === {start - 1} && {HOOK}.klOn", timeout=10_000)

@@ -1,0 +1,90 @@
+"""The beta grid in the browser: what the canvas needs to switch between models that differ only in beta.
+
+Every grid model's checkpoint and encoded layout (vae_core.layouts) are files the page fetches once, in
+binary, and the browser caches (assets.file_url); the component itself carries only a small manifest:
+per stop the beta, the two file URLs, the signed permutation that aligns its latent axes with its
+neighbours (applied in the browser to the layout and to the decoder's first layer, exactly as
+vae_core.align.apply_signed_permutation does to the torch model), and its summary metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import assets, payload
+
+
+@dataclass(frozen=True)
+class GridStop:
+    """One model of the grid: beta; checkpoint and layout files; perm (k, k) signed permutation (aligned
+    coordinates z' = z P); summary: vae_core.layouts.compact_summary of the model (in its own axes)."""
+
+    beta: float
+    checkpoint: Path
+    layout: Path
+    perm: np.ndarray
+    summary: dict
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A KL-weight grid for the canvas. stops sorted by beta; index: the stop Python wants shown; kl_on: the
+    KL switch (off shows the beta = 0 stop, off_index); name: what the grid is (dataset and architecture),
+    for the page's store."""
+
+    stops: tuple
+    index: int
+    kl_on: bool = True
+    off_index: int | None = None
+    name: str = "grid"
+
+
+def decoder_layout(cfg) -> dict:
+    """How the browser finds and runs the decoder in a checkpoint: tensor names per Linear layer, activation,
+    output link, and a reason when it cannot (payload.MAX_BROWSER_PARAMS)."""
+    _, dec = cfg.layer_sizes()
+    n_params = sum((a + 1) * b for a, b in zip(dec[:-1], dec[1:]))
+    reason = None if cfg.likelihood in payload.LINKS else f"unknown likelihood {cfg.likelihood!r}"
+    if n_params > payload.MAX_BROWSER_PARAMS:
+        reason = f"{n_params / 1e6:.1f} M decoder parameters, more than a browser decodes per frame"
+    return {
+        "layers": [[f"decoder.{2 * i}.weight", f"decoder.{2 * i}.bias"] for i in range(len(dec) - 1)],
+        "activation": cfg.activation,
+        "link": payload.LINKS.get(cfg.likelihood),
+        "out_dim": dec[-1],
+        "latent_dim": dec[0],
+        "reason": reason,
+    }
+
+
+def _summary_in_aligned_axes(summary: dict, perm: np.ndarray) -> dict:
+    out = dict(summary)
+    out["kl_per_dim"] = (np.asarray(summary["kl_per_dim"], np.float64) @ np.abs(perm)).tolist()
+    return out
+
+
+def grid_blob(grid: Grid, cfg, template: str | None = None, label_names=None, color_title=None):
+    """(hash, build) of the grid manifest blob (kind "grid"); template, label_names, color_title style the
+    points as payload.points_blob does."""
+    dec = decoder_layout(cfg)
+    stops = [
+        {
+            "beta": float(s.beta),
+            "checkpoint": assets.file_url(s.checkpoint),
+            "layout": assets.file_url(s.layout),
+            "perm": np.asarray(s.perm, np.float64).tolist(),
+            "summary": _summary_in_aligned_axes(s.summary, np.asarray(s.perm)),
+        }
+        for s in grid.stops
+    ]
+    names = None if label_names is None else {str(k): str(v) for k, v in dict(label_names).items()}
+    h = "g" + payload.digest(grid.name, dec, stops, template, names, color_title)
+
+    def build():
+        style = {"template": payload.template_json(template), "label_names": names, "color_title": color_title}
+        return {"kind": "grid", "hash": h, "name": grid.name, "decoder": dec, "stops": stops, "style": style}
+
+    return h, build

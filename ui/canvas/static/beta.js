@@ -1,0 +1,262 @@
+// The KL weight in the browser: the beta slider and the KL switch above the plot, and the metrics of the
+// model on screen beside it. Both only display and report; the canvas decides what a change does.
+import { escapeHtml } from "./data.js";
+import { loadGrid, viewLimit, density } from "./grid.js";
+import { layoutTraces, densityTrace } from "./plot.js";
+
+function fmtBeta(b) { return String(+b.toPrecision(3)); }
+function num(v, d = 2) { return v == null || !isFinite(v) ? "n/a" : v.toFixed(d); }
+
+// onChange(index, klOn) on every slider step or switch flip.
+export class BetaControls {
+  constructor(box, onChange) {
+    this.box = box;
+    this.onChange = onChange;
+    this.betas = [];
+    this.offIndex = null;
+    box.innerHTML = `
+      <div class="lc-betarow">
+        <span class="lc-betalabel">KL weight β <b class="lc-betaval"></b></span>
+        <div class="lc-betaslider"><input type="range" class="lc-beta" min="0" step="1" aria-label="KL weight beta">
+          <div class="lc-ticks"></div></div>
+        <label class="lc-switch"><input type="checkbox" class="lc-klon" role="switch" aria-label="KL term on"> KL term on</label>
+      </div>
+      <div class="lc-shown"></div>`;
+    this.slider = box.querySelector(".lc-beta");
+    this.value = box.querySelector(".lc-betaval");
+    this.ticks = box.querySelector(".lc-ticks");
+    this.kl = box.querySelector(".lc-klon");
+    this.shown = box.querySelector(".lc-shown");
+    this.slider.addEventListener("input", () => this.onChange(+this.slider.value, this.kl.checked));
+    this.kl.addEventListener("change", () => this.onChange(+this.slider.value, this.kl.checked));
+  }
+  setStops(betas, offIndex) {
+    this.betas = betas;
+    this.offIndex = offIndex;
+    this.slider.max = String(betas.length - 1);
+    this.ticks.innerHTML = betas.map((b) => `<span>${fmtBeta(b)}</span>`).join("");
+    this.kl.disabled = offIndex == null;
+    this.box.style.display = betas.length > 1 ? "" : "none";
+  }
+  // index: the slider's stop; shownBeta: the beta of the model on screen; label: its name, if known.
+  show(index, klOn, shownBeta) {
+    this.slider.value = String(index);
+    this.kl.checked = klOn;
+    this.slider.disabled = !klOn;
+    const b = this.betas[index];
+    this.value.textContent = fmtBeta(b);
+    this.slider.setAttribute("aria-valuetext", fmtBeta(b)); // the KL weight itself, not the stop's number
+    this.shown.textContent = klOn ? "" : `KL term off: showing the model trained with β = ${fmtBeta(shownBeta)} (a plain autoencoder with noise); the slider returns when KL is on.`;
+  }
+}
+
+export class MetricsPanel {
+  constructor(box) {
+    this.box = box;
+    this.key = null;
+  }
+  // s: the stop's summary (vae_core.layouts.compact_summary, per-dim KL in aligned axes); beta: its beta.
+  // The words follow ui/explorer/metrics_column.py, the same numbers for a model without a grid.
+  show(s, beta) {
+    const key = JSON.stringify([beta, s.kl]);
+    if (key === this.key) return;
+    this.key = key;
+    const k = s.kl_per_dim.length, kmax = Math.max(1e-9, ...s.kl_per_dim);
+    const bars = s.kl_per_dim.map((v, j) => `<div class="lc-klbar"><span>z${j + 1}</span><i style="width:${(100 * v) / kmax}%"></i><em>${num(v)}</em></div>`).join("");
+    const recon = s.reconstruction_is_cross_entropy ? "Bernoulli cross-entropy" : "reconstruction -log p(x|z)";
+    const info = s.mutual_information == null ? "I(x; z): none (a deterministic code)" : `I(x; z) = ${num(s.mutual_information)} nats`;
+    const cap = s.mutual_information == null ? "" : `<div class="lc-mnote">I(x; z) is estimated on M rows and can never exceed log M = ${num(s.mi_upper_bound)}.${
+      s.mi_saturated ? " The estimate sits at that cap, so the true I(x; z) may be larger." : ""} KL(q(z) || p(z)) = ${num(s.marginal_kl)} nats.</div>`;
+    this.box.innerHTML = `
+      <div class="lc-mhead">This model (β = ${fmtBeta(beta)})</div>
+      <div class="lc-mgrid">
+        <div title="Latent dimensions whose posterior mean varies with the input: Var_x E[z_j|x] > 0.01 (Burda et al. 2016)."><small>Active units</small><b data-metric="active_units">${s.active_units} / ${k}</b></div>
+        <div title="Mean KL(q(z|x) || N(0, I)) over the data: the rate."><small>KL, nats</small><b data-metric="kl">${num(s.kl)}</b></div>
+        <div title="0 to 1, 1 = ideal. Along straight latent paths between codes of two inputs, how evenly the decoded output changes. vae_core.metrics.continuity."><small>Continuity</small><b data-metric="continuity">${num(s.continuity)}</b></div>
+        <div title="0 to 1, 1 = ideal. The overlap of the prior N(0, I) with the aggregate posterior q(z): 1 = prior draws land where codes of real data live, 0 = in holes. vae_core.metrics.completeness."><small>Completeness</small><b data-metric="completeness">${num(s.completeness)}</b></div>
+      </div>
+      <div class="lc-mnote">What the code carries: ${info}; ${recon} ${num(s.reconstruction)} nats. A collapsed model scores 1 on both scores while carrying nothing: read them beside these two numbers.</div>
+      ${cap}
+      <div class="lc-mnote">Prior samples near real data: ${s.precision == null ? "n/a" : Math.round(100 * s.precision) + "%"}.</div>
+      <div class="lc-mhead lc-small">KL per dimension (nats)</div>${bars}
+      ${s.collapsed ? `<div class="lc-warn">Posterior collapse: ${escapeHtml(s.message)}</div>` : ""}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------- grid mode
+// The canvas showing a beta grid: which stop is on screen, the glide between stops, and telling Python.
+
+export const MORPH_MS = 250;
+export const SYNC_MS = 600; // Python hears of a beta change once the slider rests this long (one script run)
+const ease = (t) => (t < 0.5 ? 2 * t * t : 1 - 2 * (1 - t) * (1 - t));
+
+export class GridMode {
+  constructor(canvas, controlsBox, metricsBox) {
+    this.c = canvas;
+    this.controls = new BetaControls(controlsBox, (i, kl) => this.choose(i, kl));
+    this.metrics = new MetricsPanel(metricsBox);
+    this.grid = null;        // the manifest blob, with its loading promises (grid.js)
+    this.index = 0;          // the slider's stop
+    this.klOn = true;
+    this.shown = null;       // the stop on screen (index, or off_index with KL off)
+    this.fromPy = null;      // the last [index, kl_on] Python asked for (or was told, awaiting its echo)
+    this.dirty = false;      // the person changed the view and Python has not echoed it yet
+    this.cur = null;         // what is drawn now: {xy: Float32Array(2n), sd: Float32Array(2m) | null, lim}
+    this.morph = null;       // {from, to, t0} while gliding
+    this.raf = 0;
+    this.syncTimer = 0;
+    this.steps = 0;          // stop changes so far (test hooks)
+    this.stepMs = [];        // input -> first frame of the new layout painted, ms (bounded)
+    this.morphMs = [];       // input -> exact target layout painted, ms (bounded)
+  }
+
+  get offIndex() { return this.c.light.grid.off_index; }
+  target() { return this.klOn || this.offIndex == null ? this.index : this.offIndex; }
+
+  // A render from Python: a new grid, or Python asking for another stop (the sidebar changed the model).
+  update(grid, want) {
+    if (this.grid !== grid) {
+      this.grid = grid;
+      this.cur = null;
+      this.shown = null;
+      loadGrid(grid, want.index);
+      this.controls.setStops(grid.stops.map((s) => s.beta), want.off_index);
+    }
+    // Python's view wins only when it is news: not the echo of what the page told it, and not while the
+    // person's newer choice is still on its way (a render can carry the view of the run before).
+    const py = [want.index, !!want.kl_on];
+    const same = this.fromPy && py[0] === this.fromPy[0] && py[1] === this.fromPy[1];
+    if (same && !this.syncTimer) this.dirty = false;
+    if (!same && !this.dirty) {
+      this.fromPy = py;
+      this.index = py[0];
+      this.klOn = py[1];
+    }
+    this.controls.show(this.index, this.klOn, this.grid.stops[this.target()].beta);
+    return this.goTo(this.target(), null);
+  }
+
+  // The person moved the slider or flipped the switch.
+  choose(index, klOn) {
+    const t0 = performance.now();
+    this.index = index;
+    this.klOn = klOn;
+    this.controls.show(index, klOn, this.grid.stops[this.target()].beta);
+    this.goTo(this.target(), t0);
+    this.dirty = true;
+    clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => this.sync(), SYNC_MS);
+  }
+  sync() {
+    this.syncTimer = 0;
+    const s = this.grid.stops[this.target()];
+    this.fromPy = [this.index, this.klOn]; // Python will echo this back; it is not a new request
+    this.c.api.setStateValue("view", { index: this.index, kl_on: this.klOn, beta: s.beta, shown: this.target() });
+  }
+
+  stop() { return this.shown == null ? null : this.grid.ready[this.shown]; }
+
+  async goTo(i, t0) {
+    let stop = this.grid.ready[i];
+    if (!stop) {
+      try { stop = await this.grid.loaded[i]; } catch (e) { this.c.status.textContent = String(e.message || e); return; }
+      if (this.target() !== i) return; // moved on while it loaded
+    }
+    if (this.shown === i && this.cur) return;
+    this.shown = i;
+    this.steps += 1;
+    this.c.setDecoder(stop);
+    this.metrics.show(stop.summary, stop.beta);
+    this.controls.show(this.index, this.klOn, stop.beta);
+    const to = this.layoutOf(stop);
+    if (!this.cur || !this.c.plotReady) { this.cur = to; this.c.gridReady(); return; }
+    if (this.c.light.density) this.restyleDensity(stop, to.lim);
+    this.morph = { from: this.cur, to, t0: performance.now(), input: t0, first: true };
+    if (!this.raf) this.raf = requestAnimationFrame(() => this.frame());
+  }
+
+  // The stop's layout in the plotted dims: points, ellipse sigmas (the first light.ellipse_n inputs), view.
+  layoutOf(stop) {
+    const d = this.c.light.dims, k = stop.k, n = stop.n, xy = new Float32Array(2 * n);
+    for (let r = 0; r < n; r++) { xy[2 * r] = stop.mu[r * k + d[0]]; xy[2 * r + 1] = stop.mu[r * k + d[1]]; }
+    const idx = this.ellipseRows(n), sd = stop.logvar && idx.length ? new Float32Array(2 * idx.length) : null;
+    if (sd) idx.forEach((r, j) => { sd[2 * j] = Math.exp(0.5 * stop.logvar[r * k + d[0]]); sd[2 * j + 1] = Math.exp(0.5 * stop.logvar[r * k + d[1]]); });
+    return { xy, sd, lim: viewLimit(stop, d) };
+  }
+  // The rows explorer.plane.ellipses picks: evenly spaced, first and last included.
+  ellipseRows(n) {
+    const m = Math.min(this.c.light.ellipse_n || 0, n), out = [];
+    for (let j = 0; j < m; j++) out.push(m === 1 ? 0 : Math.floor((j * (n - 1)) / (m - 1)));
+    return out;
+  }
+
+  // Inputs of buildFigure for what is on screen: pts and the overlays computed here (ellipses, density).
+  figureInputs(ov) {
+    const stop = this.stop(), L = this.c.light, g = this.grid, cur = this.cur;
+    const pts = this.ptsOf(cur.xy, stop);
+    pts.template = g.style.template;
+    pts.label_names = g.style.label_names;
+    pts.color_title = g.style.color_title;
+    pts.hash = g.hash + L.dims.join(",");
+    pts.range = [-cur.lim, cur.lim, -cur.lim, cur.lim];
+    const o = { ...(ov || {}) };
+    if (cur.sd) Object.assign(o, this.ellipsesOf(cur, stop));
+    if (L.density && stop.logvar) o.density = density(stop, L.dims, cur.lim);
+    return { pts, ov: o };
+  }
+  ptsOf(xy, stop) {
+    const n = stop.n, x = new Float32Array(n), y = new Float32Array(n);
+    for (let r = 0; r < n; r++) { x[r] = xy[2 * r]; y[r] = xy[2 * r + 1]; }
+    return { n, x, y, labels: stop.labels, color: stop.labels ? null : stop.color };
+  }
+  ellipsesOf(cur, stop) {
+    const idx = this.ellipseRows(stop.n), E = new Float32Array(4 * idx.length), lab = stop.labels ? new Int32Array(idx.length) : null;
+    idx.forEach((r, j) => {
+      E[4 * j] = cur.xy[2 * r]; E[4 * j + 1] = cur.xy[2 * r + 1]; E[4 * j + 2] = cur.sd[2 * j]; E[4 * j + 3] = cur.sd[2 * j + 1];
+      if (lab) lab[j] = stop.labels[r];
+    });
+    return { ellipses: E, ellipse_labels: lab };
+  }
+
+  frame() {
+    this.raf = 0;
+    const m = this.morph;
+    if (!m) return;
+    const t = Math.min(1, (performance.now() - m.t0) / MORPH_MS), e = ease(t);
+    const lerp = (a, b) => { if (!a || !b || a.length !== b.length) return b; const o = new Float32Array(b.length); for (let i = 0; i < b.length; i++) o[i] = a[i] + (b[i] - a[i]) * e; return o; };
+    // The last frame draws the target's own arrays: the glide ends exactly on the stop's layout.
+    this.cur = t >= 1 ? m.to : { xy: lerp(m.from.xy, m.to.xy), sd: lerp(m.from.sd, m.to.sd), lim: m.from.lim + (m.to.lim - m.from.lim) * e };
+    this.draw();
+    if (m.first && m.input != null) {
+      m.first = false;
+      const input = m.input;
+      requestAnimationFrame(() => { const dt = performance.now() - input; this.stepMs.push(dt); if (this.stepMs.length > 500) this.stepMs.shift(); performance.measure("lc:step", { start: input, end: input + dt }); });
+    }
+    if (t < 1) { this.raf = requestAnimationFrame(() => this.frame()); return; }
+    this.morph = null;
+    if (m.input != null) { this.morphMs.push(performance.now() - m.input); if (this.morphMs.length > 500) this.morphMs.shift(); }
+    this.c.placeMarks();
+  }
+
+  draw() {
+    const c = this.c, ix = c.figIndex, stop = this.stop();
+    if (!ix || !c.plotReady) return;
+    const { pts, ov } = this.figureInputs(null);
+    const lt = layoutTraces(pts, ov.ellipses ? ov : null);
+    const traces = [...lt.points, ...lt.ellipses], which = [...ix.points, ...ix.ellipses];
+    if (traces.length !== which.length) { c.redrawPlot(); return; } // a different trace set: draw anew
+    const upd = { x: traces.map((t) => t.x), y: traces.map((t) => t.y) };
+    c.Plotly.update(c.plotEl, upd, { "xaxis.range": [-this.cur.lim, this.cur.lim], "yaxis.range": [-this.cur.lim, this.cur.lim] }, which);
+    if (ix.gaussians.length) c.restyleGaussians(this.shown);
+    if (!stop) return;
+  }
+
+  restyleDensity(stop, lim) {
+    const ix = this.c.figIndex;
+    if (!ix || ix.density == null || !stop.logvar) return;
+    const t = densityTrace(density(stop, this.c.light.dims, lim));
+    this.c.Plotly.restyle(this.c.plotEl, { x: [t.x], y: [t.y], z: [t.z] }, [ix.density]);
+  }
+
+  destroy() { clearTimeout(this.syncTimer); if (this.raf) cancelAnimationFrame(this.raf); }
+}
