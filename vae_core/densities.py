@@ -76,7 +76,7 @@ def log_likelihood(x: torch.Tensor, raw: torch.Tensor, likelihood: str, obs_var:
     """
     if likelihood == "gaussian":
         d = x.shape[-1]
-        return -0.5 * ((x - raw) ** 2).sum(-1) / obs_var - 0.5 * d * math.log(2 * math.pi * obs_var)
+        return -0.5 * ((x - raw) ** 2).sum(-1) / obs_var - 0.5 * d * (LOG_2PI + math.log(obs_var))
     ll = -nn.functional.binary_cross_entropy_with_logits(raw, x.expand_as(raw), reduction="none")
     if likelihood == "continuous_bernoulli":
         ll = ll + cb_log_normalizer(raw)

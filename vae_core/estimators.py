@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from .checks import check_float, check_int
+from .densities import LOG_2PI
 from .errors import InputError
 
 MAX_DRAWS = 20_000_000  # n_estimates * batch: bounds memory (the autograd graph holds a few copies)
@@ -32,7 +33,7 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
 def _phi(u: float) -> float:
-    return math.exp(-0.5 * u * u) / math.sqrt(2 * math.pi)
+    return math.exp(-0.5 * (LOG_2PI + u * u))  # the standard normal density
 
 
 @dataclass(frozen=True)

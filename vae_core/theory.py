@@ -96,7 +96,7 @@ def linear_gaussian_elbo(model, x, beta: float = 1.0) -> torch.Tensor:
     var = logvar.exp()
     d = w.shape[0]
     sq = ((xs - mu @ w.T - b) ** 2).sum(-1) + (var * (w * w).sum(0)).sum(-1)
-    expected_ll = -0.5 * sq / c - 0.5 * d * math.log(2 * math.pi * c)
+    expected_ll = -0.5 * sq / c - 0.5 * d * (LOG_2PI + math.log(c))
     kl = 0.5 * (mu * mu + var - 1.0 - logvar).sum(-1)
     return expected_ll - float(beta) * kl
 
@@ -148,7 +148,7 @@ def ppca_solution(eigenvalues, c: float, latent_dim: int) -> dict:
         "decoder_norm2": np.maximum(top - c, 0.0),
         "kl": float(kl.sum()),
         "mse": mse,
-        "recon": mse / (2 * c) + 0.5 * d * math.log(2 * math.pi * c),
+        "recon": mse / (2 * c) + 0.5 * d * (LOG_2PI + math.log(c)),
         "log_px": log_px,
         "n_active": n_act,
     }
@@ -183,7 +183,7 @@ def rate_distortion_curve(eigenvalues, c: float, betas: Sequence[float], latent_
     with np.errstate(divide="ignore"):
         rate = 0.5 * np.where(act, np.log(np.where(act, coded[None, :], 1.0)) - np.log(theta[:, None]), 0.0).sum(1)
     n_active = act.sum(1)
-    recon = dist / (2 * c) + 0.5 * d * math.log(2 * math.pi * c)
+    recon = dist / (2 * c) + 0.5 * d * (LOG_2PI + math.log(c))
     with np.errstate(invalid="ignore"):
         loss = recon + np.where(b > 0, b * rate, 0.0)
     return {
