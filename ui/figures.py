@@ -10,16 +10,18 @@ from plotly.subplots import make_subplots
 def training_curves(records_per_epoch: list[list[dict | None]], labels: list[str], kind: str = "vae") -> go.Figure:
     """Reconstruction, KL, ELBO and per-dimension KL per epoch for one or more models trained together.
 
-    kind "ae": the reconstruction only. An autoencoder has no KL term and no ELBO (its loss is the
-    reconstruction term alone), so no curve may be read as one."""
+    The reconstruction term is -E_q log p(x|z), which for a Bernoulli on grey levels is a cross-entropy and
+    not a negative log-likelihood, so its title does not call it one. kind "ae": the reconstruction only. An
+    autoencoder has no KL term and no ELBO (its loss is the reconstruction term alone), so no curve may be read
+    as one."""
     if kind == "ae":
-        fig = make_subplots(rows=1, cols=1, subplot_titles=("reconstruction -log p(x|z) (the AE's whole loss)",))
+        fig = make_subplots(rows=1, cols=1, subplot_titles=("reconstruction term (the AE's whole loss)",))
         curves = ((1, "recon"),)
     else:
         fig = make_subplots(
             rows=1,
             cols=4,
-            subplot_titles=("reconstruction -log p(x|z)", "KL(q(z|x) || p(z))", "ELBO", "KL per latent dimension"),
+            subplot_titles=("reconstruction term", "KL(q(z|x) || p(z))", "ELBO", "KL per latent dimension"),
         )
         curves = ((1, "recon"), (2, "kl"), (3, "elbo"))
     palette = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
