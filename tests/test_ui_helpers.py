@@ -39,3 +39,15 @@ def test_view_limit_and_ellipses():
     e = ellipses(mu, logvar, (0, 2), 4)
     assert e.shape == (4, 4) and np.allclose(e[:, 2:], 2.0)
     assert ellipses(mu, None, (0, 1), 4) is None
+
+
+def test_training_curves_of_an_autoencoder_show_no_elbo():
+    from ui.figures import training_curves
+
+    recs = [[{"recon": 30.0 - e, "kl": 0.0, "kl_per_dim": [0.0, 0.0], "elbo": None}] for e in range(3)]
+    fig = training_curves(recs, ["autoencoder"], kind="ae")
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles == ["reconstruction term (the AE's whole loss)"]
+    assert len(fig.data) == 1 and list(fig.data[0].y) == [30.0, 29.0, 28.0]
+    vae = training_curves([[{"recon": 1.0, "kl": 2.0, "kl_per_dim": [1.0, 1.0], "elbo": -3.0}]], ["beta=1"])
+    assert "ELBO" in [a.text for a in vae.layout.annotations]
