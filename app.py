@@ -3,7 +3,8 @@
 import streamlit as st
 import torch
 
-from ui import clicklog, links, state
+from ui import clicklog, links, state, training
+from vae_core import InputError
 
 clicklog.install()  # server-side click timings for bench/bench_load.py; does nothing unless VAE_CLICK_LOG is set
 # The models are small MLPs: one intra-op thread per operation is as fast as two, and lets two sessions (or a
@@ -11,6 +12,10 @@ clicklog.install()  # server-side click timings for bench/bench_load.py; does no
 torch.set_num_threads(1)
 
 st.set_page_config(page_title="VAE latent-space explorer", page_icon=":material/scatter_plot:", layout="wide")
+try:
+    training.pool()  # the training processes start with the first session, once, so trainings find them warm
+except InputError as e:  # a bad VAE_WORKERS: the app still serves everything but training
+    st.error(f"Training is unavailable on this server: {e}")
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
