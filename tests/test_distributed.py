@@ -43,6 +43,7 @@ def test_shards_split_every_batch_across_ranks():
         assert abs(len(parts[0]) - len(parts[1])) <= 1
 
 
+@pytest.mark.slow
 def test_ddp_on_two_ranks_matches_one_process(tmp_path):
     out = tmp_path / "ddp.safetensors"
     res = torchrun("train", *SMALL, "--beta", "0.5", "--out", str(out))
@@ -60,6 +61,7 @@ def test_ddp_on_two_ranks_matches_one_process(tmp_path):
         torch.testing.assert_close(p, q, atol=1e-4, rtol=1e-4)  # the same steps, up to float rounding
 
 
+@pytest.mark.slow
 def test_sweep_spreads_betas_over_ranks(tmp_path):
     res = torchrun("sweep", *SMALL, "--betas", "0,1,4", "--out-dir", str(tmp_path), "--quiet")
     assert res.returncode == 0, res.stderr[-3000:]

@@ -57,6 +57,7 @@ def test_pool_size_comes_from_the_environment():
             workers.pool_size({"VAE_WORKERS": bad})
 
 
+@pytest.mark.slow
 def test_a_job_trains_in_a_worker_and_returns_checkpoint_bytes(pool):
     job = submit(pool, "a", 3, betas=(0.0, 1.0))
     until(lambda: not job.active, "the job to finish")
@@ -73,6 +74,7 @@ def test_a_job_trains_in_a_worker_and_returns_checkpoint_bytes(pool):
             torch.testing.assert_close(p, q)
 
 
+@pytest.mark.slow
 def test_queue_order_positions_stop_and_one_job_per_session(pool):
     a = submit(pool, "a", 100_000)
     b = submit(pool, "b", 2)
@@ -93,6 +95,7 @@ def test_queue_order_positions_stop_and_one_job_per_session(pool):
     assert c.status == "done" and b.result is None
 
 
+@pytest.mark.slow
 def test_a_closed_session_cancels_its_job(pool):
     open_tab = {"a": True}
     job = pool.submit("a", "fit_many", fit_args(100_000), label="a", epochs=100_000, alive=lambda: open_tab["a"])
@@ -102,6 +105,7 @@ def test_a_closed_session_cancels_its_job(pool):
     assert job.status == "stopped"
 
 
+@pytest.mark.slow
 def test_errors_reach_the_session_and_datasets_travel_by_value(pool):
     bad = pool.submit("a", "fit_many", fit_args(2, dataset="swiss_roll"), label="bad", epochs=2)
     until(lambda: not bad.active, "the bad job")
@@ -115,6 +119,7 @@ def test_errors_reach_the_session_and_datasets_travel_by_value(pool):
     assert job.note  # the comparison's step labels arrive as progress notes
 
 
+@pytest.mark.slow
 def test_a_killed_worker_fails_only_its_job_and_is_replaced(pool):
     victim = submit(pool, "a", 100_000)
     queued = submit(pool, "b", 2)

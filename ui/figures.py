@@ -26,7 +26,11 @@ def training_curves(records_per_epoch: list[list[dict | None]], labels: list[str
         curves = ((1, "recon"), (2, "kl"), (3, "elbo"))
     palette = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880"]
     for i, label in enumerate(labels):
-        rows = [(e + 1, recs[i]) for e, recs in enumerate(records_per_epoch) if i < len(recs) and recs[i]]
+        rows = [
+            (recs[i].get("epoch", e + 1), recs[i])
+            for e, recs in enumerate(records_per_epoch)
+            if i < len(recs) and recs[i]
+        ]
         if not rows:
             continue
         ep = [r[0] for r in rows]

@@ -9,6 +9,8 @@ queue; a closed tab cancels its job; a worker that dies fails only its own job, 
 
 from __future__ import annotations
 
+import math
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -22,6 +24,11 @@ from vae_core import Dataset, InputError, ModelConfig, TrainConfig, data
 
 Job = workers.Job
 PCA_RESULTS_KEPT = 16
+# The panel reruns every second for every session with a job, inside the server process; building a plotly
+# figure of a long run holds the GIL for 100+ ms, which every other session's clicks would wait for. So a
+# running job's chart is rebuilt at most every CURVES_EVERY_S seconds, from at most CURVE_POINTS epochs.
+CURVES_EVERY_S = 3.0
+CURVE_POINTS = 200
 
 
 @st.cache_resource(show_spinner=False)
@@ -120,6 +127,24 @@ def _keep(job: Job, select: bool) -> list[str]:
     return kept
 
 
+def _curves(job_key: str, job: Job):
+    """The job's loss curves, rebuilt only when stale (see CURVES_EVERY_S), thinned to CURVE_POINTS epochs."""
+    cache_key = f"{job_key}:curves_fig"
+    cached = st.session_state.get(cache_key)
+    n = len(job.records)
+    if (
+        cached
+        and cached[0] == job.id
+        and (cached[1] == n or (job.active and time.monotonic() - cached[2] < CURVES_EVERY_S))
+    ):
+        return cached[3]
+    step = max(1, math.ceil(n / CURVE_POINTS))
+    records = job.records[::step] + ([job.records[-1]] if (n - 1) % step else [])
+    fig = training_curves(records, _labels(job), kind=job.meta.get("kind", "vae"))
+    st.session_state[cache_key] = (job.id, n, time.monotonic(), fig)
+    return fig
+
+
 def _status(job: Job) -> str:
     if job.status == "waiting":
         procs = pool().workers()
@@ -134,7 +159,7 @@ def _status(job: Job) -> str:
     return f"{job.status}: epoch {job.epoch}/{job.epochs}"
 
 
-@st.fragment(run_every=0.5)
+@st.fragment(run_every=1.0)
 def progress_panel(
     job_key: str, *, idle: str | None = None, select: bool = True, where: str = "", after: Callable | None = None
 ) -> None:
@@ -155,8 +180,7 @@ def progress_panel(
     if job.status == "failed":
         st.error(job.error)
     if job.records:
-        kind = job.meta.get("kind", "vae")
-        st.plotly_chart(training_curves(job.records, _labels(job), kind=kind), key=f"{job_key}:curves")
+        st.plotly_chart(_curves(job_key, job), key=f"{job_key}:curves")
     if job.active:
         return
     if job.result is not None and "kept" not in job.meta:
