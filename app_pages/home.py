@@ -87,7 +87,7 @@ for i, row in enumerate(image_rows):
     m = row["metrics"]
     kind = "autoencoder" if row["kind"] == "ae" else f"VAE, beta={row['beta']:g}"
     if row.get("likelihood") == "continuous_bernoulli":  # short: a tile's title has room for ~28 characters
-        kind = f"cont.-Bernoulli VAE, beta={row['beta']:g}"
+        kind = "VAE, cont. Bernoulli"
     title = f"{row['dataset']} {kind}"
     with cols[i % 4]:
         st.plotly_chart(
