@@ -301,3 +301,15 @@ def grid_alignment(layout_files: tuple, betas: tuple) -> tuple[list[np.ndarray],
     from vae_core import align
 
     return align.grid_permutations([read_layout(p, s).mu for p, s in layout_files], list(betas))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
+def warm_click_path(model: VAE, image_shape) -> bool:
+    """Run one server decode and image encode of this model now, so the first click is as fast as later
+    ones (the first torch call on a model and the first PNG encode pay one-off set-up costs)."""
+    from ui.canvas.events import server_decode
+    from ui.canvas.image import decoded_image_html
+
+    x, ms = server_decode(model, np.zeros(model.config.latent_dim, np.float32))
+    decoded_image_html(x, image_shape, str(model.device), ms, seq=0, z=[0.0] * model.config.latent_dim)
+    return True

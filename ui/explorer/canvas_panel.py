@@ -121,6 +121,9 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
             "Hover the plane to decode in your browser; click anywhere (or release a slider) to decode "
             f"that z with PyTorch on **{sel.device}**. The server's image appears here."
         )
+        # The canvas is on its way; ready every model a first click may use (each grid stop's).
+        for m in [model] if bg is None else [beta_grid.model_at(bg, i, sel) for i in range(len(bg.stops))]:
+            cache.warm_click_path(m, ds.image_shape)
         return
     try:
         z = check_z(event.get("z"), k)

@@ -106,6 +106,8 @@ export class GridMode {
     this.raf = 0;
     this.syncTimer = 0;
     this.steps = 0;          // stop changes so far (test hooks)
+    this.syncs = 0;          // views told to Python (each is one script run)
+    this.firstStopAt = null; // performance.now() when the first stop's files were in (test hooks)
     this.stepMs = [];        // input -> first frame of the new layout painted, ms (bounded)
     this.morphMs = [];       // input -> exact target layout painted, ms (bounded)
   }
@@ -149,6 +151,7 @@ export class GridMode {
   }
   sync() {
     this.syncTimer = 0;
+    this.syncs += 1;
     const s = this.grid.stops[this.target()];
     this.fromPy = [this.index, this.klOn]; // Python will echo this back; it is not a new request
     this.c.api.setStateValue("view", { index: this.index, kl_on: this.klOn, beta: s.beta, shown: this.target() });
@@ -169,7 +172,12 @@ export class GridMode {
     this.metrics.show(stop.summary, stop.beta);
     this.controls.show(this.index, this.klOn, stop.beta);
     const to = this.layoutOf(stop);
-    if (!this.cur || !this.c.plotReady) { this.cur = to; this.c.gridReady(); return; }
+    if (!this.cur || !this.c.plotReady) {
+      if (this.firstStopAt == null) this.firstStopAt = performance.now();
+      this.cur = to;
+      this.c.gridReady();
+      return;
+    }
     if (this.c.light.density) this.restyleDensity(stop, to.lim);
     this.morph = { from: this.cur, to, t0: performance.now(), input: t0, first: true };
     if (!this.raf) this.raf = requestAnimationFrame(() => this.frame());

@@ -98,6 +98,7 @@ class Canvas {
     this.redraws = 0;
     this.raf = 0;
     this.pendingKind = null;
+    this.mountedAt = performance.now();
     this.ro = new ResizeObserver((entries) => this.resize(entries[0].contentRect.width));
     this.ro.observe(root);
     installTestHooks(this);
@@ -367,6 +368,9 @@ function installTestHooks(c) {
     get stepMs() { return c.gridMode.stepMs.slice(); },
     get morphMs() { return c.gridMode.morphMs.slice(); },
     get gridLoaded() { return c.grid && c.grid.ready ? c.grid.ready.filter(Boolean).length : 0; },
+    get syncs() { return c.gridMode.syncs; },
+    get mountedAt() { return c.mountedAt; },           // performance.now() when this canvas was created
+    get firstStopAt() { return c.gridMode.firstStopAt; },
     get shownLayout() { const g = c.gridMode.cur; return g ? Array.from(g.xy) : null; },
     decode: (zs) => zs.map((z) => Array.from(c.model.mlp.decode(Float64Array.from(z)))),
     toPixel: (zx, zy) => (c.geometry ? c.geometry.toClient(zx, zy) : null),      // latent -> client coordinates
