@@ -105,6 +105,7 @@ CASES = [
     ("text cell", "t.csv", lambda t: b"a,b\n1,2\n3,oops\n", r"line 3, column 2 \(`b`\): `oops` is not a number"),
     ("empty cell", "e.csv", lambda t: b"1,2\n3,\n", r"line 2, column 2: \"\" is not a number"),
     ("nan", "nan.csv", lambda t: b"1,2\n3,nan\n5,6\n", r"line 2, column 2: nan is NaN, infinite"),
+    ("nan first row", "nan.csv", lambda t: b"nan,2\n3,4\n5,6\n", r"line 1, column 1: nan is NaN, infinite"),
     ("inf", "inf.csv", lambda t: b"x,y\n1,2\n-inf,4\n", r"line 3, column 1 \(`x`\): -inf is NaN, infinite"),
     ("1e400", "big.csv", lambda t: b"1,2\n1e400,3\n", r"line 2, column 1: inf .*beyond float32"),
     ("beyond float32", "f32.csv", lambda t: b"1,2\n3,1e39\n", r"line 2, column 2: 1e\+39 .*beyond float32"),

@@ -50,7 +50,7 @@ def load_csv(raw: bytes, name: str, label: str) -> Dataset:
             f"{name} has {ncols:,} columns; accepted: at most {MAX_FEATURES:,} features "
             "(plus an optional 'label' column)."
         )
-    header = None if all(_NUMBER.fullmatch(c) for c in head) else [c.strip() for c in head]
+    header = None if all(map(_is_number, head)) else [c.strip() for c in head]
     t.delim, t.ncols, t.header = delim, ncols, header
     data_start = first if header is None else t.end(first)
     n_rows = t.survey(data_start)
@@ -137,7 +137,7 @@ class _Text:
                 "of comma-separated values on every row."
             )
         for i, cell in enumerate(row):
-            if not _NUMBER.fullmatch(cell) and cell.strip().lower().lstrip("+-") not in ("nan", "inf", "infinity"):
+            if not _is_number(cell):
                 raise InputError(
                     f"{where}, column {self.col(i)}: {quoted(cell)} is not a number; accepted: numbers only "
                     "(an optional header as the first row)."
@@ -195,6 +195,11 @@ def _to_dataset(arr: np.ndarray, t: _Text, data_start: int, name: str, label: st
         arr = np.delete(arr, lab[0], axis=1)
         return from_array(arr, y=y.astype(np.int64), name=label)
     return from_array(arr, name=label)
+
+
+def _is_number(cell: str) -> bool:
+    """A number as numpy reads it; NaN and infinities count (they are refused later, with their line)."""
+    return bool(_NUMBER.fullmatch(cell)) or cell.strip().lower().lstrip("+-") in ("nan", "inf", "infinity")
 
 
 def _line_of_row(t: _Text, data_start: int, r: int) -> int:
