@@ -129,3 +129,30 @@ def test_codes_csv_and_canvas_png_download(app_url, page):
         page.locator(f'{PLOT} [data-title="Download plot as a PNG"]').click()
     png = open(dl.value.path(), "rb").read()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+def test_drawing_follows_the_kl_slider(app_url, page):
+    """Each grid stop's encoding of the drawing is in the page: a slider step moves the star with no redraw."""
+    open_explorer(page, f"{app_url}/explorer?dataset=digits")
+    draw(page, SEVEN)
+    page.wait_for_function(
+        f"() => (document.querySelector('{PLOT}').data || []).some((t) => t.name === 'my drawing')", timeout=SLOW
+    )
+    before = trace(page, "my drawing")
+    image = drawing.to_image(pad_state(page)["strokes"], (8, 8))
+    page.get_by_role("slider", name="KL weight beta").press("ArrowLeft")  # 1 -> 0.5
+    page.wait_for_function(
+        f"() => JSON.stringify((document.querySelector('{PLOT}').data || []).filter((t) => t.name === 'my drawing')"
+        f".map((t) => [Array.from(t.x), Array.from(t.y)])[0]) !== '{json.dumps(before, separators=(',', ':'))}'",
+        timeout=SLOW,
+    )
+    page.wait_for_timeout(600)  # the glide (about 250 ms) ends on the new stop's layout
+    xy = np.array(trace(page, "my drawing"), float).reshape(-1)
+    model, _ = checkpoints.load(ROOT / "models" / "digits-vae-beta0.5.safetensors")
+    with torch.no_grad():
+        mu = model.encode(torch.from_numpy(image[None]))[0][0].numpy()
+    # the grid's layouts are aligned by a flip or swap of axes: the star is mu up to a signed permutation
+    candidates = [
+        s * mu[list(p)] for p in ((0, 1), (1, 0)) for s in (np.array(a) for a in ((1, 1), (1, -1), (-1, 1), (-1, -1)))
+    ]
+    assert min(np.abs(c - xy).max() for c in candidates) < 1e-4, (xy, mu)

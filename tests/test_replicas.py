@@ -19,8 +19,8 @@ CANVAS = "Object.values(window.__latentCanvas || {})[0]"
 
 def _models_digest() -> str:
     h = hashlib.sha256()
-    for p in sorted((ROOT / "models").iterdir()):
-        h.update(p.name.encode() + p.read_bytes())
+    for p in sorted(q for q in (ROOT / "models").rglob("*") if q.is_file()):  # models/layouts/ is a folder
+        h.update(str(p.relative_to(ROOT)).encode() + p.read_bytes())
     return h.hexdigest()
 
 
