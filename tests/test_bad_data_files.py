@@ -427,3 +427,24 @@ def test_quoted_user_text_is_one_code_span():
     assert quoted("[x](http://e.com)\n\x1b[31m") == "`[x](http://e.com)\\n\\x1b[31m`"  # controls made visible
     assert quoted("a`b") == "``a`b``" and quoted("`x") == "`` `x ``"  # a fence longer than any run inside
     assert quoted("") == '""' and quoted("x" * 100).endswith("x...`")
+
+
+@pytest.mark.parametrize(
+    "cell, shown",
+    [
+        ("1..2", "`1\\.\\.2`"),
+        ("1.2.3", "`1\\.2\\.3`"),
+        ("3-4", "`3-4`"),
+        ("1e", "`1e`"),
+        ("2e5e1", "`2e5e1`"),
+        ("", '""'),
+    ],
+)
+def test_malformed_numbers_are_found_before_numpy_parses(monkeypatch, cell, shown):
+    def no_parse(*args, **kwargs):
+        raise AssertionError("numpy parsed the file: the byte checks missed the malformed number")
+
+    monkeypatch.setattr(np, "loadtxt", no_parse)
+    raw = b"a,b\n" + b"1,2\n" * 100 + b"3," + cell.encode() + b"\n" + b"5,6\n"
+    with pytest.raises(InputError, match=rf"line 102, column 2 \(`b`\): {shown} is not a number"):
+        files.load_file(raw)
