@@ -28,8 +28,10 @@ import asyncio
 import functools
 import json
 import os
+import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -256,6 +258,9 @@ async def main_async(args) -> dict:
     log = Path(tempfile.mkdtemp(prefix="clicklog-")) / "clicks.jsonl"
     os.environ["VAE_CLICK_LOG"] = str(log)  # the server inherits it: ui/clicklog.py records every click
     srv = Server(ROOT / "app.py")
+    server_log = log.with_name("server.log")
+    # Drain the server's output (its training processes share it): a full pipe would stall them all.
+    threading.Thread(target=shutil.copyfileobj, args=(srv.proc.stdout, server_log.open("wb")), daemon=True).start()
     # Before the first session starts the training pool: its workers inherit this and add their own 10.
     os.setpriority(os.PRIO_PROCESS, srv.proc.pid, args.server_nice)
     result: dict = {
@@ -264,6 +269,7 @@ async def main_async(args) -> dict:
         "server_nice": args.server_nice,
         "cores": os.cpu_count(),
         "load_average_at_start": os.getloadavg()[0],
+        "server_log": str(server_log),
     }
     try:
         async with async_playwright() as p:
