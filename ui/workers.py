@@ -174,23 +174,25 @@ def _serve(inbox, outbox) -> None:
         msg = inbox.recv()
         if msg is None:
             return
-        if msg[0] == "run":  # a ("stop", id) that arrives after its job ended is stale
-            _run_job(*msg[1:], inbox, outbox)
+        if msg[0] == "run" and _run_job(*msg[1:], inbox, outbox):  # a late ("stop", id) is stale: skipped
+            return
 
 
-def _run_job(job_id: int, task: str, args: dict, inbox, outbox) -> None:
-    stop = False
+def _run_job(job_id: int, task: str, args: dict, inbox, outbox) -> bool:
+    """Run one job and report it; returns True when the server asked the worker to exit meanwhile."""
+    stop = closing = False
     pending: list = []
     last_sent = 0.0
 
     def should_stop() -> bool:
-        nonlocal stop
+        nonlocal stop, closing
         while not stop and inbox.poll():
             try:
                 msg = inbox.recv()
             except EOFError:
-                msg = ("stop", job_id)
-            stop = stop or msg is None or msg == ("stop", job_id)
+                msg = None
+            closing = closing or msg is None
+            stop = closing or msg == ("stop", job_id)
         return stop
 
     def flush() -> None:
@@ -204,14 +206,12 @@ def _run_job(job_id: int, task: str, args: dict, inbox, outbox) -> None:
         if time.monotonic() - last_sent >= PROGRESS_EVERY_S:
             flush()
 
-    from vae_core import InputError as _InputError
-
     try:
         result = TASKS[task](args, progress, should_stop)
     except JobStopped:
         flush()
         outbox.send(("stopped", job_id, None))
-    except _InputError as e:
+    except InputError as e:
         flush()
         outbox.send(("failed", job_id, str(e)))
     except Exception as e:  # noqa: BLE001 - report every failure to the session that asked, keep serving
@@ -221,6 +221,7 @@ def _run_job(job_id: int, task: str, args: dict, inbox, outbox) -> None:
     else:
         flush()
         outbox.send(("stopped" if should_stop() else "done", job_id, result))
+    return closing
 
 
 # ---- the server side ----
@@ -278,6 +279,7 @@ class Pool:
         self._alive: dict[int, Callable[[], bool]] = {}
         self._ids = itertools.count(1)
         self._closed = False
+        self._monitoring = True
         self._broken: str | None = None
         self._failed_starts = 0
         self.replaced = 0  # workers started to replace dead ones
@@ -361,17 +363,20 @@ class Pool:
                     w.inbox.send(None)
                 except OSError:
                     pass
+        # The monitor keeps reading meanwhile: a worker ending its job must be able to send the result.
+        deadline = time.monotonic() + timeout
         for w in self._workers:
-            w.proc.join(timeout)
+            w.proc.join(max(0.0, deadline - time.monotonic()))
             if w.proc.is_alive():
                 w.proc.kill()
                 w.proc.join()
+        self._monitoring = False
         self._thread.join(timeout)
 
     # -- the monitor thread --
 
     def _monitor(self) -> None:
-        while not self._closed:
+        while self._monitoring:
             with self._lock:
                 conns = {w.outbox: w for w in self._workers if not w.eof}
             for ready in wait(list(conns), timeout=0.25):
