@@ -200,7 +200,10 @@ export class GridMode {
 
   // Inputs of buildFigure for what is on screen: pts and the overlays computed here (ellipses, density).
   figureInputs(ov) {
-    const stop = this.stop(), L = this.c.light, g = this.grid, cur = this.cur;
+    const stop = this.stop(), L = this.c.light, g = this.grid;
+    // At rest, redraw from the stop itself: the settings (dims, how many ellipses) may have changed.
+    if (!this.morph) this.cur = this.layoutOf(stop);
+    const cur = this.cur;
     const pts = this.ptsOf(cur.xy, stop);
     pts.template = g.style.template;
     pts.label_names = g.style.label_names;
