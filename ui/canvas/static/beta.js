@@ -104,6 +104,7 @@ export class GridMode {
     this.cur = null;         // what is drawn now: {xy: Float32Array(2n), sd: Float32Array(2m) | null, lim}
     this.morph = null;       // {from, to, t0} while gliding
     this.raf = 0;
+    this.drawnLim = null;    // the view square on screen, so a frame only moves the axes when it changes
     this.syncTimer = 0;
     this.steps = 0;          // stop changes so far (test hooks)
     this.syncs = 0;          // views told to Python (each is one script run)
@@ -236,7 +237,8 @@ export class GridMode {
     const t = Math.min(1, (performance.now() - m.t0) / MORPH_MS), e = ease(t);
     const lerp = (a, b) => { if (!a || !b || a.length !== b.length) return b; const o = new Float32Array(b.length); for (let i = 0; i < b.length; i++) o[i] = a[i] + (b[i] - a[i]) * e; return o; };
     // The last frame draws the target's own arrays: the glide ends exactly on the stop's layout.
-    this.cur = t >= 1 ? m.to : { xy: lerp(m.from.xy, m.to.xy), sd: lerp(m.from.sd, m.to.sd), lim: m.from.lim + (m.to.lim - m.from.lim) * e };
+    // The view jumps to the new stop's square at once (one axis redraw); only the points and ellipses glide.
+    this.cur = t >= 1 ? m.to : { xy: lerp(m.from.xy, m.to.xy), sd: lerp(m.from.sd, m.to.sd), lim: m.to.lim };
     this.draw();
     if (m.first && m.input != null) {
       m.first = false;
@@ -256,8 +258,10 @@ export class GridMode {
     const lt = layoutTraces(pts, ov.ellipses ? ov : null);
     const traces = [...lt.points, ...lt.ellipses], which = [...ix.points, ...ix.ellipses];
     if (traces.length !== which.length) { c.redrawPlot(); return; } // a different trace set: draw anew
-    const upd = { x: traces.map((t) => t.x), y: traces.map((t) => t.y) };
-    c.Plotly.update(c.plotEl, upd, { "xaxis.range": [-this.cur.lim, this.cur.lim], "yaxis.range": [-this.cur.lim, this.cur.lim] }, which);
+    const upd = { x: traces.map((t) => t.x), y: traces.map((t) => t.y) }, lim = this.cur.lim;
+    if (lim === this.drawnLim) c.Plotly.restyle(c.plotEl, upd, which);
+    else c.Plotly.update(c.plotEl, upd, { "xaxis.range": [-lim, lim], "yaxis.range": [-lim, lim] }, which);
+    this.drawnLim = lim;
     if (ix.gaussians.length) c.restyleGaussians(this.shown);
     if (!stop) return;
   }

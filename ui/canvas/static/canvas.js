@@ -192,6 +192,7 @@ class Canvas {
   redrawPlot() {
     if (!this.grid) { this.renderPlot(this.points, this.overlay, this.light); return; }
     const { pts, ov } = this.gridMode.figureInputs(this.overlay);
+    this.gridMode.drawnLim = this.gridMode.cur.lim; // the new figure's view square
     this.renderPlot(pts, ov, this.light);
   }
   restyleGaussians(row) {
