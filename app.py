@@ -1,5 +1,7 @@
 """Streamlit entry point: page routing and the shared sidebar (dataset, model, device). No math here."""
 
+from pathlib import Path
+
 import streamlit as st
 import torch
 
@@ -11,7 +13,11 @@ clicklog.install()  # server-side click timings for bench/bench_load.py; does no
 # training and a decode) use the two cores of a small server without thrashing each other.
 torch.set_num_threads(1)
 
-st.set_page_config(page_title="VAE latent-space explorer", page_icon=":material/scatter_plot:", layout="wide")
+# A file served by this server: a ":material/...:" icon makes the browser fetch the favicon from Google's font
+# host, and nothing may leave the machine (tests/test_browser_layout.py checks every request).
+st.set_page_config(
+    page_title="VAE latent-space explorer", page_icon=Path(__file__).parent / "ui" / "favicon.png", layout="wide"
+)
 try:
     training.pool()  # the training processes start with the first session, once, so trainings find them warm
 except InputError as e:  # a bad VAE_WORKERS: the app still serves everything but training

@@ -335,16 +335,20 @@ def grid_panel() -> None:
     fig.update_xaxes(title_text="z1", range=xr, constrain="domain")
     fig.update_yaxes(title_text="z2", range=yr, scaleanchor="x")
     fig.update_layout(
-        height=520, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.12), plot_bgcolor="white"
+        height=560,
+        margin=dict(l=10, r=10, t=10, b=10),
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0),
+        plot_bgcolor="white",
     )
     fig_col.plotly_chart(fig, key="elbo_fig")
     s = sampled_log_px(model, x, IS_K)
+    # Under the picture, where the whole identity fits on one line even in a narrow window.
+    fig_col.latex(
+        rf"\underbrace{{{t['elbo']:.3f}}}_{{\mathrm{{ELBO}}}} + "
+        rf"\underbrace{{{t['kl_post']:.3f}}}_{{\mathrm{{KL}}(q\,\|\,p(z|x))}} = "
+        rf"\underbrace{{{grid.log_px:.3f}}}_{{\log p(x)}}"
+    )
     with side:
-        st.latex(
-            rf"\underbrace{{{t['elbo']:.3f}}}_{{\mathrm{{ELBO}}}} + "
-            rf"\underbrace{{{t['kl_post']:.3f}}}_{{\mathrm{{KL}}(q\,\|\,p(z|x))}} = "
-            rf"\underbrace{{{grid.log_px:.3f}}}_{{\log p(x)}}"
-        )
         st.caption(
             f"ELBO = E_q[log p(x|z)] - KL(q || p(z)) = {t['recon']:.3f} - {t['kl_prior']:.3f} (nats). "
             f"Grid: {len(grid.z1)} x {len(grid.z2)} points over z1 in [{grid.z1[0]:.2f}, {grid.z1[-1]:.2f}], "
@@ -411,7 +415,11 @@ def grid_panel() -> None:
             title_text=f"try ({'my drawing' if idx < 0 else f'input {idx}'})", dtick=1 if len(mine) < 15 else None
         )
         bar.update_yaxes(title_text="nats")
-        bar.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=1.1))
+        bar.update_layout(
+            height=300,
+            margin=dict(l=10, r=10, t=10, b=10),
+            legend=dict(orientation="h", yref="container", yanchor="bottom", y=0),
+        )
         chart_col.plotly_chart(bar, key="elbo_tries_fig")
 
 
@@ -425,9 +433,9 @@ left, right = st.columns(2, gap="large")
 with left:
     st.markdown("#### Why the two numbers always add up")
     st.latex(
-        r"\log p(x) = \underbrace{\mathbb{E}_{q}\!\left[\log \frac{p(x, z)}{q(z)}\right]}_{\mathrm{ELBO}(q)}"
-        r" + \underbrace{\mathbb{E}_{q}\!\left[\log \frac{q(z)}{p(z\,|\,x)}\right]}_{\mathrm{KL}(q\,\|\,p(z|x))"
-        r"\;\ge\; 0}"
+        r"\begin{aligned} \log p(x) &= \underbrace{\mathbb{E}_{q}\!\left[\log \frac{p(x, z)}{q(z)}\right]}"
+        r"_{\mathrm{ELBO}(q)} \\ &+ \underbrace{\mathbb{E}_{q}\!\left[\log \frac{q(z)}{p(z|x)}\right]}"
+        r"_{\mathrm{KL}(q\,\|\,p(z|x))\;\ge\; 0} \end{aligned}"
     )
     st.markdown(
         "Write p(z|x) = p(x, z) / p(x) inside the KL and the log p(x) term comes out of the expectation, because "
@@ -439,8 +447,8 @@ with left:
 with right:
     st.markdown("#### How the numbers on this page are computed")
     st.latex(
-        r"p(x) = \int p(x\,|\,z)\,p(z)\,dz \;\approx\; \sum_{ij} p(x\,|\,z_{ij})\,p(z_{ij})\,\Delta z_1 "
-        r"\Delta z_2"
+        r"\begin{aligned} p(x) &= \int p(x|z)\,p(z)\,dz \\ &\approx \sum_{ij} p(x|z_{ij})\,p(z_{ij}) \\ "
+        r"&\quad \times \Delta z_1 \Delta z_2 \end{aligned}"
     )
     st.markdown(
         "With two latent dimensions the integral is a sum over a fine grid: the decoder is run on every grid "

@@ -23,8 +23,8 @@ q(z|x) instead of a point, the decoder is a probability model p(x|z), and traini
 """
     )
     st.latex(
-        r"\mathcal{L}(x) = \underbrace{\mathbb{E}_{q(z|x)}[\log p(x|z)]}_{\text{reconstruct}}"
-        r" - \beta\,\underbrace{\mathrm{KL}(q(z|x)\,\|\,\mathcal{N}(0, I))}_{\text{stay near the prior}}"
+        r"\begin{aligned} \mathcal{L}(x) = &\underbrace{\mathbb{E}_{q(z|x)}[\log p(x|z)]}_{\text{reconstruct}} \\"
+        r" - \beta\,&\underbrace{\mathrm{KL}(q(z|x)\,\|\,\mathcal{N}(0, I))}_{\text{stay near the prior}} \end{aligned}"
     )
     st.caption(
         "At beta = 1 this is the evidence lower bound (ELBO): it never exceeds log p(x). With beta < 1 the KL "

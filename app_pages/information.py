@@ -42,6 +42,11 @@ def compact(fig: go.Figure, height: int) -> go.Figure:
     return fig
 
 
+def legend_below(fig: go.Figure) -> go.Figure:
+    """Legend at the foot of the figure, under the x-axis title: plotly reserves room for both."""
+    return fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0))
+
+
 tab_info, tab_ent, tab_kl, tab_model, tab_bayes = st.tabs(
     ["Information of an event", "Entropy", "KL divergence of two Gaussians", "KL of the model's q(z|x)", "Bayes' rule"]
 )
@@ -55,7 +60,7 @@ def information_panel() -> None:
         p = st.slider("Probability p of the event", 0.001, 1.0, 0.5, step=0.001, format="%.3f", key="info_p")
         bits = float(information.information(p, unit))
         st.metric(f"Information -log p ({unit})", f"{bits:.4f}")
-        st.latex(r"I(x) = -\log p(x)\qquad \text{bits: } \log_2,\quad \text{nats: } \ln")
+        st.latex(r"\begin{gathered} I(x) = -\log p(x) \\ \text{bits: } \log_2, \quad \text{nats: } \ln \end{gathered}")
         st.markdown(
             "Information measures **surprise**. A sure event (p = 1) tells you nothing new: 0 bits. Halve the "
             "probability and you add one bit; an impossible event would be infinitely surprising. A fair coin flip "
@@ -99,11 +104,12 @@ DEFAULT_TABLE = pd.DataFrame({"outcome": ["A", "B", "C", "D"], "weight": [4.0, 2
 
 @st.fragment
 def entropy_panel() -> None:
-    st.latex(
-        r"H(p) = \mathbb{E}_p[-\log p] = -\sum_i p_i \log p_i \qquad\qquad "
-        r"H(\mathcal{N}(\mu, \sigma^2)) = -\int p \log p \, dx = \tfrac12 \log(2\pi e \sigma^2)"
-    )
     disc, gauss = st.columns(2, gap="large")
+    disc.latex(r"\begin{aligned} H(p) &= \mathbb{E}_p[-\log p] \\ &= -\textstyle\sum_i p_i \log p_i \end{aligned}")
+    gauss.latex(
+        r"\begin{aligned} H(\mathcal{N}(\mu, \sigma^2)) &= -\textstyle\int p \log p \, dx \\ "
+        r"&= \tfrac12 \log(2\pi e \sigma^2) \end{aligned}"
+    )
     with disc:
         st.markdown(
             "**A discrete distribution.** Edit the weights (any non-negative numbers; they are "
@@ -144,8 +150,8 @@ def entropy_panel() -> None:
                 )
             )
             fig.update_yaxes(title_text="probability", range=[0, min(1.0, probs.max() * 1.25 + 0.05)])
-            fig.update_layout(title=dict(text="bar labels: the surprise -log p of each outcome", font=dict(size=12)))
             st.plotly_chart(compact(fig, 300), key="ent_bar")
+            st.caption("Bar labels: the surprise -log p of each outcome.")
         k = int((probs > 0).sum())
         c1, c2 = st.columns(2)
         c1.metric("Entropy H", f"{h:.4f} {unit}")
@@ -164,7 +170,8 @@ def entropy_panel() -> None:
         h_closed = float(information.gaussian_entropy_1d(sd))
         h_num = information.gaussian_entropy_numeric(sd)
         sds = np.linspace(0.05, 5.0, 200)
-        fig = make_subplots(rows=1, cols=2, subplot_titles=(f"N(0, {sd:g}^2)", "entropy against sigma"))
+        fig = make_subplots(rows=1, cols=2, subplot_titles=(f"N(0, {sd:g}²)", "H against sigma"))
+        fig.update_annotations(font_size=13)
         xs = np.linspace(-4 * max(sd, 1.0), 4 * max(sd, 1.0), 400)
         fig.add_trace(
             go.Scatter(
@@ -266,7 +273,7 @@ def kl_panel() -> None:
         )
         fig.add_hline(y=0, line=dict(color="gray", width=1), row=2, col=1)
         fig.update_xaxes(title_text="x", row=2, col=1)
-        compact(fig, 540).update_layout(legend=dict(orientation="h", yanchor="top", y=-0.1, x=0))
+        legend_below(compact(fig, 540))
         st.plotly_chart(fig, key="kl_fig")
     with num_col:
         closed["kl_via_h"], num["kl_via_h"] = closed["h_pq"] - closed["h_p"], num["h_pq"] - num["h_p"]
@@ -301,11 +308,13 @@ def kl_panel() -> None:
             f"KL(q||p) = {fmt(closed['kl_qp'])} (closed) = {fmt(num['kl_qp'])} (quad)."
         )
     m1, m2 = st.columns(2)
-    m1.latex(r"\mathrm{KL}(p\,\|\,q) = \int p \log\frac{p}{q}\,dx = H(p, q) - H(p) \;\ge\; 0")
-    m1.latex(r"H(p, q) = -\!\int p\log q\,dx, \quad H(p) = -\!\int p\log p\,dx")
+    m1.latex(
+        r"\begin{aligned} \mathrm{KL}(p\,\|\,q) &= \int p \log\frac{p}{q}\,dx \\ &= H(p, q) - H(p) \ge 0 \end{aligned}"
+    )
+    m1.latex(r"\begin{aligned} H(p, q) &= -\!\int p\log q\,dx \\ H(p) &= -\!\int p\log p\,dx \end{aligned}")
     m2.latex(
-        r"\mathrm{KL}(\mathcal{N}_1\|\mathcal{N}_2) = \log\frac{\sigma_2}{\sigma_1} + "
-        r"\frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2} - \frac12"
+        r"\begin{aligned} \mathrm{KL}(\mathcal{N}_1\|\mathcal{N}_2) &= \log\frac{\sigma_2}{\sigma_1} - \frac12 \\ &+ "
+        r"\frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2} \end{aligned}"
     )
     with num_col:
         st.markdown(
@@ -365,11 +374,9 @@ def model_panel() -> None:
             rows=1,
             cols=2,
             column_widths=[0.4, 0.6],
-            subplot_titles=(
-                f"KL per latent dimension ({unit})",
-                "q(z_j | x) for each dimension, against the prior N(0, 1)",
-            ),
+            subplot_titles=(f"KL per dimension ({unit})", "q(z_j | x) against the prior N(0, 1)"),
         )
+        fig.update_annotations(font_size=13)
         fig.add_trace(
             go.Bar(
                 x=names,
@@ -400,7 +407,7 @@ def model_panel() -> None:
             fig.add_trace(go.Scatter(x=zz, y=dens, name=f"q(z{j + 1}|x)"), row=1, col=2)
         fig.update_yaxes(title_text="density", row=1, col=2)
         fig.update_xaxes(title_text="z_j", row=1, col=2)
-        compact(fig, 360).update_layout(legend=dict(orientation="h", yanchor="top", y=-0.15, x=0.4))
+        legend_below(compact(fig, 360))
         st.plotly_chart(fig, key="klm_fig")
         st.metric("KL(q(z|x) || N(0, I)), summed over dimensions", fmt(float(per_dim.sum())))
     st.latex(
@@ -461,15 +468,15 @@ def bayes_panel() -> None:
         shown = r["z"][peak > 1e-3 * peak.max()]
         fig.update_xaxes(title_text="z (the unknown mean)", range=[shown[0], shown[-1]])
         fig.update_yaxes(title_text="density")
-        compact(fig, 460).update_layout(legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
+        legend_below(compact(fig, 460))
         st.plotly_chart(fig, key="bayes_fig")
     with text_col:
         st.latex(r"p(z\,|\,x) = \frac{p(x\,|\,z)\,p(z)}{p(x)}")
-        st.latex(r"p(x) = \int p(x\,|\,z)\,p(z)\,dz")
+        st.latex(r"p(x) = \int p(x|z)\,p(z)\,dz")
         st.latex(r"\frac{1}{\sigma_{\text{post}}^2} = \frac{1}{\sigma_0^2} + \frac{n}{\sigma^2}")
         st.latex(
-            r"\mu_{\text{post}} = \sigma_{\text{post}}^2\left(\frac{\mu_0}{\sigma_0^2} + "
-            r"\frac{n\,\bar x}{\sigma^2}\right)"
+            r"\begin{aligned} \mu_{\text{post}} &= \sigma_{\text{post}}^2 \times \\ "
+            r"&\left(\frac{\mu_0}{\sigma_0^2} + \frac{n\,\bar x}{\sigma^2}\right) \end{aligned}"
         )
         c1, c2 = st.columns(2)
         c1.metric("posterior mean", f"{r['post_mean']:.4f}")

@@ -18,7 +18,7 @@ with right:
         "PCA keeps the k directions of largest variance: with U the top k eigenvectors of the data "
         "covariance, the code and the reconstruction are"
     )
-    st.latex(r"z = U^\top (x - \bar x), \qquad \hat x = \bar x + U U^\top (x - \bar x).")
+    st.latex(r"\begin{gathered} z = U^\top (x - \bar x), \\ \hat x = \bar x + U U^\top (x - \bar x). \end{gathered}")
     st.markdown(
         "An autoencoder learns an encoder e and a decoder d by minimizing the squared reconstruction "
         "error. When both are linear, the best decoder spans **the same subspace** as U (its axes may be "
@@ -61,8 +61,11 @@ with left:
 
 with left:
     fig = make_subplots(
-        rows=1, cols=2, subplot_titles=("reconstruction error vs latent size", "principal angles: linear AE vs PCA")
+        rows=1,
+        cols=2,
+        subplot_titles=("reconstruction error<br>vs latent size", "principal angles:<br>linear AE vs PCA"),
     )
+    fig.update_annotations(font_size=13)
     ks = np.arange(1, len(evr) + 1)
     fig.add_trace(
         go.Scatter(x=ks, y=total_var * (1 - np.cumsum(evr)), name="PCA (exact)", line=dict(color="#636efa")),
@@ -100,7 +103,11 @@ with left:
         fig.update_yaxes(visible=False, row=1, col=2)
     fig.update_xaxes(title_text="latent size k", row=1, col=1)
     fig.update_yaxes(title_text="squared error, summed over features, mean over samples", row=1, col=1)
-    fig.update_layout(height=380, margin=dict(l=0, r=0, t=40, b=0), legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(
+        height=400,
+        margin=dict(l=0, r=0, t=50, b=0),
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0),
+    )
     st.plotly_chart(fig, key="pca_curves")
     if res is not None:
         k2 = res["latent_dims"]

@@ -75,8 +75,9 @@ def experiment() -> None:
             rows=1,
             cols=2,
             horizontal_spacing=0.08,
-            subplot_titles=(f"d/dmu E[f]: exact {r['exact'][0]:.4f}", f"d/dsigma E[f]: exact {r['exact'][1]:.4f}"),
+            subplot_titles=(f"d/dmu E[f]<br>exact {r['exact'][0]:.4f}", f"d/dsigma E[f]<br>exact {r['exact'][1]:.4f}"),
         )
+        fig.update_annotations(font_size=13)
         for j in range(2):
             bins = shared_bins(r["reparam"][:, j], r["score"][:, j], r["exact"][j : j + 1])
             for est, name, color in (
@@ -99,7 +100,10 @@ def experiment() -> None:
             fig.add_vline(x=r["exact"][j], line=dict(color="black", width=2.5), row=1, col=j + 1)
             fig.update_xaxes(range=[bins["start"], bins["end"]], row=1, col=j + 1)
         fig.update_layout(
-            barmode="overlay", height=430, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.12)
+            barmode="overlay",
+            height=430,
+            margin=dict(l=10, r=10, t=50, b=10),
+            legend=dict(orientation="h", yref="container", yanchor="bottom", y=0),
         )
         fig.update_yaxes(title_text=f"count of {n_est} estimates", row=1, col=1)
         st.plotly_chart(fig, key="rp_fig")
@@ -146,8 +150,8 @@ def experiment() -> None:
                 "estimates. Above 1: reparameterization is the more precise one.",
             )
         st.latex(
-            rf"{fn.latex}, \qquad \mathbb{{E}}_q[f] = {fn.expectation_latex} = "
-            rf"{fn.expectation(mu, sigma, a if fn.uses_a else 0.0):.4f}"
+            rf"\begin{{gathered}} {fn.latex} \\ \mathbb{{E}}_q[f] = {fn.expectation_latex} \\ = "
+            rf"{fn.expectation(mu, sigma, a if fn.uses_a else 0.0):.4f} \end{{gathered}}"
         )
         if not fn.differentiable:
             st.warning(
@@ -170,13 +174,15 @@ with left:
         "does not depend on them:"
     )
     st.latex(
-        r"z = \mu + \sigma\,\varepsilon,\quad \varepsilon \sim \mathcal{N}(0, 1) \quad\Rightarrow\quad"
-        r"\frac{\partial z}{\partial \mu} = 1,\;\; \frac{\partial z}{\partial \sigma} = \varepsilon"
+        r"\begin{gathered} z = \mu + \sigma\,\varepsilon,\quad \varepsilon \sim \mathcal{N}(0, 1) \\ "
+        r"\Rightarrow\quad \frac{\partial z}{\partial \mu} = 1,\;\; \frac{\partial z}{\partial \sigma} = "
+        r"\varepsilon \end{gathered}"
     )
+    # One derivative per line: the second one's final epsilon is the point of the formula.
     st.latex(
-        r"\frac{\partial}{\partial\mu}\mathbb{E}_{q}[f(z)] = \mathbb{E}_{\varepsilon}\big[f'(z)\big],\qquad"
-        r"\frac{\partial}{\partial\sigma}\mathbb{E}_{q}[f(z)] = \mathbb{E}_{\varepsilon}\big[f'(z)\,"
-        r"\varepsilon\big]"
+        r"\begin{aligned} \frac{\partial}{\partial\mu}\mathbb{E}_{q}[f(z)] &= \mathbb{E}_{\varepsilon}"
+        r"\big[f'(z)\big] \\ \frac{\partial}{\partial\sigma}\mathbb{E}_{q}[f(z)] &= "
+        r"\mathbb{E}_{\varepsilon}\big[f'(z)\,\varepsilon\big] \end{aligned}"
     )
     st.markdown(
         "Now the randomness is an input, like the data, and the chain rule runs from the loss through z to mu "
@@ -191,12 +197,12 @@ with right:
         "step or a black box:"
     )
     st.latex(
-        r"\nabla_{\theta}\,\mathbb{E}_{q_\theta}[f(z)] = \mathbb{E}_{q_\theta}\big[f(z)\,\nabla_\theta \log "
-        r"q_\theta(z)\big]"
+        r"\begin{gathered} \nabla_{\theta}\,\mathbb{E}_{q_\theta}[f(z)] = \\ \mathbb{E}_{q_\theta}\big[f(z)\,"
+        r"\nabla_\theta \log q_\theta(z)\big] \end{gathered}"
     )
     st.latex(
-        r"\frac{\partial \log q}{\partial \mu} = \frac{z - \mu}{\sigma^2},\qquad "
-        r"\frac{\partial \log q}{\partial \sigma} = \frac{(z-\mu)^2 - \sigma^2}{\sigma^3}"
+        r"\begin{aligned} \frac{\partial \log q}{\partial \mu} &= \frac{z - \mu}{\sigma^2} \\ "
+        r"\frac{\partial \log q}{\partial \sigma} &= \frac{(z-\mu)^2 - \sigma^2}{\sigma^3} \end{aligned}"
     )
     st.markdown(
         "For a differentiable f both estimators are unbiased: their histograms centre on the exact gradient. "
