@@ -10,6 +10,7 @@ import torch
 from ui import state
 from ui.cache import best_q, encoder_q, model_key, posterior_grid, sampled_log_px
 from ui.drawpad.panel import saved_drawing
+from ui.figures import show_images
 from vae_core import InputError, densities, theory
 from vae_core import posterior as post
 from vae_core.rate_distortion import covariance_spectrum
@@ -22,23 +23,6 @@ MAX_TRIES = 200
 def _sd_range(grid: post.PosteriorGrid) -> tuple[np.ndarray, np.ndarray]:
     b = post.q_bounds(grid)
     return b["sd_lo"], b["sd_hi"]
-
-
-def image_fig(x: np.ndarray, shape, title: str) -> go.Figure:
-    fig = go.Figure(
-        go.Heatmap(
-            z=np.clip(x, 0, 1).reshape(shape)[::-1],
-            colorscale="gray_r",
-            showscale=False,
-            zmin=0,
-            zmax=1,
-            hoverinfo="skip",
-        )
-    )
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, scaleanchor="x")
-    fig.update_layout(height=150, margin=dict(l=0, r=0, t=22, b=0), title=dict(text=title, font=dict(size=12)))
-    return fig
 
 
 def ellipse(mu, sd, k: float, n: int = 90) -> tuple[np.ndarray, np.ndarray]:
@@ -103,7 +87,7 @@ def sampled_panel() -> None:
     fig_col, side = st.columns([3, 2], gap="large")
     idx, x = pick_input(side)
     if ds.image_shape is not None:
-        side.plotly_chart(image_fig(x, ds.image_shape, input_title(idx)), key="elbo_img")
+        show_images(x[None], ds.image_shape, 1, px=160, caption=input_title(idx), where=side)
     s = sampled_log_px(model, x, IS_K)
     gap = s["log_px"] - s["elbo"]
     fig = go.Figure()
@@ -181,7 +165,7 @@ def grid_panel() -> None:
         set_q(enc_mu, enc_lv)
     with side:
         if ds.image_shape is not None:
-            img_col.plotly_chart(image_fig(x, ds.image_shape, input_title(idx)), key="elbo_img")
+            show_images(x[None], ds.image_shape, 1, px=112, caption=input_title(idx), where=img_col)
         else:
             img_col.caption(
                 "x = ("
@@ -247,7 +231,7 @@ def grid_panel() -> None:
     if ds.image_shape is not None:
         with torch.no_grad():
             dec = model.decode(torch.tensor(q_mu[None], dtype=torch.float32, device=model.device))[0].cpu().numpy()
-        dec_col.plotly_chart(image_fig(dec, ds.image_shape, "decoded mean"), key="elbo_dec")
+        show_images(dec[None], ds.image_shape, 1, px=112, caption="decoded mean", where=dec_col)
     record(
         {
             "model": sel.model_name,

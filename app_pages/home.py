@@ -6,7 +6,7 @@ import torch
 
 from ui import cache, state
 from ui.cache import decoded_grid
-from ui.figures import show_grid
+from ui.figures import num, show_images
 
 st.title("Variational autoencoders, by touching them")
 
@@ -59,8 +59,8 @@ def gallery_numbers(row: dict) -> str:
     if row["kind"] == "ae":
         return f"autoencoder: reconstruction {m.get('recon', float('nan')):.1f} nats (no KL, no ELBO)"
     if row.get("cross_entropy"):
-        return f"Bernoulli cross-entropy {m.get('recon', float('nan')):.1f} + KL {m.get('kl', 0):.2f} nats"
-    return f"ELBO {m.get('elbo', float('nan')):.1f} nats, KL {m.get('kl', 0):.2f} nats"
+        return f"Bernoulli cross-entropy {m.get('recon', float('nan')):.1f} + KL {num(m.get('kl', 0))} nats"
+    return f"ELBO {m.get('elbo', float('nan')):.1f} nats, KL {num(m.get('kl', 0))} nats"
 
 
 st.subheader("Shipped models")
@@ -90,11 +90,7 @@ for i, row in enumerate(image_rows):
         kind = "VAE, cont. Bernoulli"
     title = f"{row['dataset']} {kind}"
     with cols[i % 4]:
-        st.plotly_chart(
-            show_grid(images, row["image_shape"], 12, height=230, title=title),
-            key=f"home_{row['name']}",
-            config={"displayModeBar": False},
-        )
+        show_images(images, row["image_shape"], 12, px=240, caption=title)
         if m:
             st.caption(gallery_numbers(row))
 
@@ -109,16 +105,8 @@ if holes_row is not None:
         deep = model.decode(torch.as_tensor(comp["draws"][order[:12]])).numpy()
         best = model.decode(torch.as_tensor(comp["draws"][order[-12:]])).numpy()
     a, b = st.columns(2)
-    a.plotly_chart(
-        show_grid(deep, (8, 8), 12, height=110, title="the 12 prior draws deepest in holes"),
-        key="home_holes",
-        config={"displayModeBar": False},
-    )
-    b.plotly_chart(
-        show_grid(best, (8, 8), 12, height=110, title="the 12 best-covered prior draws"),
-        key="home_covered",
-        config={"displayModeBar": False},
-    )
+    show_images(deep, (8, 8), 12, px=420, caption="the 12 prior draws deepest in holes", where=a)
+    show_images(best, (8, 8), 12, px=420, caption="the 12 best-covered prior draws", where=b)
     edge = float(comp["coverage"][order[11]])
     edge_txt = "0 to double precision" if edge < 1e-300 else f"at most {edge:.0e}"
     st.caption(

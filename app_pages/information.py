@@ -12,6 +12,7 @@ import torch
 from plotly.subplots import make_subplots
 
 from ui import state
+from ui.figures import show_images
 from vae_core import InputError, information, objectives
 
 P_COLOR, Q_COLOR, POST_COLOR = "#636efa", "#ef553b", "#00cc96"
@@ -344,24 +345,8 @@ def model_panel() -> None:
         idx = st.number_input(f"Input index (0 to {ds.n - 1})", 0, ds.n - 1, 0, step=1, key="klm_index")
         x = np.array(ds.x[int(idx)])  # a copy: dataset arrays are read-only
         if ds.image_shape is not None:
-            img = go.Figure(
-                go.Heatmap(
-                    z=x.reshape(ds.image_shape)[::-1],
-                    colorscale="gray_r",
-                    showscale=False,
-                    zmin=0,
-                    zmax=1,
-                    hoverinfo="skip",
-                )
-            )
-            img.update_xaxes(visible=False, constrain="domain")
-            img.update_yaxes(visible=False, scaleanchor="x")
-            img.update_layout(
-                height=200,
-                margin=dict(l=0, r=0, t=24, b=0),
-                title=dict(text="input" + ("" if ds.y is None else f" (label {ds.y[int(idx)]})"), font=dict(size=13)),
-            )
-            st.plotly_chart(img, key="klm_img")
+            label = "" if ds.y is None else f" (label {ds.y[int(idx)]})"
+            show_images(x[None], ds.image_shape, 1, px=160, caption="input" + label)
         else:
             st.caption("x = " + ", ".join(f"{v:.2f}" for v in ds.to_data_units(x[None])[0][:8]))
     with torch.no_grad():

@@ -6,7 +6,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from ui import cache, state, training
-from ui.figures import code_scatter, show_grid
+from ui.figures import code_scatter, show_images
 
 sel = state.current()
 ds = sel.dataset
@@ -154,12 +154,13 @@ if res is not None and res["reconstructions"] is not None:
     r = res["reconstructions"]
     if ds.image_shape is not None:
         rows = np.concatenate([r[n] for n in ("original", "pca", "linear_ae", "ae", "vae")])
-        st.plotly_chart(
-            show_grid(rows, ds.image_shape, len(r["index"]), height=320),
-            key="pca_recon",
-            config={"displayModeBar": False},
+        show_images(
+            rows,
+            ds.image_shape,
+            len(r["index"]),
+            px=640,
+            caption="Rows, top to bottom: original, PCA, linear AE, non-linear AE, VAE.",
         )
-        st.caption("Rows, top to bottom: original, PCA, linear AE, non-linear AE, VAE.")
     else:
         f = go.Figure()
         for n, c in (("original", "#444"), ("pca", "#636efa"), ("ae", "#ef553b"), ("vae", "#ab63fa")):

@@ -14,6 +14,14 @@ st.caption(
     "every other page. Training runs in the background: you can stop it at any time."
 )
 
+
+def could_not_use(filename: str, e: InputError) -> str:
+    """The error of a rejected upload, naming the file once (vae_core's messages often start with its quoted
+    name: "Could not use `words.csv`, line 2: ...")."""
+    msg, name = str(e), quoted(filename)
+    return f"Could not use {msg}" if msg.startswith(name) else f"Could not use {name}: {msg}"
+
+
 # ---- data ----
 with st.expander("Use your own data", expanded=False):
     st.markdown(
@@ -26,7 +34,7 @@ with st.expander("Use your own data", expanded=False):
         try:
             ds_new = data.load_file(up, filename=up.name)
         except InputError as e:
-            st.error(f"Could not use {quoted(up.name)}: {e}")
+            st.error(could_not_use(up.name, e))
         else:
             name = f"{up.name.rsplit('.', 1)[0]}"
             state.session_datasets()[name] = ds_new
@@ -36,6 +44,14 @@ with st.expander("Use your own data", expanded=False):
             st.rerun()
 
 ds = sel.dataset
+# Settings and results belong to one dataset: on a switch, c gets the new data's default, and a finished
+# training of the previous data (its curves and result box) leaves the page.
+if st.session_state.get("tr_for") != sel.dataset_name:
+    st.session_state["tr_for"] = sel.dataset_name
+    st.session_state.pop("tr_c", None)
+    old = st.session_state.get("train_job")
+    if old is not None and not old.active and old.meta.get("dataset") != sel.dataset_name:
+        del st.session_state["train_job"]
 shape = f"{ds.image_shape[0]}x{ds.image_shape[1]} images" if ds.image_shape else f"{ds.dim}-D points"
 st.markdown(
     f"**Data:** {sel.dataset_name}: {ds.n:,} samples, {shape}"
@@ -69,14 +85,22 @@ with mid:
         key="tr_lik",
         help="Bernoulli for data in [0, 1]; Gaussian N(f(z), cI) for any data.",
     )
+    # c is the noise variance p(x|z) allows around the decoder's mean. At or above the data's own variance
+    # the KL term costs more than any code saves and the posterior collapses (see the PCA page); a tenth of
+    # the average per-feature variance asks the code to explain most of the variance.
+    data_var = float(ds.x.var(0).mean())
+    c_default = float(f"{max(1e-4, 0.1 * data_var):.1g}")
     obs_var = st.number_input(
         "Observation variance c",
         1e-4,
         100.0,
-        0.1 if ds.mean is not None else 1.0,
+        c_default,
         format="%.4f",
         key="tr_c",
         disabled=likelihood != "gaussian",
+        help=f"Gaussian likelihood N(f(z), cI). Default: a tenth of this data's average per-feature variance "
+        f"({data_var:.3g}). With c near that variance or above, the KL term wins and the codes collapse to "
+        "the prior.",
     )
     beta = st.number_input("KL weight beta", 0.0, 100.0, 1.0, step=0.1, key="tr_beta", disabled=kind == "ae")
     grid_txt = st.text_input(
@@ -88,7 +112,7 @@ with mid:
     )
 with right:
     defaults = TrainConfig()  # one source of truth for the defaults: the library's
-    epochs = st.number_input("Epochs", 1, 2000, defaults.epochs, key="tr_epochs")
+    epochs = st.number_input("Epochs", 1, training.MAX_EPOCHS, defaults.epochs, key="tr_epochs")
     lr = st.number_input("Learning rate", 1e-5, 1.0, defaults.lr, format="%.4f", key="tr_lr")
     batch = st.number_input("Batch size", 8, 4096, defaults.batch_size, key="tr_batch")
     seed = st.number_input("Seed", 0, 2**31 - 1, defaults.seed, key="tr_seed")
@@ -131,6 +155,7 @@ if st.button("Train", type="primary", key="tr_start", disabled=bool(job and job.
     training.start_fit(
         "train_job", label, sel.dataset_name, ds, cfg, tcfg, betas or [tcfg.beta], str(sel.device), kind=kind
     )
+    st.rerun()  # draw Train disabled while the job runs (the panel reruns the page when it ends)
 
 
 def downloads(job, names: list[str]) -> None:
@@ -172,7 +197,7 @@ if ck is not None and st.session_state.get("ckpt_loaded") != (ck.name, ck.size):
                 f"{state.get_dataset(ds_name).dim}."
             )
     except InputError as e:
-        st.error(f"Could not use {quoted(ck.name)}: {e}")
+        st.error(could_not_use(ck.name, e))
     else:
         state.add_session_model(ck.name.rsplit(".", 1)[0], model, ds_name, "uploaded")
         st.session_state["ckpt_loaded"] = (ck.name, ck.size)

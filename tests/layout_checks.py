@@ -96,10 +96,12 @@ LAYOUT_JS = r"""
       if (Math.abs(got / want - 1) > ASPECT)
         out.push(`${where(gd)}: image pixels not square: drawn ${r.width.toFixed(0)}x${r.height.toFixed(0)} ` +
                  `for ${cols}x${rows} (figure ${name})`);
-      const L = gd._fullLayout, xa = L[(d.xaxis || 'x').replace('x', 'xaxis')], ya = L[(d.yaxis || 'y').replace('y', 'yaxis')];
+      const L = gd._fullLayout;
+      const xa = L[(d.xaxis || 'x').replace('x', 'xaxis')], ya = L[(d.yaxis || 'y').replace('y', 'yaxis')];
       const area = {left: fig.left + xa._offset, right: fig.left + xa._offset + xa._length,
                     top: fig.top + ya._offset, bottom: fig.top + ya._offset + ya._length};
-      if (!inside(r, area) || !inside(r, seen)) out.push(`${where(gd)}: image cropped by its plot area (figure ${name})`);
+      if (!inside(r, area) || !inside(r, seen))
+        out.push(`${where(gd)}: image cropped by its plot area (figure ${name})`);
     });
   }
 
@@ -111,7 +113,8 @@ LAYOUT_JS = r"""
     if (!w0 || !h0 || (im.tagName === 'IMG' && w0 < 8)) continue;
     const r = im.getBoundingClientRect();
     if (Math.abs((r.width / r.height) / (w0 / h0) - 1) > ASPECT)
-      out.push(`${where(im)}: image pixels not square: drawn ${r.width.toFixed(0)}x${r.height.toFixed(0)} for ${w0}x${h0}`);
+      out.push(`${where(im)}: image pixels not square: drawn ${r.width.toFixed(0)}x${r.height.toFixed(0)} ` +
+               `for ${w0}x${h0}`);
   }
   return out;
 }

@@ -90,6 +90,9 @@ def test_explorer_click_anywhere_shows_a_server_decoded_image(app_url, browser, 
     z = [float(v) for v in box.get_attribute("data-z").strip("[]").split(",")]
     assert abs(z[0] - zx) < 0.02 * (x1 - x0) and abs(z[1] - zy) < 0.02 * (y1 - y0)
     assert box.locator("img").get_attribute("src").startswith("data:image/png;base64,")
+    # The answer sits beside the canvas, inside the window, not below the fold.
+    bb = box.bounding_box()
+    assert bb["y"] + bb["height"] <= 1000, bb
     page.screenshot(path=str(shots / "explorer-clicked.png"), full_page=False)
     # Moving the KL-weight slider switches to another model without an error.
     page.get_by_text("KL term on").click()
@@ -114,7 +117,8 @@ def test_bad_uploads_show_a_message_and_keep_the_data(app_url, browser, tmp_path
     uploaders = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
     uploaders.nth(0).set_input_files(str(bad_csv))
     page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=60_000)
-    assert "Could not use ragged.csv" in page.inner_text('[data-testid="stAlertContentError"]')
+    error = page.inner_text('[data-testid="stAlertContentError"]')
+    assert "Could not use ragged.csv" in error and error.count("ragged.csv") == 1, error
     assert "digits: 1,797 samples" in page.inner_text("body"), "the previous data is still selected"
     uploaders.nth(1).set_input_files(str(evil))
     page.wait_for_function("document.body.innerText.includes('Could not use model.safetensors')", timeout=60_000)

@@ -231,6 +231,21 @@ def test_active_units_and_collapse_flag(vae8, digits):
     assert s0["collapsed"] is False
 
 
+def test_partial_collapse_names_dimensions_as_the_plots_do(vae8, digits):
+    """Hand-built: the beta=1 model with the mean of its 3rd and 6th codes cut from the input (their rows of the
+    encoder's last layer zeroed) has exactly those two dead; the message calls them z3 and z6, as plots do."""
+    import copy
+
+    m = copy.deepcopy(vae8[1])
+    last = [mod for mod in m.encoder.modules() if isinstance(mod, torch.nn.Linear)][-1]
+    with torch.no_grad():
+        for j in (2, 5):
+            last.weight[j].zero_()
+    s = metrics.summary(m, digits.x)
+    assert s["active_units"] == 6 and s["collapsed"] is True
+    assert "z3, z6 ignore the input" in s["message"], s["message"]
+
+
 def test_continuity_beta1_smoother_than_beta0(vae2, vae8, digits):
     """Without the KL term, codes of different digits sit far apart with nothing between them, so decoded
     paths make more of their change in single steps."""

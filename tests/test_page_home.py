@@ -13,8 +13,9 @@ def test_home_shows_gallery_and_links(app):
     # Autoencoder tiles show a reconstruction, never an ELBO; every tile shows evaluated numbers.
     ae_captions = [c for c in captions if c.startswith("autoencoder:")]
     assert ae_captions and all("no ELBO" in c for c in ae_captions)
-    charts = app.get("plotly_chart")
-    assert len(charts) >= 8, "one decoded manifold per shipped 2-D image model"
+    tiles = app.get("image")
+    assert len(tiles) >= 8, "one decoded manifold per shipped 2-D image model, drawn as an image"
+    assert any("digits VAE, beta=1" in str(t.proto) for t in tiles)
     links = [p.proto.label for p in app.get("page_link")]
     assert len(links) == 6 and any("Latent explorer" in label for label in links)
     assert not app.error

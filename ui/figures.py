@@ -1,10 +1,18 @@
-"""Plotly figures shared by several pages (training curves, image grids)."""
+"""Figures shared by several pages: training curves, image grids (as PNGs), code scatter plots."""
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+import streamlit as st
 from plotly.subplots import make_subplots
+
+
+def num(value: float, digits: int = 2) -> str:
+    """A number for a sentence, rounded to digits; one that rounds to zero is "0.00", never "-0.00" (an
+    estimate a hair below zero, such as a KL of a collapsed code)."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def training_curves(records_per_epoch: list[list[dict | None]], labels: list[str], kind: str = "vae") -> go.Figure:
@@ -81,14 +89,18 @@ def image_grid(
     return canvas
 
 
-def show_grid(images: np.ndarray, image_shape, ncols: int, height: int = 260, title: str | None = None) -> go.Figure:
-    """An image grid as a plotly heatmap figure (gray, crisp pixels, no axes)."""
-    canvas = image_grid(np.clip(images, 0, 1), image_shape, ncols)
-    fig = go.Figure(go.Heatmap(z=canvas[::-1], colorscale="gray_r", showscale=False, zmin=0, zmax=1, hoverinfo="skip"))
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, scaleanchor="x")
-    fig.update_layout(height=height, margin=dict(l=0, r=0, t=30 if title else 0, b=0), title=title)
-    return fig
+def show_images(
+    images: np.ndarray, image_shape, ncols: int, px: int = 240, caption: str | None = None, where=None
+) -> None:
+    """Draw (n, h*w) images in [0, 1] as one grid, ink dark on white paper, as a PNG with square pixels.
+
+    A PNG <img> rather than a plotly heatmap: it keeps its aspect at any column width (a heatmap in a fixed-height
+    figure squashed or cropped), is drawn as soon as the page arrives, and each data pixel is an integer block
+    of screen pixels (about px wide in all; a narrower column scales the whole image down, aspect kept)."""
+    canvas = 1.0 - image_grid(np.clip(images, 0, 1), image_shape, ncols)
+    k = max(1, px // canvas.shape[1])
+    big = np.repeat(np.repeat(np.rint(canvas * 255).astype(np.uint8), k, axis=0), k, axis=1)
+    (where or st).image(big, caption=caption, width="content", output_format="PNG")
 
 
 PALETTE = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52"]

@@ -163,9 +163,10 @@ def sidebar() -> Selection:
     wanted_key = st.session_state.pop("pending_sel_model", None)  # a page chose a model (e.g. the KL slider)
     if wanted_key in by_key:
         st.session_state["sel_model"] = by_key[wanted_key]
-    if st.session_state.get("sel_model") not in choices:
-        st.session_state["sel_model"] = _default_model(choices)
-    label = sb.selectbox("Model", list(choices) or ["(none yet: train one on the Train page)"], key="sel_model")
+    options = list(choices) or ["(none yet: train one on the Train page)"]
+    if st.session_state.get("sel_model") not in options:  # never None: the box would say "Choose an option"
+        st.session_state["sel_model"] = _default_model(choices) or options[0]
+    label = sb.selectbox("Model", options, key="sel_model")
     devices = ["auto"] + available_devices()
     dev_choice = sb.radio(
         "Device",

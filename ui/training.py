@@ -29,6 +29,13 @@ PCA_RESULTS_KEPT = 16
 # running job's chart is rebuilt at most every CURVES_EVERY_S seconds, from at most CURVE_POINTS epochs.
 CURVES_EVERY_S = 3.0
 CURVE_POINTS = 200
+MAX_EPOCHS = 2000  # the most epochs any epochs box offers (Train page, the explorer's Train at a beta)
+
+
+def clamp(value, lo, hi):
+    """A widget default taken from state (a past training, another dataset), put inside the widget's range:
+    Streamlit refuses a default outside [min, max] with an error instead of a page."""
+    return min(max(value, lo), hi)
 
 
 @st.cache_resource(show_spinner=False)
@@ -149,6 +156,8 @@ def _status(job: Job) -> str:
     if job.status == "waiting":
         procs = pool().workers()
         n, ready = len(procs), sum(w["ready"] for w in procs)
+        if job.position == 1 and any(w["ready"] and w["job"] is None for w in procs):
+            return "starting: a free training process is taking the job"  # not a wait: nothing else trains
         why = "all busy" if ready == n else f"{n - ready} of them starting"
         return (
             f"waiting: number {job.position} in the queue; {n} training process{'es' if n > 1 else ''} on this "
@@ -183,13 +192,13 @@ def progress_panel(
         st.plotly_chart(_curves(job_key, job), key=f"{job_key}:curves")
     if job.active:
         return
-    if job.result is not None and "kept" not in job.meta:
-        job.meta["kept"] = _keep(job, select)
+    if "kept" not in job.meta:  # the job just ended: keep its models, and rerun so Train buttons enable again
+        job.meta["kept"] = _keep(job, select) if job.result is not None else []
         st.rerun(scope="app")
     names = job.meta.get("kept") or []
     if names:
         secs = (job.finished or 0) - (job.started or 0)
-        how = "Stopped early; kept" if job.status == "stopped" else "Done in"
-        st.success(f"{how} {secs:.1f} s: {', '.join(names)}. {where}")
+        how = "Stopped early after" if job.status == "stopped" else "Done in"
+        st.success(f"{how} {secs:.1f} s. Kept {', '.join(names)}. {where}")
         if after is not None:
             after(job, names)

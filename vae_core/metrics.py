@@ -456,10 +456,12 @@ def summary(model, x, seed: int = 0, max_points: int = 1000) -> dict:
         )
     elif collapsed:
         dead = [j for j in range(k) if var[j] <= ACTIVE_UNIT_THRESHOLD]
+        names = ", ".join(f"z{j + 1}" for j in dead)  # named as the plots name them: z1, z2, ...
+        one = len(dead) == 1
         message = (
-            f"partial posterior collapse: {n_act} of {k} latent dimensions are active; dimension(s) "
-            f"{', '.join(map(str, dead))} ignore the input (their posterior stays at the prior) and carry "
-            "no information."
+            f"partial posterior collapse: {n_act} of {k} latent dimensions are active; {names} "
+            f"{'ignores' if one else 'ignore'} the input ({'its' if one else 'their'} posterior stays at the "
+            f"prior) and {'carries' if one else 'carry'} no information."
         )
     else:
         message = f"all {k} latent dimensions are active (no posterior collapse)."

@@ -72,7 +72,7 @@ def decoded_image_html(
         img = np.repeat(np.repeat(img, k, axis=0), k, axis=1)  # nearest-neighbour: crisp in every browser
         body = (
             f'<img alt="decoded image" src="data:image/png;base64,{_png_b64(img)}" width="{w * k}" '
-            f'height="{h * k}" style="image-rendering:pixelated;display:block;max-width:100%">'
+            f'height="{h * k}" style="image-rendering:pixelated;display:block;max-width:100%;height:auto">'
         )
     else:
         vals = x.astype(np.float64)

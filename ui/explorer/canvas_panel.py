@@ -80,7 +80,7 @@ def _drawn_overlay(drawn, bg, sel) -> tuple:
 
 
 def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tuple, bg, view) -> None:
-    """The canvas, and under it the server's decoding of the last click."""
+    """The canvas, and beside it the server's decoding of the last click."""
     ds, k = sel.dataset, model.config.latent_dim
     key = f"ex_canvas_{k}_{dims}"
     if bg is not None:  # first: a view the browser reported reruns the app before this stale one is drawn
@@ -93,33 +93,44 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
         points = Points(mu[:, list(dims)], labels=ds.y, color=ds.color, key=pkey)
         ellipses = None if sw.ellipses is None else plane.ellipses(mu, logvar, dims, sw.ellipses)
         density = cache.density(model, ds, tuple(dims), round(lim, 2)) if sw.density else None
-    event = latent_canvas(
-        model,
-        points,
-        key=key,
-        overlays=Overlays(
-            ellipses=ellipses,
-            prior_contours=sw.prior,
-            density=density,
-            path=st.session_state.get("ex_path"),
-            extra_points=plane.prior_points(k, dims) if sw.samples else None,
-            gaussians=gaussians,
-        ),
-        output=Output(
-            image_shape=ds.image_shape, cmap="gray_r", data_transform=None if ds.mean is None else (ds.mean, ds.scale)
-        ),
-        view=View(dims=dims, z_base=np.zeros(k, np.float32), height=560, device_label=str(sel.device)),
-        grid=None if bg is None else beta_grid.canvas_grid(bg, view[0], view[1], sel),
-    )
+    # The server's answer to a click sits beside the canvas, in view while one clicks (below it, it fell under
+    # the fold of a 1400x1000 window).
+    plane_col, out_col = st.columns([3, 1], gap="small")
+    with plane_col:
+        event = latent_canvas(
+            model,
+            points,
+            key=key,
+            overlays=Overlays(
+                ellipses=ellipses,
+                prior_contours=sw.prior,
+                density=density,
+                path=st.session_state.get("ex_path"),
+                extra_points=plane.prior_points(k, dims) if sw.samples else None,
+                gaussians=gaussians,
+            ),
+            output=Output(
+                image_shape=ds.image_shape,
+                cmap="gray_r",
+                data_transform=None if ds.mean is None else (ds.mean, ds.scale),
+            ),
+            view=View(dims=dims, z_base=np.zeros(k, np.float32), height=560, device_label=str(sel.device)),
+            grid=None if bg is None else beta_grid.canvas_grid(bg, view[0], view[1], sel),
+        )
     if bg is not None and event is not None:  # decode with the model that was on screen at the click
         model = beta_grid.model_at(bg, event["stop"], sel)
     if event is None and (linked := links.explorer_z(k)) is not None:
         st.session_state["ex_link_event"] = {"z": linked, "source": "link", "seq": 0}
     event = event or st.session_state.get("ex_link_event")  # a shared link's z, until the first click
+    with out_col:
+        _server_output(model, ds, k, event, sel.device)
+
+
+def _server_output(model, ds, k: int, event, device) -> None:
     if event is None:
         st.caption(
             "Hover the plane to decode in your browser; click anywhere (or release a slider) to decode "
-            f"that z with PyTorch on **{sel.device}**. The server's image appears here."
+            f"that z with PyTorch on **{device}**. The server's image appears here."
         )
         # The canvas is on its way; ready every model a first click may use (each grid stop's).
         for m in [model] if bg is None else [beta_grid.model_at(bg, i, sel) for i in range(len(bg.stops))]:

@@ -8,7 +8,7 @@ import streamlit as st
 import torch
 
 from ui.explorer.plane import scatter_nd
-from ui.figures import show_grid
+from ui.figures import show_images
 from vae_core import Dataset
 from vae_core.model import VAE
 
@@ -26,9 +26,7 @@ def interpolation_tab(model: VAE, ds: Dataset, mu: np.ndarray, dims) -> None:
         out = model.decode(torch.from_numpy(z).to(model.device)).cpu().numpy()
     if ds.image_shape is not None:
         strip = np.concatenate([ds.x[i][None], out, ds.x[j][None]])
-        st.plotly_chart(
-            show_grid(strip, ds.image_shape, steps + 2, height=140), key="ex_interp", config={"displayModeBar": False}
-        )
+        show_images(strip, ds.image_shape, steps + 2, px=720)
         st.caption(
             f"Left and right: the real inputs #{i} and #{j}. Between them: decodings of {steps} evenly "
             "spaced points on the straight line between their posterior means."

@@ -9,7 +9,7 @@ import torch
 
 from ui import cache, state
 from ui.explorer.plane import view_limit
-from ui.figures import code_scatter, show_grid
+from ui.figures import code_scatter, num, show_images
 
 
 def kl_off_on_tab(grid: list[dict], sel, beta, dims) -> None:
@@ -43,15 +43,11 @@ def kl_off_on_tab(grid: list[dict], sel, beta, dims) -> None:
             st.plotly_chart(fig, key=f"ex_cmp_{title}")
             s = cache.summary(m, ds)
             st.caption(
-                f"KL {s['kl']:.2f} nats, continuity {s['continuity']['score']:.2f}, completeness "
+                f"KL {num(s['kl'])} nats, continuity {s['continuity']['score']:.2f}, completeness "
                 f"{s['completeness']['score']:.2f} (both 1 = ideal). Dotted circles: the prior's 1, 2, 3 sigma."
             )
             if ds.image_shape is not None:
                 g = torch.Generator().manual_seed(0)
                 with torch.no_grad():
                     out = m.decode(torch.randn(24, m.config.latent_dim, generator=g).to(m.device)).cpu().numpy()
-                st.plotly_chart(
-                    show_grid(out, ds.image_shape, 12, height=120, title="prior samples"),
-                    key=f"ex_cmp_s_{title}",
-                    config={"displayModeBar": False},
-                )
+                show_images(out, ds.image_shape, 12, px=360, caption="prior samples")

@@ -9,7 +9,7 @@ import streamlit as st
 from ui.cache import decoded_grid
 from ui.explorer import export
 from ui.explorer.plane import scatter_nd
-from ui.figures import show_grid
+from ui.figures import show_images
 from vae_core import Dataset
 from vae_core.model import VAE
 
@@ -25,9 +25,7 @@ def manifold_tab(model: VAE, ds: Dataset, dims, lim: float) -> None:
             f"Decoded means on a {n} x {n} grid: x runs over z{dims[0] + 1}, y over z{dims[1] + 1} "
             f"from {-span:g} to {span:g}; other dimensions at 0."
         )
-        st.plotly_chart(
-            show_grid(images, ds.image_shape, n, height=560), key="ex_manifold", config={"displayModeBar": False}
-        )
+        show_images(images, ds.image_shape, n, px=560)
         export.images_button(images, ds.image_shape, n, "Manifold grid (PNG)", "manifold-grid.png", "ex_dl_grid")
     else:
         pts = ds.to_data_units(images)

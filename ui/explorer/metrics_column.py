@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.figures import num
 from vae_core.model import VAE
 
 
@@ -18,7 +19,7 @@ def metrics_column(s: dict, model: VAE, beta) -> None:
         f"{s['active_units']} / {k}",
         help="Latent dimensions whose posterior mean varies with the input: Var_x E[z_j|x] > 0.01 (Burda et al. 2016).",
     )
-    b.metric("KL, nats", f"{s['kl']:.2f}", help="Mean KL(q(z|x) || N(0, I)) over the data: the 'rate'.")
+    b.metric("KL, nats", num(s["kl"]), help="Mean KL(q(z|x) || N(0, I)) over the data: the 'rate'.")
     cont, comp = s["continuity"], s["completeness"]
     # The two scores get the full column width: their names do not fit half of it.
     st.metric(
@@ -38,7 +39,7 @@ def metrics_column(s: dict, model: VAE, beta) -> None:
     )
     recon_name = "Bernoulli cross-entropy" if s["reconstruction_is_cross_entropy"] else "reconstruction -log p(x|z)"
     info = (
-        f"I(x; z) = {s['mutual_information']:.2f} nats"
+        f"I(x; z) = {num(s['mutual_information'])} nats"
         if s["mutual_information"] is not None
         else "I(x; z): none (a deterministic code)"
     )
@@ -56,7 +57,7 @@ def metrics_column(s: dict, model: VAE, beta) -> None:
         )
         st.caption(
             f"I(x; z) is estimated on M rows and can never exceed log M = {cap:.2f}.{note} "
-            f"KL(q(z) || p(z)) = mean KL - I(x; z) = {s['marginal_kl']:.2f} nats."
+            f"KL(q(z) || p(z)) = mean KL - I(x; z) = {num(s['marginal_kl'])} nats."
         )
     st.caption(
         f"Prior samples near real data: {comp['precision']:.0%} (nearest-neighbour test at the "

@@ -7,7 +7,7 @@ import streamlit as st
 import torch
 
 from ui.explorer.plane import scatter_nd
-from ui.figures import show_grid
+from ui.figures import show_images
 from vae_core import Dataset
 from vae_core.model import VAE
 
@@ -24,11 +24,7 @@ def prior_tab(model: VAE, ds: Dataset) -> None:
         "latent space and look like nothing; near beta = 1 most look like data."
     )
     if ds.image_shape is not None:
-        st.plotly_chart(
-            show_grid(out, ds.image_shape, 12, height=60 * ((n + 11) // 12) + 20),
-            key="ex_prior_grid",
-            config={"displayModeBar": False},
-        )
+        show_images(out, ds.image_shape, 12, px=640)
     else:
         fig = go.Figure(scatter_nd(ds.to_data_units(ds.x), ds.color, "data", 2, 0.2))
         fig.add_trace(scatter_nd(ds.to_data_units(out), None, "prior samples", 5, 1.0))

@@ -51,7 +51,8 @@ def rate_distortion_tab(grid: list[dict], sel, beta) -> None:
                     y=d,
                     mode="lines+markers+text",
                     text=[f"{b:g}" for b, _ in pts],
-                    textposition="top right",
+                    # Large betas crowd at rate ~ 0: alternate sides so that neighbouring labels never overlap.
+                    textposition=["top right" if i % 2 == 0 else "bottom left" for i in range(len(pts))],
                     name="beta",
                     line=dict(color="#636efa"),
                     hovertemplate="rate %{x:.2f}, distortion %{y:.2f}<extra>beta %{text}</extra>",
@@ -81,8 +82,8 @@ def rate_distortion_tab(grid: list[dict], sel, beta) -> None:
             "beta c:"
         )
         st.latex(
-            r"D(\beta) = \sum_i \min(\lambda_i, \beta c), \quad "
-            r"R(\beta) = \sum_i \tfrac12 \log \max\!\left(\tfrac{\lambda_i}{\beta c}, 1\right)"
+            r"\begin{aligned} D(\beta) &= \sum_i \min(\lambda_i, \beta c) \\ "
+            r"R(\beta) &= \sum_i \tfrac12 \log \max\!\left(\tfrac{\lambda_i}{\beta c}, 1\right) \end{aligned}"
         )
         c = st.columns(3)
         eig_txt = c[0].text_input("eigenvalues", "4, 2, 1, 0.5, 0.25, 0.125", key="ex_rd_eigs")
@@ -132,7 +133,11 @@ def rate_distortion_tab(grid: list[dict], sel, beta) -> None:
         )
         fig.update_xaxes(title_text="rate R, nats")
         fig.update_yaxes(title_text="distortion D, squared error")
-        fig.update_layout(height=320, margin=dict(l=0, r=0, t=10, b=0), legend=dict(orientation="h", y=1.1))
+        fig.update_layout(
+            height=340,
+            margin=dict(l=0, r=0, t=10, b=0),
+            legend=dict(orientation="h", yref="container", yanchor="bottom", y=0),
+        )
         st.plotly_chart(fig, key="ex_rd_linear")
         rows = [
             {

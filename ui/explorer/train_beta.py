@@ -20,7 +20,8 @@ def train_tab(sel, model: VAE) -> None:
     )
     c = st.columns([1, 1, 2, 1, 1])
     beta = c[0].number_input("beta", 0.0, 100.0, 1.5, 0.1, key="ex_tbeta", disabled=not model.is_vae)
-    epochs = int(c[1].number_input("epochs", 1, 1000, int(info.get("epochs", 60)), key="ex_tepochs"))
+    last = training.clamp(int(info.get("epochs", 60)), 1, training.MAX_EPOCHS)  # the last training may be larger
+    epochs = int(c[1].number_input("epochs", 1, training.MAX_EPOCHS, last, key="ex_tepochs"))
     grid_txt = c[2].text_input(
         "or a grid of betas", ", ".join(f"{b:g}" for b in BETA_GRID), key="ex_tgrid", disabled=not model.is_vae
     )
