@@ -22,6 +22,45 @@ def could_not_use(filename: str, e: InputError) -> str:
     return f"Could not use {msg}" if msg.startswith(name) else f"Could not use {name}: {msg}"
 
 
+def take_upload(key: str, up, use) -> None:
+    """Use a newly chosen file once (use(up) raises InputError to refuse it). A refusal shows under its box
+    until a later upload succeeds: a good file must not sit under an old file's error."""
+    if up is not None and st.session_state.get(f"{key}:seen") != (up.name, up.size):
+        st.session_state[f"{key}:seen"] = (up.name, up.size)
+        try:
+            use(up)
+        except InputError as e:
+            st.session_state["upload_error"] = (key, could_not_use(up.name, e))
+        else:
+            st.session_state.pop("upload_error", None)
+            st.rerun()
+    err = st.session_state.get("upload_error")
+    if up is not None and err and err[0] == key:
+        st.error(err[1])
+
+
+def use_data(up) -> None:
+    ds_new = data.load_file(up, filename=up.name)
+    name = f"{up.name.rsplit('.', 1)[0]}"
+    state.session_datasets()[name] = ds_new
+    st.session_state["pending_dataset"] = name
+
+
+def use_checkpoint(up) -> None:
+    model, meta = checkpoints.load(up, device=str(sel.device))
+    ds_name = (meta.get("dataset") or {}).get("name")
+    if ds_name not in data.names() + list(state.session_datasets()):
+        raise InputError(
+            f"this model was trained on '{ds_name}', which is not loaded here; upload that data "
+            "first (above), then the checkpoint."
+        )
+    if state.get_dataset(ds_name).dim != model.config.input_dim:
+        raise InputError(
+            f"the model expects {model.config.input_dim} features but '{ds_name}' has {state.get_dataset(ds_name).dim}."
+        )
+    state.add_session_model(up.name.rsplit(".", 1)[0], model, ds_name, "uploaded")
+
+
 # ---- data ----
 with st.expander("Use your own data", expanded=False):
     st.markdown(
@@ -29,19 +68,7 @@ with st.expander("Use your own data", expanded=False):
         "optional `y`), MNIST IDX (plain or .gz), or a ZIP of same-sized PNG/JPEG images. The file is "
         "checked before use; nothing in it is executed."
     )
-    up = st.file_uploader("Data file", key="train_data_upload")
-    if up is not None and st.session_state.get("train_data_loaded") != (up.name, up.size):
-        try:
-            ds_new = data.load_file(up, filename=up.name)
-        except InputError as e:
-            st.error(could_not_use(up.name, e))
-        else:
-            name = f"{up.name.rsplit('.', 1)[0]}"
-            state.session_datasets()[name] = ds_new
-            st.session_state["train_data_loaded"] = (up.name, up.size)
-            st.session_state["pending_dataset"] = name
-            st.success(f"Loaded {ds_new.n:,} samples with {ds_new.dim} features as dataset '{name}'.")
-            st.rerun()
+    take_upload("train_data_upload", st.file_uploader("Data file", key="train_data_upload"), use_data)
 
 ds = sel.dataset
 # Settings and results belong to one dataset: on a switch, c gets the new data's default, and a finished
@@ -181,24 +208,4 @@ training.progress_panel(
 st.divider()
 st.subheader("Explore a checkpoint")
 ck = st.file_uploader("A .safetensors file saved by this app or `python -m vae_core`", key="ckpt_upload")
-if ck is not None and st.session_state.get("ckpt_loaded") != (ck.name, ck.size):
-    try:
-        model, meta = checkpoints.load(ck, device=str(sel.device))
-        ds_name = (meta.get("dataset") or {}).get("name")
-        known = data.names() + list(state.session_datasets())
-        if ds_name not in known:
-            raise InputError(
-                f"this model was trained on '{ds_name}', which is not loaded here; upload that data "
-                "first (above), then the checkpoint."
-            )
-        if state.get_dataset(ds_name).dim != model.config.input_dim:
-            raise InputError(
-                f"the model expects {model.config.input_dim} features but '{ds_name}' has "
-                f"{state.get_dataset(ds_name).dim}."
-            )
-    except InputError as e:
-        st.error(could_not_use(ck.name, e))
-    else:
-        state.add_session_model(ck.name.rsplit(".", 1)[0], model, ds_name, "uploaded")
-        st.session_state["ckpt_loaded"] = (ck.name, ck.size)
-        st.rerun()
+take_upload("ckpt_upload", ck, use_checkpoint)

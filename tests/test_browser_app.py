@@ -126,4 +126,6 @@ def test_bad_uploads_show_a_message_and_keep_the_data(app_url, browser, tmp_path
     uploaders.nth(0).set_input_files(str(good))
     page.wait_for_function("document.body.innerText.includes('40 samples')", timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+    _settle(page)
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0, "an older upload's error stays"
     page.close()
