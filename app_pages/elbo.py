@@ -10,7 +10,7 @@ import torch
 from ui import state
 from ui.cache import best_q, encoder_q, model_key, posterior_grid, sampled_log_px
 from ui.drawpad.panel import saved_drawing
-from ui.figures import show_images
+from ui.figures import LEGEND_BELOW, show_images
 from vae_core import InputError, densities, theory
 from vae_core import posterior as post
 from vae_core.rate_distortion import covariance_spectrum
@@ -321,7 +321,7 @@ def grid_panel() -> None:
     fig.update_layout(
         height=560,
         margin=dict(l=10, r=10, t=10, b=10),
-        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0),
+        legend=LEGEND_BELOW,
         plot_bgcolor="white",
     )
     fig_col.plotly_chart(fig, key="elbo_fig")
@@ -402,7 +402,7 @@ def grid_panel() -> None:
         bar.update_layout(
             height=300,
             margin=dict(l=10, r=10, t=10, b=10),
-            legend=dict(orientation="h", yref="container", yanchor="bottom", y=0),
+            legend=LEGEND_BELOW,
         )
         chart_col.plotly_chart(bar, key="elbo_tries_fig")
 

@@ -12,7 +12,7 @@ import torch
 from plotly.subplots import make_subplots
 
 from ui import state
-from ui.figures import show_images
+from ui.figures import LEGEND_BELOW, show_images
 from vae_core import InputError, information, objectives
 
 P_COLOR, Q_COLOR, POST_COLOR = "#636efa", "#ef553b", "#00cc96"
@@ -45,7 +45,7 @@ def compact(fig: go.Figure, height: int) -> go.Figure:
 
 def legend_below(fig: go.Figure) -> go.Figure:
     """Legend at the foot of the figure, under the x-axis title: plotly reserves room for both."""
-    return fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0))
+    return fig.update_layout(legend=LEGEND_BELOW)
 
 
 tab_info, tab_ent, tab_kl, tab_model, tab_bayes = st.tabs(

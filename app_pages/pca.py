@@ -6,7 +6,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from ui import cache, state, training
-from ui.figures import code_scatter, show_images
+from ui.figures import LEGEND_BELOW, code_scatter, show_images
 
 sel = state.current()
 ds = sel.dataset
@@ -106,7 +106,7 @@ with left:
     fig.update_layout(
         height=400,
         margin=dict(l=0, r=0, t=50, b=0),
-        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0),
+        legend=LEGEND_BELOW,
     )
     st.plotly_chart(fig, key="pca_curves")
     if res is not None:

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 from ui import state
 from ui.cache import gradient_estimates
+from ui.figures import LEGEND_BELOW
 from vae_core import InputError, estimators
 
 REP_COLOR, SCORE_COLOR = "#636efa", "#ef553b"
@@ -103,7 +104,7 @@ def experiment() -> None:
             barmode="overlay",
             height=430,
             margin=dict(l=10, r=10, t=50, b=10),
-            legend=dict(orientation="h", yref="container", yanchor="bottom", y=0),
+            legend=LEGEND_BELOW,
         )
         fig.update_yaxes(title_text=f"count of {n_est} estimates", row=1, col=1)
         st.plotly_chart(fig, key="rp_fig")

@@ -7,6 +7,10 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+# A horizontal legend at the foot of the figure, under the x-axis titles: plotly reserves room for both (a legend
+# placed at a paper position below the plot, y=-0.15, ran into the axis title on narrow screens).
+LEGEND_BELOW = dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0)
+
 
 def num(value: float, digits: int = 2) -> str:
     """A number for a sentence, rounded to digits; one that rounds to zero is "0.00", never "-0.00" (an

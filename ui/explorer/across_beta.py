@@ -7,6 +7,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from ui import cache, state
+from ui.figures import LEGEND_BELOW
 
 
 def across_beta_tab(grid: list[dict], sel, beta) -> None:
@@ -57,7 +58,11 @@ def across_beta_tab(grid: list[dict], sel, beta) -> None:
     labels = ["0" if t == 0.02 and has_zero else f"{t:g}" for t in ticks]
     fig.update_xaxes(type="log", tickvals=ticks, ticktext=labels)
     fig.update_xaxes(title_text="beta", row=2)
-    fig.update_layout(height=560, margin=dict(l=0, r=0, t=40, b=0), legend=dict(orientation="h", y=-0.16, x=0))
+    fig.update_layout(
+        height=580,
+        margin=dict(l=0, r=0, t=40, b=0),
+        legend=LEGEND_BELOW,
+    )
     st.plotly_chart(fig, key="ex_across")
     st.caption(
         "Each point is a trained model; the red dotted line is the one shown above. Read the four panels "

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui import cache, state
+from ui.figures import LEGEND_BELOW
 from vae_core import InputError
 from vae_core.config import parse_betas
 
@@ -136,7 +137,7 @@ def rate_distortion_tab(grid: list[dict], sel, beta) -> None:
         fig.update_layout(
             height=340,
             margin=dict(l=0, r=0, t=10, b=0),
-            legend=dict(orientation="h", yref="container", yanchor="bottom", y=0),
+            legend=LEGEND_BELOW,
         )
         st.plotly_chart(fig, key="ex_rd_linear")
         rows = [
