@@ -450,8 +450,8 @@ st.markdown("#### The reconstruction term is a squared error (or a cross-entropy
 left, right = st.columns(2, gap="large")
 with left:
     st.latex(
-        r"\log \mathcal{N}\big(x;\, f(z),\, cI\big) = -\frac{\lVert x - f(z)\rVert^2}{2c}"
-        r" - \frac{d}{2}\log(2\pi c)"
+        r"\begin{aligned} &\log \mathcal{N}\big(x;\, f(z),\, cI\big) \\ &= -\frac{\lVert x - f(z)\rVert^2}{2c} "
+        r"\\ &\quad - \frac{d}{2}\log(2\pi c) \end{aligned}"
     )
     st.markdown(
         "With a Gaussian decoder of fixed variance c, the reconstruction term is a squared error divided by 2c, "
@@ -496,9 +496,7 @@ def c_panel() -> None:
     fig.add_hline(
         y=beta * c, line=dict(color="black", dash="dash"), annotation_text=f"water level c·beta = {beta * c:g}"
     )
-    fig.update_layout(
-        barmode="overlay", height=320, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=1.18)
-    )
+    fig.update_layout(barmode="overlay", height=340, margin=dict(l=10, r=10, t=10, b=10), legend=LEGEND_BELOW)
     fig.update_xaxes(title_text="principal direction of the data")
     fig.update_yaxes(title_text="variance", type="log", dtick=1)
     st.plotly_chart(fig, key="elbo_c_fig")

@@ -43,6 +43,7 @@ def _settle(page) -> None:
     page.wait_for_timeout(300)
     page.wait_for_function(IDLE, timeout=SLOW)
     page.wait_for_function(DRAWN, timeout=SLOW)
+    page.evaluate("document.fonts.ready.then(() => true)")  # KaTeX's own fonts set a formula's final width
     page.wait_for_timeout(400)  # plotly lays out text (legends, titles) in a frame after it has drawn
 
 
