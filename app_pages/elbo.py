@@ -394,7 +394,16 @@ def grid_panel() -> None:
             go.Bar(x=n, y=mine["KL(q || p(z|x))"], base=mine["ELBO"], marker_color="#ffa15a", name="KL(q || p(z|x))")
         )
         bar.add_trace(go.Scatter(x=n, y=mine["ELBO"], mode="markers+lines", marker=dict(color=Q_COLOR), name="ELBO"))
-        bar.add_hline(y=grid.log_px, line=dict(color="black", dash="dash"), annotation_text=PX)
+        # Named in the legend, not by a label on the line: a long label was cut at a narrow figure's edge.
+        bar.add_trace(
+            go.Scatter(
+                x=[0.5, len(mine) + 0.5],
+                y=[grid.log_px] * 2,
+                mode="lines",
+                line=dict(color="black", dash="dash"),
+                name=PX,
+            )
+        )
         bar.update_xaxes(
             title_text=f"try ({'my drawing' if idx < 0 else f'input {idx}'})", dtick=1 if len(mine) < 15 else None
         )
