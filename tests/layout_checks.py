@@ -27,7 +27,8 @@ LAYOUT_JS = r"""
   const label = el => (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 60);
   const where = el => {
     const h = [...document.querySelectorAll('h1')].map(label)[0] || '?';
-    const tab = document.querySelector('[data-testid="stTab"][aria-selected="true"]');
+    const tab = document.querySelector('[data-testid="stTab"][aria-selected="true"]') ||
+                document.querySelector('[role="radiogroup"][aria-label="Panel"] [data-selected="true"]');
     return h + (tab ? ' / ' + label(tab) : '');
   };
   const overlap = (a, b) =>

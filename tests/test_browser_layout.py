@@ -47,16 +47,31 @@ def _settle(page) -> None:
     page.wait_for_timeout(400)  # plotly lays out text (legends, titles) in a frame after it has drawn
 
 
+PANELS = '[data-testid="stMain"] [role="radiogroup"][aria-label="Panel"] [data-testid="stRadioOption"]'
+
+
 def _visit_every_tab(page, url: str, path: str):
-    """Open one page and show each of its tabs in turn (or the page itself when it has none); yield after each."""
+    """Open one page and show each of its tabs, or each panel of its panel switch (the explorer builds only the
+    open panel), in turn; or the page itself when it has neither. Yields a name after each."""
     page.goto(f"{url}/{path}")
     page.wait_for_selector("h1", timeout=SLOW)
     _settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0, f"/{path}: an exception is shown"
     tabs = page.locator('[data-testid="stTab"]')
-    n = tabs.count()
-    if n == 0:
+    panels = page.locator(PANELS)
+    n, m = tabs.count(), panels.count()
+    if n == 0 and m == 0:
         yield "page"
+    for i in range(m):
+        name = panels.nth(i).inner_text()
+        panels.nth(i).click()
+        page.wait_for_function(
+            "[s, i] => document.querySelectorAll(s)[i].parentElement.getAttribute('data-selected') === 'true'",
+            arg=[PANELS, i],
+        )
+        _settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, f"/{path}, panel {name}: an exception"
+        yield name
     for i in range(n):
         name = tabs.nth(i).inner_text()
         tabs.nth(i).click()

@@ -1,7 +1,7 @@
 """AppTest: widgets whose default or value comes from session state never crash a page.
 
 The crash a student found: train with more epochs than the explorer's "Train at a beta" panel allows, then open
-the explorer; the panel took its default from the last training and Streamlit refused a value above the
+the explorer; a number box took its default from the last training and Streamlit refused a value above the
 maximum. Here: train with the largest epochs each training widget allows (stopped early), then open every
 page (AppTest runs every tab of a page); and push every index widget to its maximum on a large dataset, switch
 to a smaller one, and open every page again.
@@ -15,9 +15,15 @@ PAGES = ["home", "pca", "explorer", "information", "elbo", "reparam", "train"]
 
 
 def _every_page_opens(at) -> None:
+    """Every page, and every panel of the explorer (it builds only the open one)."""
     for name in PAGES:
         open_page(at, name)  # asserts no exception
         assert not at.error, (name, [e.value for e in at.error])
+    open_page(at, "explorer")
+    for panel in at.radio(key="ex_panel").options:
+        at.radio(key="ex_panel").set_value(panel).run()
+        assert not at.exception, (panel, at.exception)
+        assert not at.error, (panel, [e.value for e in at.error])
 
 
 def test_train_with_the_largest_epochs_then_open_every_page(app):
@@ -38,8 +44,7 @@ def test_train_with_the_largest_epochs_then_open_every_page(app):
     assert job.status == "stopped" and job.meta["kept"], "a model trained with the largest epochs was kept"
     assert app.sidebar.selectbox(key="sel_model").value.startswith(job.meta["kept"][0])
     _every_page_opens(app)
-    # The explorer's own training panel starts from the last training's epochs, inside its own range.
-    open_page(app, "explorer")
+    # The explorer's own training panel (the last one) starts from the last training's epochs, in its range.
     panel = app.number_input(key="ex_tepochs")
     assert panel.min <= panel.value <= panel.max
 
@@ -48,6 +53,8 @@ def test_indices_at_their_maximum_survive_a_switch_to_smaller_data(app):
     app.sidebar.selectbox(key="sel_dataset").set_value("mnist").run()
     for name, keys in (("information", ["klm_index"]), ("elbo", ["elbo_index"]), ("explorer", ["ex_ia", "ex_ib"])):
         open_page(app, name)
+        if name == "explorer":
+            app.radio(key="ex_panel").set_value("Interpolation").run()
         for key in keys:
             widget = app.number_input(key=key)
             widget.set_value(widget.max).run()
