@@ -66,7 +66,7 @@ def _visit_every_tab(page, url: str, path: str):
         name = panels.nth(i).inner_text()
         panels.nth(i).click()
         page.wait_for_function(
-            "[s, i] => document.querySelectorAll(s)[i].parentElement.getAttribute('data-selected') === 'true'",
+            "a => document.querySelectorAll(a[0])[a[1]].parentElement.getAttribute('data-selected') === 'true'",
             arg=[PANELS, i],
         )
         _settle(page)
