@@ -123,14 +123,16 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
         st.session_state["ex_link_event"] = {"z": linked, "source": "link", "seq": 0}
     event = event or st.session_state.get("ex_link_event")  # a shared link's z, until the first click
     with out_col:
-        _server_output(model, ds, k, event, sel.device)
+        _server_output(model, sel, k, event, bg)
 
 
-def _server_output(model, ds, k: int, event, device) -> None:
+def _server_output(model, sel, k: int, event, bg) -> None:
+    """The server's decoding of the last click (or a shared link's z); before any, a hint."""
+    ds = sel.dataset
     if event is None:
         st.caption(
             "Hover the plane to decode in your browser; click anywhere (or release a slider) to decode "
-            f"that z with PyTorch on **{device}**. The server's image appears here."
+            f"that z with PyTorch on **{sel.device}**. The server's image appears here."
         )
         # The canvas is on its way; ready every model a first click may use (each grid stop's).
         for m in [model] if bg is None else [beta_grid.model_at(bg, i, sel) for i in range(len(bg.stops))]:
