@@ -90,7 +90,7 @@ def test_trainings_queue_in_the_pool_and_show_their_place():
     job_b = _train(b, 2)
     assert job_b.status == "waiting" and job_b.position == 1
     assert "waiting: number 1 in the queue" in b.get("progress")[0].proto.text
-    b.button(key="tr_start").click().run()  # disabled while its job is active: no second job
+    assert b.button(key="tr_start").disabled  # Train is drawn disabled while its job is active: no second job
     assert b.session_state["train_job"] is job_b
     job_a.stop()
     _rerun_until(b, lambda: not job_b.active and job_b.meta.get("kept") is not None, "B to train after A")
