@@ -293,3 +293,14 @@ def test_pretrain_cli_and_shipped_table(tmp_path, capsys):
         pretrain.shipped_table(out)
     with pytest.raises(InputError, match="does not exist"):
         pretrain.shipped_table(tmp_path / "nowhere")
+
+
+def test_pretrain_rebuilds_the_layouts(tmp_path):
+    # A layout made for an older checkpoint is ignored by the explorer, so pretrain must leave fresh ones.
+    from vae_core import layouts
+
+    assert cli.main(["pretrain", "--only", "swiss_roll", "--out-dir", str(tmp_path), "--epochs", "1", "--quiet"]) == 0
+    vaes = [p for p in tmp_path.glob("*.safetensors") if checkpoints.read_meta(p)["model"]["kind"] == "vae"]
+    assert vaes
+    for ck in vaes:
+        assert layouts.load(ck) is not None, f"no current layout for {ck.name}"

@@ -264,6 +264,11 @@ def cmd_pretrain(args) -> int:
             paths = pretrain.run_recipe(recipe, args.out_dir, device=args.device, epochs=args.epochs, on_epoch=on_epoch)
         print(f"{recipe.name}: {len(paths)} file(s) in {time.perf_counter() - r0:.1f} s", file=sys.stderr)
     print(f"pretrain finished in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    # The explorer's first paint reads each checkpoint's stored layout; one made for an older file is ignored,
+    # so rebuild them here rather than leave every fresh server to recompute them.
+    from . import layouts
+
+    layouts.rebuild(args.out_dir)
     names = {f for r in recipes for f in r.filenames()}
     rows = [r for r in pretrain.shipped_table(args.out_dir) if r["file"] in names]
     print(pretrain.format_table(rows))
