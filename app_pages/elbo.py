@@ -1,5 +1,8 @@
 """ELBO: for one input of a 2-D-latent VAE, the true posterior p(z|x) on a grid beside a Gaussian q(z|x) you can
-move; ELBO(q) + KL(q || p(z|x)) stays equal to log p(x), every term by quadrature (vae_core.posterior)."""
+move; ELBO(q) + KL(q || p(z|x)) stays equal to log p(x), every term by quadrature (vae_core.posterior).
+
+Longer than ~350 lines on purpose: the page walks through one argument (posterior grid, ELBO identity, the
+reconstruction term with c) and most lines are widgets and captions; every number comes from vae_core."""
 
 import numpy as np
 import pandas as pd

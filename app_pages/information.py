@@ -1,6 +1,10 @@
 """Information and KL: information of an event, entropy, KL between two Gaussians both ways, the KL of the
 selected model's q(z|x) to the prior, and Bayes' rule on a grid. Every number is a closed form checked against
-a numerical integral (vae_core.posterior, vae_core.objectives)."""
+a numerical integral (vae_core.posterior, vae_core.objectives).
+
+Longer than ~350 lines on purpose: five small teaching panels, each one widgets -> one library call -> a
+figure and its caption; the math lives in vae_core.information, and splitting the captions from their widgets
+would make each panel harder to read."""
 
 import math
 

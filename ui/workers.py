@@ -9,6 +9,9 @@ starts a replacement. Trained models come back as safetensors checkpoint bytes, 
 
 No Streamlit here (ui/training.py holds the one pool per server in st.cache_resource), so tests drive it
 directly. Size: VAE_WORKERS (environment), default max(1, cores - 1): one core stays with the server.
+
+Longer than ~350 lines because the pool, the worker loop and the process life cycle (start, replace a dead
+worker, cancel) share one protocol over the pipes; split apart, each half would have to restate it.
 """
 
 from __future__ import annotations

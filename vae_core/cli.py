@@ -2,6 +2,9 @@
 
 User errors (bad arguments, data, configs or files, a diverged run) print one message on stderr and exit
 with status 2; nothing is written in that case.
+
+Longer than ~350 lines because each subcommand (train, sweep, pretrain, layouts, info, and their torchrun
+forms) keeps its argparse options beside its handler; the work itself is in the library modules.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@
 //   grid.js   the beta grid's files (every grid model's decoder and layout); beta.js its controls and glide
 // Hover, drag and slider moves decode in the browser at display rate; a click or a slider release sends z
 // to Python, which decodes with torch and shows the authoritative image.
+// This file is the component's entry: it wires the parts together and holds the test hooks, hence its length.
 import { STORE, f32, getBlob, putBlob, unpack, escapeHtml } from "./data.js";
 import { loadPlotly, buildFigure, legendFor, PlotGeometry, gaussianTraces } from "./plot.js";
 import { GridMode } from "./beta.js";
