@@ -104,6 +104,8 @@ def test_link_round_trip_restores_beta_and_z(app_url, browser, page):
         fresh.locator('[data-testid="decoded-image"]').wait_for(timeout=SLOW)
         z2 = json.loads(fresh.locator('[data-testid="decoded-image"]').get_attribute("data-z"))
         np.testing.assert_allclose(z2, z, atol=1e-5)
+        # The canvas's own pin starts at the link's z too (not at the origin).
+        fresh.get_by_text(f"pinned z = ({z[0]:.2f}, {z[1]:.2f})").wait_for(timeout=SLOW)
     finally:
         fresh.context.close()
 

@@ -114,16 +114,24 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
                 cmap="gray_r",
                 data_transform=None if ds.mean is None else (ds.mean, ds.scale),
             ),
-            view=View(dims=dims, z_base=np.zeros(k, np.float32), height=560, device_label=str(sel.device)),
+            view=View(dims=dims, z_base=_link_z(k), height=560, device_label=str(sel.device)),
             grid=None if bg is None else beta_grid.canvas_grid(bg, view[0], view[1], sel),
         )
     if bg is not None and event is not None:  # decode with the model that was on screen at the click
         model = beta_grid.model_at(bg, event["stop"], sel)
-    if event is None and (linked := links.explorer_z(k)) is not None:
-        st.session_state["ex_link_event"] = {"z": linked, "source": "link", "seq": 0}
     event = event or st.session_state.get("ex_link_event")  # a shared link's z, until the first click
     with out_col:
         _server_output(model, sel, k, event, bg)
+
+
+def _link_z(k: int) -> np.ndarray:
+    """The canvas's starting pin: a shared link's z (checked by ui.share) until the first click, else zeros."""
+    if (linked := links.explorer_z(k)) is not None:
+        st.session_state["ex_link_event"] = {"z": linked, "source": "link", "seq": 0}
+    ev = st.session_state.get("ex_link_event")
+    if ev is not None and len(ev["z"]) == k:
+        return np.asarray(ev["z"], np.float32)
+    return np.zeros(k, np.float32)
 
 
 def _server_output(model, sel, k: int, event, bg) -> None:
