@@ -69,3 +69,13 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(request):
+    """The real app (`streamlit run app.py`) on a free loopback port, one server per test module, stopped after it."""
+    from browser import Server
+
+    srv = Server(ROOT / "app.py")
+    request.addfinalizer(srv.stop)
+    return srv.url

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, ROOT, Server
+from browser import CHROMIUM
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
@@ -30,13 +30,6 @@ PAGES = [
     ("train", "Train a model"),
 ]
 CANVAS = "Object.values(window.__latentCanvas || {})[0]"
-
-
-@pytest.fixture(scope="module")
-def app_url(request):
-    srv = Server(ROOT / "app.py")
-    request.addfinalizer(srv.stop)
-    return srv.url
 
 
 @pytest.fixture(scope="module")

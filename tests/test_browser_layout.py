@@ -13,7 +13,7 @@ import os
 from urllib.parse import urlsplit
 
 import pytest
-from browser import CHROMIUM, ROOT, Server
+from browser import CHROMIUM
 from layout_checks import LAYOUT_JS
 
 pytestmark = pytest.mark.skipif(
@@ -30,13 +30,6 @@ DRAWN = (
     "[...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
     ".every(c => { const g = c.querySelector('.js-plotly-plot'); return g && g._fullLayout; })"
 )
-
-
-@pytest.fixture(scope="module")
-def app_url(request):
-    srv = Server(ROOT / "app.py")
-    request.addfinalizer(srv.stop)
-    return srv.url
 
 
 def _settle(page) -> None:

@@ -15,7 +15,7 @@ import os
 import numpy as np
 import pytest
 import torch
-from browser import CHROMIUM, ROOT, Server
+from browser import CHROMIUM, ROOT
 from test_browser_drawpad import SEVEN, draw, pad_state
 
 from vae_core import checkpoints, drawing
@@ -27,13 +27,6 @@ pytestmark = pytest.mark.skipif(
 )
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 PLOT = ".lc-plot"
-
-
-@pytest.fixture(scope="module")
-def app_url(request):
-    srv = Server(ROOT / "app.py")
-    request.addfinalizer(srv.stop)
-    return srv.url
 
 
 @pytest.fixture
