@@ -5,6 +5,7 @@ import numpy as np
 import streamlit as st
 import torch
 
+from ui import keys
 from ui.cache import encoder_q, model_key, posterior_grid, sampled_log_px
 from ui.elbo.common import IS_K, input_title, pick_input
 from ui.elbo.posterior_figure import posterior_figure
@@ -40,11 +41,11 @@ def grid_panel(sel: Selection, px: str) -> None:
     enc_mu, enc_lv = encoder_q(model, x)
     enc_sd = np.exp(0.5 * enc_lv)
     bounds = post.q_bounds(grid)
-    st.session_state["elbo_bounds"] = bounds
+    st.session_state[keys.ELBO_BOUNDS] = bounds
     ident = (sel.model_name, model_key(model), ds.name, idx if idx >= 0 else x.tobytes())
-    if st.session_state.get("elbo_for") != ident:  # a new input or model: start from the encoder's answer
-        st.session_state["elbo_for"] = ident
-        st.session_state.pop("elbo_best", None)
+    if st.session_state.get(keys.ELBO_FOR) != ident:  # a new input or model: start from the encoder's answer
+        st.session_state[keys.ELBO_FOR] = ident
+        st.session_state.pop(keys.ELBO_BEST, None)
         set_q(enc_mu, enc_lv)
     with side:
         _show_input(ds, idx, x, img_col)
@@ -68,7 +69,7 @@ def grid_panel(sel: Selection, px: str) -> None:
             "log p(x)": t["log_px"],
         }
     )
-    fig = posterior_figure(grid, (enc_mu, enc_sd), (q_mu, q_sd), st.session_state.get("elbo_best"))
+    fig = posterior_figure(grid, (enc_mu, enc_sd), (q_mu, q_sd), st.session_state.get(keys.ELBO_BEST))
     fig_col.plotly_chart(fig, key="elbo_fig")
     s = sampled_log_px(model, x, IS_K)
     # Under the picture, where the whole identity fits on one line even in a narrow window.

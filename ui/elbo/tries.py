@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui import keys
 from ui.elbo.common import GAP_COLOR, Q_COLOR
 from ui.figures import LEGEND_BELOW
 
@@ -15,7 +16,7 @@ SAME = ("model", "input", "mean z1", "mean z2", "sigma z1", "sigma z2")
 
 def record(row: dict) -> None:
     """Add row to the tries unless it repeats the last one (the same model, input and q)."""
-    tries = st.session_state.setdefault("elbo_tries", [])
+    tries = st.session_state.setdefault(keys.ELBO_TRIES, [])
     if not tries or any(tries[-1][k] != row[k] for k in SAME):
         tries.append(row)
         del tries[:-MAX_TRIES]
@@ -23,11 +24,11 @@ def record(row: dict) -> None:
 
 def tries_section(model_name: str, idx: int, log_px: float, px: str) -> None:
     """The table of every try and, beside it, the tries of this model and input against log_px (labelled px)."""
-    tries = pd.DataFrame(st.session_state.get("elbo_tries", []))
+    tries = pd.DataFrame(st.session_state.get(keys.ELBO_TRIES, []))
     head, clear = st.columns([5, 1], vertical_alignment="bottom")
     head.markdown("#### Every q you tried")
     if clear.button("Clear table", key="elbo_clear", width="stretch"):
-        st.session_state["elbo_tries"] = []
+        st.session_state[keys.ELBO_TRIES] = []
         tries = tries.iloc[0:0]
     tab_col, chart_col = st.columns([3.4, 1.6], gap="medium")
     if not len(tries):
