@@ -76,7 +76,7 @@ else:
         metrics_column.metrics_column(summary, model, beta)
         export.codes_and_checkpoint(model, ds, sel.model_name or "model")
     if summary["collapsed"]:
-        st.warning(f"Posterior collapse: {summary['message']}")
+        st.warning(summary["message"][:1].upper() + summary["message"][1:])  # "Full posterior collapse: ..."
 
 # ---- one panel under the canvas, built only when open ----
 grid_rows = state.beta_grid(sel)

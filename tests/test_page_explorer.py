@@ -111,3 +111,11 @@ def test_explorer_on_3d_data_draws_the_data_space(app):
     assert app.selectbox(key="sel_model").value.startswith("swiss_roll-vae-beta1")
     charts = app.get("plotly_chart")
     assert any("scatter3d" in c.proto.spec for c in charts), "decoded grid drawn as 3-D points"
+
+
+def test_an_autoencoder_is_not_headed_with_a_beta(app):
+    app.sidebar.selectbox(key="sel_model").set_value("digits-ae (autoencoder)").run()
+    at = open_page(app, "explorer")
+    heads = [m.value for m in at.markdown if m.value.startswith("**This model**")]
+    assert heads == ["**This model** (an autoencoder: no KL term, so no beta)"]
+    assert not any("beta =" in h for h in heads)

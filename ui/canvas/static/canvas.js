@@ -304,7 +304,6 @@ class Canvas {
     const ev = { z: Array.from(this.pinned), source, seq };
     if (this.grid) Object.assign(ev, { stop: this.gridMode.shown, kl_on: this.gridMode.klOn });
     this.api.setTriggerValue("event", ev);
-    this.status.textContent = `sent #${seq} (${source}) to Python`;
   }
 
   // ------------------------------------------------------------------ decode + draw (once per frame)
