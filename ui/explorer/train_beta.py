@@ -21,7 +21,7 @@ def train_tab(sel, model: VAE) -> None:
         "1.06 s for one digits model, 3.0 times as long (medians of 3 interleaved runs of "
         "`python bench/bench_train.py`, which measures your machine). The panel below times your own run."
     )
-    c = st.columns([1, 1, 2, 1, 1])
+    c = st.columns([1, 1, 2])
     beta = number_in_range("beta", 0.0, 100.0, 1.5, step=0.1, key="ex_tbeta", where=c[0], disabled=not model.is_vae)
     last = training.clamp(int(info.get("epochs", 60)), 1, training.MAX_EPOCHS)  # the last training may be larger
     epochs = number_in_range("epochs", 1, training.MAX_EPOCHS, last, key="ex_tepochs", where=c[1])
@@ -31,8 +31,9 @@ def train_tab(sel, model: VAE) -> None:
     )
     job = st.session_state.get(keys.EX_JOB)
     off = bool(job and job.active) or not model.is_vae or refused
-    one = c[3].button("Train at this beta", key="ex_train_one", disabled=off)
-    many = c[4].button("Train the grid", key="ex_train_grid", disabled=off)
+    buttons = st.container(horizontal=True)  # under the boxes: in their row the labels were cut short
+    one = buttons.button("Train at this beta", key="ex_train_one", disabled=off)
+    many = buttons.button("Train the grid", key="ex_train_grid", disabled=off)
     if one or many:
         try:
             betas = [float(beta)] if one else parse_betas(grid_txt, "the grid of betas")
