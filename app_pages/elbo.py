@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from ui import state
+from ui import keys, state
 from ui.cache import best_q, encoder_q, model_key, posterior_grid, sampled_log_px
 from ui.drawpad.panel import saved_drawing
 from ui.figures import LEGEND_BELOW, show_images
@@ -115,21 +115,21 @@ def sampled_panel() -> None:
 # ---- 2-D models: the grid ----
 def set_q(mu, logvar) -> None:
     """Put q's sliders at (mu, logvar), clamped to what the grid resolves."""
-    b = st.session_state["elbo_bounds"]
+    b = st.session_state[keys.ELBO_BOUNDS]
     m = np.clip(mu, b["mean_lo"], b["mean_hi"])
     ls = np.clip(0.5 * np.asarray(logvar), np.log(b["sd_lo"]), np.log(b["sd_hi"]))
     for j in range(2):
-        st.session_state[f"elbo_m{j + 1}"] = float(m[j])
-        st.session_state[f"elbo_ls{j + 1}"] = float(ls[j])
+        st.session_state[keys.elbo_mean(j)] = float(m[j])
+        st.session_state[keys.elbo_log_sigma(j)] = float(ls[j])
 
 
 def use_best(x: np.ndarray) -> None:
-    st.session_state["elbo_best"] = best_q(model, x)
-    set_q(*st.session_state["elbo_best"])
+    st.session_state[keys.ELBO_BEST] = best_q(model, x)
+    set_q(*st.session_state[keys.ELBO_BEST])
 
 
 def record(row: dict) -> None:
-    tries = st.session_state.setdefault("elbo_tries", [])
+    tries = st.session_state.setdefault(keys.ELBO_TRIES, [])
     same = ("model", "input", "mean z1", "mean z2", "sigma z1", "sigma z2")
     if not tries or any(tries[-1][k] != row[k] for k in same):
         tries.append(row)
@@ -160,11 +160,11 @@ def grid_panel() -> None:
         return
     enc_mu, enc_lv = encoder_q(model, x)
     bounds = post.q_bounds(grid)
-    st.session_state["elbo_bounds"] = bounds
+    st.session_state[keys.ELBO_BOUNDS] = bounds
     ident = (sel.model_name, model_key(model), ds.name, idx if idx >= 0 else x.tobytes())
-    if st.session_state.get("elbo_for") != ident:  # a new input or model: start from the encoder's answer
-        st.session_state["elbo_for"] = ident
-        st.session_state.pop("elbo_best", None)
+    if st.session_state.get(keys.ELBO_FOR) != ident:  # a new input or model: start from the encoder's answer
+        st.session_state[keys.ELBO_FOR] = ident
+        st.session_state.pop(keys.ELBO_BEST, None)
         set_q(enc_mu, enc_lv)
     with side:
         if ds.image_shape is not None:
@@ -183,7 +183,7 @@ def grid_panel() -> None:
             float(bounds["mean_hi"][0]),
             step=step_m,
             format="%.3f",
-            key="elbo_m1",
+            key=keys.elbo_mean(0),
         )
         m2 = c2.slider(
             "q mean, z2",
@@ -191,7 +191,7 @@ def grid_panel() -> None:
             float(bounds["mean_hi"][1]),
             step=step_m,
             format="%.3f",
-            key="elbo_m2",
+            key=keys.elbo_mean(1),
         )
         ls1 = c1.slider(
             "q log sigma, z1",
@@ -199,7 +199,7 @@ def grid_panel() -> None:
             float(np.log(bounds["sd_hi"][0])),
             step=0.01,
             format="%.2f",
-            key="elbo_ls1",
+            key=keys.elbo_log_sigma(0),
         )
         ls2 = c2.slider(
             "q log sigma, z2",
@@ -207,7 +207,7 @@ def grid_panel() -> None:
             float(np.log(bounds["sd_hi"][1])),
             step=0.01,
             format="%.2f",
-            key="elbo_ls2",
+            key=keys.elbo_log_sigma(1),
         )
         b1, b2 = st.columns(2)
         b1.button(
@@ -280,7 +280,7 @@ def grid_panel() -> None:
                 legendgroup="enc",
             )
         )
-    best = st.session_state.get("elbo_best")
+    best = st.session_state.get(keys.ELBO_BEST)
     if best is not None:
         bx, by = ellipse(best[0], np.exp(0.5 * best[1]), 1)
         fig.add_trace(
@@ -369,11 +369,11 @@ def grid_panel() -> None:
         "falls short when q is narrower than p(z|x) (try a model with beta < 1).",
     )
 
-    tries = pd.DataFrame(st.session_state.get("elbo_tries", []))
+    tries = pd.DataFrame(st.session_state.get(keys.ELBO_TRIES, []))
     head, clear = st.columns([5, 1], vertical_alignment="bottom")
     head.markdown("#### Every q you tried")
     if clear.button("Clear table", key="elbo_clear", width="stretch"):
-        st.session_state["elbo_tries"] = []
+        st.session_state[keys.ELBO_TRIES] = []
         tries = tries.iloc[0:0]
     tab_col, chart_col = st.columns([3.4, 1.6], gap="medium")
     if len(tries):

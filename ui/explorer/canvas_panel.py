@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from ui import cache, links
+from ui import cache, keys, links
 from ui.canvas.events import check_z, server_decode
 from ui.canvas.image import decoded_image_html
 from ui.canvas.widget import Gaussian, Output, Overlays, Points, View, latent_canvas, take_canvas_view
@@ -106,7 +106,7 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
                 ellipses=ellipses,
                 prior_contours=sw.prior,
                 density=density,
-                path=st.session_state.get("ex_path"),
+                path=st.session_state.get(keys.EX_PATH),
                 extra_points=plane.prior_points(k, dims) if sw.samples else None,
                 gaussians=gaussians,
             ),
