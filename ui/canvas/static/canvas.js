@@ -14,6 +14,7 @@ import { GridMode } from "./beta.js";
 import { OutputView } from "./draw.js";
 import { PointerInput, LatentSliders } from "./input.js";
 import { ServerHover } from "./server.js";
+import { Lesson } from "./lesson.js";
 
 const MAX_TIMINGS = 4000;
 const MAX_CLICK_TIMES = 64;
@@ -23,16 +24,18 @@ function fmtCount(n) { return n >= 1e5 ? (n / 1e6).toFixed(2) + " M" : n >= 1e3 
 const TEMPLATE = `
   <div class="lc-betabox" style="display:none"></div>
   <div class="lc-main">
-    <div class="lc-plotwrap"><div class="lc-plot"></div>
+    <div class="lc-left"><div class="lc-plotwrap"><div class="lc-plot"></div>
       <div class="lc-overlay"><div class="lc-mark lc-hovermark"></div><div class="lc-mark lc-pinmark"></div>
         <canvas class="lc-thumb"></canvas></div>
       <div class="lc-loading">Loading plot…</div></div>
+      <div class="lc-walk" style="display:none"></div></div>
     <div class="lc-side">
       <div class="lc-head"><span class="lc-badge">browser</span> live decode</div>
       <div class="lc-imgbox"><canvas class="lc-img"></canvas><canvas class="lc-bars"></canvas></div>
       <div class="lc-readout"></div>
       <div class="lc-note"></div>
       <div class="lc-metrics"></div>
+      <div class="lc-mix" style="display:none"></div>
     </div>
   </div>
   <div class="lc-sliders"></div>
@@ -65,6 +68,7 @@ class Canvas {
     });
     this.server = new ServerHover((req) => this.api.setTriggerValue("hover", req));
     this.gridMode = new GridMode(this, q(".lc-betabox"), q(".lc-metrics"));
+    this.lesson = new Lesson(this, q(".lc-walk"), q(".lc-mix"), q(".lc-overlay"));
     this.grid = null;             // the beta grid blob when the canvas shows one (else points + model blobs)
     this.overlay = null;          // the overlay blob of the latest render
     this.points = null;           // the points blob of the latest render (no grid)
@@ -110,6 +114,7 @@ class Canvas {
     this.pointer.destroy();
     this.server.destroy();
     this.gridMode.destroy();
+    this.lesson.destroy();
     if (this.Plotly) try { this.Plotly.purge(this.plotEl); } catch (e) { /* already gone */ }
     removeTestHooks(this);
   }
@@ -164,7 +169,7 @@ class Canvas {
       this.sliders.build(data, this.pinned);
     }
     const figKey = [grid ? grid.hash : data.blobs.points, data.blobs.overlay, data.prior, data.height, data.axis_titles.join("|"),
-      data.dims.join(","), data.ellipse_n, data.density].join("/");
+      data.dims.join(","), data.ellipse_n, data.density, data.holes].join("/");
     if (grid) {
       this.pendingFigKey = figKey;
       this.gridMode.update(grid, data.grid).then(() => {
@@ -182,6 +187,8 @@ class Canvas {
   // Grid mode: the decoder of the stop now on screen (the hover preview switches at once).
   setDecoder(stop) {
     this.model = { supported: true, mlp: stop.mlp, out_dim: stop.mlp.outDim, reason: null };
+    this.lesson.walkBox.style.display = "";
+    this.lesson.show(stop);
     this.updateNote();
     this.schedule(this.hoverZ ? "hover" : "pinned");
   }
@@ -192,6 +199,7 @@ class Canvas {
   }
   redrawPlot() {
     if (!this.grid) { this.renderPlot(this.points, this.overlay, this.light); return; }
+    this.lesson.syncLight();
     const { pts, ov } = this.gridMode.figureInputs(this.overlay);
     this.gridMode.drawnLim = this.gridMode.cur.lim; // the new figure's view square
     this.renderPlot(pts, ov, this.light);
@@ -206,7 +214,9 @@ class Canvas {
     const m = this.model, L = this.light;
     if (!m) return;
     let s;
-    if (m.mlp) s = `Hover to decode in the browser (${fmtCount(m.mlp.macs)} multiply-adds per ${L.image_shape ? "image" : "point"}). `
+    if (m.mlp && L.standalone) s = `Hover to decode in this browser (${fmtCount(m.mlp.macs)} multiply-adds per ${L.image_shape ? "image" : "point"}). `
+      + "Click, or release a slider, to pin a z: this page has no server, so what you see is this browser's decode.";
+    else if (m.mlp) s = `Hover to decode in the browser (${fmtCount(m.mlp.macs)} multiply-adds per ${L.image_shape ? "image" : "point"}). `
       + `Click, or release a slider, to decode with torch on <b>${escapeHtml(L.device_label)}</b>.`;
     else s = `<b>This decoder cannot run in the browser</b> (${escapeHtml(m.reason || "unsupported")}); hover decodes `
       + `on the server (${escapeHtml(L.device_label)}), throttled to about ${Math.round(1000 / L.hover_interval_ms)} per second.`;
@@ -256,7 +266,11 @@ class Canvas {
     el.style.display = "block";
     el.style.transform = `translate(${p.px}px, ${p.py}px)`;
   }
-  placeMarks() { this.placeMark(this.pinMark, this.pinned); if (this.hoverZ) this.placeMark(this.hoverMark, this.hoverZ); }
+  placeMarks() {
+    this.placeMark(this.pinMark, this.pinned);
+    if (this.hoverZ) this.placeMark(this.hoverMark, this.hoverZ);
+    this.lesson.placePath();
+  }
 
   // ------------------------------------------------------------------ gestures
   withPlotted(zz) {
@@ -304,6 +318,7 @@ class Canvas {
     const ev = { z: Array.from(this.pinned), source, seq };
     if (this.grid) Object.assign(ev, { stop: this.gridMode.shown, kl_on: this.gridMode.klOn });
     this.api.setTriggerValue("event", ev);
+    if (this.light.standalone) this.status.textContent = `pinned (${source}): decoded in this browser`;
   }
 
   // ------------------------------------------------------------------ decode + draw (once per frame)
@@ -355,6 +370,8 @@ function installTestHooks(c) {
     get timings() { return c.timings.slice(); },
     get mode() { return c.model ? (c.model.mlp ? "browser" : "server") : null; },
     get pinned() { return c.pinned ? Array.from(c.pinned) : null; },
+    get hoverZ() { return c.hoverZ ? Array.from(c.hoverZ) : null; },
+    get shownOutput() { return c.output.out ? Array.from(c.output.out) : null; }, // the last browser decode drawn
     get clickTimes() { return Object.fromEntries(c.clickTimes); },
     get ranges() { return c.geometry ? c.geometry.ranges() : null; },
     get serverHovers() { return c.server.received; },
@@ -373,6 +390,8 @@ function installTestHooks(c) {
     get mountedAt() { return c.mountedAt; },           // performance.now() when this canvas was created
     get firstStopAt() { return c.gridMode.firstStopAt; },
     get shownLayout() { const g = c.gridMode.cur; return g ? Array.from(g.xy) : null; },
+    get walk() { return c.lesson.last; },               // the continuity walk on screen (lesson.js)
+    get holes() { return c.gridMode.holesShown(); },    // the holes layer's grid on screen, or null
     decode: (zs) => zs.map((z) => Array.from(c.model.mlp.decode(Float64Array.from(z)))),
     toPixel: (zx, zy) => (c.geometry ? c.geometry.toClient(zx, zy) : null),      // latent -> client coordinates
     fromPixel: (cx, cy) => (c.geometry ? c.geometry.fromClient(cx, cy) : null),  // client -> latent (null outside)

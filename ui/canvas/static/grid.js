@@ -1,6 +1,6 @@
 // The beta grid: every grid model's decoder and encoded layout, fetched once as binary safetensors files
 // (the browser caches them), aligned by each stop's signed permutation, ready to switch between in a frame.
-import { MLP } from "./data.js";
+import { MLP, STORE } from "./data.js";
 
 const DTYPES = { F32: Float32Array, I32: Int32Array, F64: Float64Array };
 
@@ -33,6 +33,8 @@ function times(rows, k, P, abs) {
 }
 
 async function fetchTensors(url) {
+  const held = STORE.files && STORE.files.get(url);
+  if (held) return held;
   const r = await fetch(new URL(url, window.location.href).href);
   if (!r.ok) throw new Error(`could not fetch ${url}: HTTP ${r.status}`);
   return parseSafetensors(await r.arrayBuffer()).tensors;
@@ -57,6 +59,10 @@ async function loadStop(s, dec) {
     logvar: lay.logvar ? times(lay.logvar.data, k, P, true) : null,
     labels: lay.labels ? lay.labels.data : null,
     color: lay.color ? lay.color.data : null,
+    perm: P,
+    // Where prior mass finds no code (layout format 2, 2-D codes only): holes.js aligns and draws them.
+    holesRaw: lay.holes_share ? { share: lay.holes_share.data, log: lay.holes_log_ratio ? lay.holes_log_ratio.data : null,
+      n: lay.holes_share.shape[1], extent: s.summary.holes_extent || [-4, 4] } : null,
     density: new Map(), // dims/limit key -> density grid, computed on first use
   };
 }

@@ -217,8 +217,11 @@ export function layoutTraces(pts, ov) {
 export function buildFigure(pts, ov, light, narrow, stop) {
   const groups = new Map();
   const traces = [];
-  const index = { density: null, points: [], ellipses: [], gaussians: [] };
+  const index = { holes: null, density: null, points: [], ellipses: [], gaussians: [] };
   const span = (arr, list) => { for (let i = 0; i < arr.length; i++) list.push(traces.length + i); traces.push(...arr); };
+  // The holes layer (holes.js; grid mode, 2-D codes) lies under everything; a stop without it keeps an
+  // empty trace so that the trace numbers stay put while the slider moves.
+  if (light.holes) { index.holes = traces.length; traces.push(ov && ov.holes ? ov.holes : { type: "heatmap", z: [[0]], visible: false, showscale: false }); }
   if (ov && ov.density) { index.density = traces.length; traces.push(densityTrace(ov.density)); }
   if (light.prior) traces.push(priorTrace());
   span(pointTraces(pts, groups), index.points);
@@ -249,7 +252,8 @@ export function buildFigure(pts, ov, light, narrow, stop) {
   // whole plot to reset the zoom: quick clicks at different places would each cost a full redraw. The canvas
   // detects double-clicks itself (same spot) instead.
   const config = { displaylogo: false, responsive: true, scrollZoom: true, doubleClick: false,
-    modeBarButtonsToRemove: ["select2d", "lasso2d"],
+    // plotly.js 4's "Share chart..." uploads the figure to Plotly Cloud: no data leaves the page that way.
+    modeBarButtonsToRemove: ["select2d", "lasso2d", "sendChartToCloud"],
     // The camera button saves the plane as a PNG, as on the app's other plotly charts.
     toImageButtonOptions: { format: "png", filename: "latent-canvas", scale: 2 } };
   return { traces, layout, config, index };

@@ -1,0 +1,111 @@
+"""How the explorer writes its scores: every score with its standard error, and the words that say what each
+measures. The Python panels and the canvas (which gets these strings in its grid manifest) both use this
+module, so a score reads the same wherever it appears."""
+
+from __future__ import annotations
+
+import math
+
+CONTINUITY_HELP = (
+    "0 to 1, 1 = ideal. Walk in a straight line from the code of one input to the code of another and decode "
+    "at evenly spaced steps. Continuity asks how evenly the decoded picture changes along the way: the "
+    "average change per step divided by the largest one (exactly (1/s - 1)/(steps - 1), s = the largest "
+    "step's share of the total). 1 = every step changes it by the same amount, a smooth morph; near 0 = all "
+    "of the change happens in one step, a jump. It measures evenness, not size, so any smooth decoder (every "
+    "MLP) scores well above 0. The strip under the plot shows one such walk. vae_core.metrics.continuity."
+)
+COMPLETENESS_HELP = (
+    "0 to 1, 1 = ideal. The overlap of the prior N(0, I) with the aggregate posterior q(z), the average of "
+    "every input's q(z|x): int min(p, q) dz. 1 = prior draws land where codes of real data live; 0 = they "
+    "land between the codes, where the decoder was never trained. It is the prior-weighted mean of the Holes "
+    "layer's share min(1, q/p). An autoencoder's codes are points: 0. vae_core.metrics.completeness."
+)
+HOLES_HELP = (
+    "Where prior mass lands with no code: the share min(1, q(z)/p(z)) of the prior's density that the "
+    "aggregate posterior q(z) matches at each point (1 = covered, 0 = a hole), or log q(z)/p(z) on a "
+    "symmetric scale. Its mean under the prior, E_p[min(1, q/p)] = int min(p, q) dz, is exactly the "
+    "completeness score (Scheffe's identity). Computed per model over [-4, 4]^2 and switched in the browser "
+    "with the KL slider."
+)
+
+
+def _decimals(se: float | None) -> int:
+    """Two decimals, or as many as it takes (up to four) for the standard error's first digit to show."""
+    if se is None or not math.isfinite(se) or se <= 0:
+        return 2
+    return int(min(4, max(2, -math.floor(math.log10(se)))))
+
+
+def fmt(value: float | None, se: float | None = None) -> str:
+    """A score for the page: "0.83 ± 0.02" (value and standard error to the same decimals), "0.83" without a
+    standard error, "n/a" for none. A value that rounds to zero never shows as "-0.00"."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    d = _decimals(se)
+    text = f"{value:.{d}f}"
+    if text.startswith("-") and float(text) == 0:
+        text = text[1:]
+    if se is None or not math.isfinite(se):
+        return text
+    return f"{text} ± {se:.{d}f}"
+
+
+def completeness_caveat(latent_dim: int) -> str | None:
+    """Why completeness does not compare across latent sizes (None for 2-D codes, where the shipped models are)."""
+    if latent_dim <= 2:
+        return None
+    return (
+        f"Completeness here is the overlap in all {latent_dim} latent dimensions. Over a finite data set the "
+        "aggregate posterior is a mixture of as many narrow Gaussians as there are inputs, and the room "
+        "between them grows with the number of dimensions, so the score falls as the latent size grows for "
+        "any model: compare it only between models with the same latent size."
+    )
+
+
+def pct(value: float | None) -> str | None:
+    return None if value is None or not math.isfinite(value) else f"{value:.0%}"
+
+
+def samples_sentence(summary: dict, label_names: dict | None = None) -> str | None:
+    """What the decoded prior draws of a model are, in plain words, from its stored numbers: how many look
+    like data (precision), how far their class mix is from the data's, and how much of the data they cover
+    (recall). None when the summary has none of these."""
+    g = summary.get
+    prec, rec, mix, data = g("sample_precision"), g("sample_recall"), g("class_mix"), g("data_class_mix")
+    if prec is None and mix is None:
+        return None
+    names = label_names or {}
+    parts = []
+    if prec is not None:
+        look = "look like real data" if prec >= 0.5 else "look like any real image"
+        parts.append(f"{prec:.0%} of the draws {look}")
+    if mix is not None and data is not None and len(mix) == len(data):
+        tv = 0.5 * sum(abs(a - b) for a, b in zip(mix, data))
+        diff = [a - b for a, b in zip(mix, data)]
+        hi, lo = max(range(len(diff)), key=diff.__getitem__), min(range(len(diff)), key=diff.__getitem__)
+        name = lambda i: names.get(str(i), str(i))  # noqa: E731
+        parts.append(
+            f"their classes are {tv:.0%} away from the data's mix (total variation: the share of draws that "
+            f"would have to change class to match it; {name(hi)} comes out {mix[hi]:.0%} of the time against "
+            f"{data[hi]:.0%} in the data, {name(lo)} {mix[lo]:.0%} against {data[lo]:.0%})"
+        )
+    if rec is not None:
+        parts.append(f"they come near {rec:.0%} of real images (recall)")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def texts(summary: dict, label_names: dict | None = None) -> dict:
+    """The formatted numbers of a layout's compact summary (vae_core.layouts.compact_summary), for the canvas:
+    "continuity" and "completeness" (fmt, with their standard errors), "precision", "recall" and "accuracy"
+    (percentages), "samples" (samples_sentence) and "caveat" (completeness_caveat)."""
+    g = summary.get
+    return {
+        "continuity": fmt(g("continuity"), g("continuity_se")),
+        "completeness": fmt(g("completeness"), g("completeness_se")),
+        "precision": pct(g("sample_precision")),
+        "recall": pct(g("sample_recall")),
+        "accuracy": pct(g("classifier_accuracy")),
+        "samples": samples_sentence(summary, label_names),
+        "caveat": completeness_caveat(len(g("kl_per_dim") or [])),
+    }
