@@ -60,7 +60,7 @@ elif k < 2:
 
 if bg is not None:  # the canvas shows the slider, the KL switch and each model's numbers itself
     canvas_panel(model, None, None, sel, dims, bg, view)
-    downloads = st.columns(3)
+    downloads = [st.container(horizontal=True)] * 3  # one row that wraps: in three columns labels were cut
     export.codes_and_checkpoint(model, ds, bg.entries[view[2]]["label"], where=downloads[:2])
     grid = explorer_grid.canvas_grid(bg, view[0], view[1], sel)
     export.standalone_button(bg, grid, sel.model.config, ds, where=downloads[2])

@@ -142,7 +142,9 @@ LAYOUT_JS = r"""
   // ---- text over text ----
   // One box per line of each text node (a KaTeX formula is one box); a pair overlaps when their middles do.
   const runs = [];
-  const skip = el => el.closest('.katex, svg, [role="tooltip"], [data-baseweb="popover"], [data-baseweb="tooltip"], ' +
+  // Stale elements (faded while a script run replaces them) are on their way out, not part of the layout.
+  const skip = el => el.closest('[data-stale="true"], .katex, svg, [role="tooltip"], [data-baseweb="popover"], ' +
+                                '[data-baseweb="tooltip"], ' +
                                 'script, style, noscript, textarea, [data-testid="stToast"]');
   for (const root of roots) {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
