@@ -136,6 +136,19 @@ export class GridMode {
     return this.goTo(this.target(), null);
   }
 
+  // The canvas shows a single model now (the sidebar picked one outside the grid): hide the grid's
+  // controls and numbers, and forget its stop.
+  leave() {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = 0;
+    if (this.raf) cancelAnimationFrame(this.raf);
+    this.raf = 0;
+    this.grid = this.cur = this.shown = this.morph = null;
+    this.controls.box.style.display = "none";
+    this.metrics.box.innerHTML = "";
+    this.metrics.key = null;
+  }
+
   // The person moved the slider or flipped the switch.
   choose(index, klOn) {
     const t0 = performance.now();

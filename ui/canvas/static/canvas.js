@@ -176,6 +176,7 @@ class Canvas {
       });
       return;
     }
+    if (this.gridMode.grid) this.gridMode.leave();
     this.model = model;
     if (data.server_hover && !model.mlp) this.showServerHover(data.server_hover);
     if (figKey !== this.figKey) { this.figKey = figKey; this.renderPlot(pts, ov, data); }
