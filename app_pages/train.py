@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import keys, state, training
+from ui import cache, keys, state, training
 from vae_core import InputError, ModelConfig, TrainConfig, checkpoints, data
 from vae_core.config import parse_betas
 from vae_core.errors import quoted
@@ -112,10 +112,13 @@ with mid:
         key="tr_lik",
         help="Bernoulli for data in [0, 1]; Gaussian N(f(z), cI) for any data.",
     )
-    # c is the noise variance p(x|z) allows around the decoder's mean. At or above the data's own variance
-    # the KL term costs more than any code saves and the posterior collapses (see the PCA page); a tenth of
-    # the average per-feature variance asks the code to explain most of the variance.
+    # c is the noise variance p(x|z) allows around the decoder's mean. For a linear VAE the optimum keeps a
+    # direction of the data only while beta * c is below that direction's variance (reverse water-filling,
+    # vae_core.rate_distortion), so every code collapses only once beta * c reaches the largest eigenvalue of
+    # the covariance, many times the average per-feature variance on images. A tenth of that average asks
+    # the code to explain most of the variance.
     data_var = float(ds.x.var(0).mean())
+    top_var = cache.largest_variance(ds)
     c_default = float(f"{max(1e-4, 0.1 * data_var):.1g}")
     obs_var = st.number_input(
         "Observation variance c",
@@ -126,8 +129,11 @@ with mid:
         key=keys.TRAIN_OBS_VAR,
         disabled=likelihood != "gaussian",
         help=f"Gaussian likelihood N(f(z), cI). Default: a tenth of this data's average per-feature variance "
-        f"({data_var:.3g}). With c near that variance or above, the KL term wins and the codes collapse to "
-        "the prior.",
+        f"({data_var:.3g}). The noise c stands for what the code need not explain: for a linear VAE a "
+        "direction of the data is dropped (its code stays at the prior) once beta x c reaches that "
+        f"direction's variance. All of them are dropped only at the largest, {top_var:.3g} here "
+        f"({top_var / data_var:.3g}x the average): below it, a larger c keeps fewer directions and blurrier "
+        "reconstructions, not no code. The Rate-distortion panel of the explorer draws this exactly.",
     )
     beta = st.number_input("KL weight beta", 0.0, 100.0, 1.0, step=0.1, key="tr_beta", disabled=kind == "ae")
     grid_txt = st.text_input(

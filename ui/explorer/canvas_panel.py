@@ -53,8 +53,9 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None) -> No
         "Density",
         key="ex_density",
         disabled=no_variance,
-        help="Where the encoder actually puts the data: low values inside the prior are "
-        "the 'holes' that decode to nonsense.",
+        help="Where the encoder puts the data: the aggregate posterior q(z), the average of every input's "
+        "q(z|x). At beta = 0 each q(z|x) is a spike far thinner than a pixel of this plot, so there is almost "
+        "nothing to draw: the Holes layer shows where prior mass finds no code.",
     )
     show_samples = opts[4].toggle("Prior samples", key="ex_samples")
     switches = Switches(int(n_ell) if show_ell else None, show_prior, show_density, show_samples)

@@ -19,8 +19,9 @@ def rate_distortion_tab(grid: list[dict], sel, beta) -> None:
     with left:
         st.markdown(
             "**This grid of models.** Rate = mean KL(q(z|x) || p(z)), distortion = mean reconstruction "
-            "term -E_q log p(x|z). The ELBO is -(rate + distortion), so dashed lines of equal ELBO run "
-            "at 45 degrees; beta chooses where a model sits along the trade-off."
+            "term -E_q log p(x|z). The ELBO is -(rate + distortion), so along a dashed line of equal ELBO one "
+            "nat of rate buys exactly one nat of distortion: slope -1 in nats (how steep it looks depends on "
+            "the two axes' scales). beta chooses where a model sits along the trade-off."
         )
         if len(grid) < 2:
             st.info("Train a beta grid (last tab) to see several models here.")
