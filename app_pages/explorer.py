@@ -39,7 +39,7 @@ if sel.model is None:
 bg = explorer_grid.beta_grid(sel) if sel.model.is_vae else None
 entries = bg.entries if bg is not None else []
 shown = view.read(sel, entries)  # the sidebar's model, or a shared link's beta, KL switch and z
-view.publish(shown, sel, entries)  # when the view shows another model, the sidebar follows (the app reruns)
+canvas_state = view.publish(shown, sel, entries)  # when it shows another model the sidebar follows (a rerun)
 model, beta, stop = sel.model, sel.beta, None
 if bg is not None:
     stop = view.shown_stop(entries, shown.beta, shown.kl_on)
@@ -60,7 +60,10 @@ elif k < 2:
 
 if bg is not None:  # the canvas shows the slider, the KL switch and each model's numbers itself
     canvas_panel(model, None, None, sel, dims, bg)
-    export.codes_and_checkpoint(model, ds, bg.entries[stop]["label"])
+    downloads = st.columns(3)
+    export.codes_and_checkpoint(model, ds, bg.entries[stop]["label"], where=downloads[:2])
+    grid = explorer_grid.canvas_grid(bg, canvas_state.index, canvas_state.kl_on, sel)
+    export.standalone_button(bg, grid, sel.model.config, ds, where=downloads[2])
 else:
     st.caption(
         "Only one model with this architecture is loaded: train a beta grid below to get a KL slider."
