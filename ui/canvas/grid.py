@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ui import scores
+
 from . import assets, payload
 
 
@@ -61,20 +63,29 @@ def decoder_layout(cfg) -> dict:
 
 
 def _summary_in_aligned_axes(summary: dict, perm: np.ndarray) -> dict:
+    """The summary in the grid's aligned axes, with its scores written as the Python panels write them
+    (ui.scores) under "text"."""
     out = dict(summary)
     out["kl_per_dim"] = (np.asarray(summary["kl_per_dim"], np.float64) @ np.abs(perm)).tolist()
+    out["text"] = {
+        **scores.texts(summary),
+        "continuity_help": scores.CONTINUITY_HELP,
+        "completeness_help": scores.COMPLETENESS_HELP,
+    }
     return out
 
 
-def grid_blob(grid: Grid, cfg, template: str | None = None, label_names=None, color_title=None):
+def grid_blob(grid: Grid, cfg, template: str | None = None, label_names=None, color_title=None, file_url=None):
     """(hash, build) of the grid manifest blob (kind "grid"); template, label_names, color_title style the
-    points as payload.points_blob does."""
+    points as payload.points_blob does. file_url(path): the name the page finds a stop's file by (default: a
+    URL the server answers, assets.file_url; the standalone page names files it holds itself)."""
+    file_url = file_url or assets.file_url
     dec = decoder_layout(cfg)
     stops = [
         {
             "beta": float(s.beta),
-            "checkpoint": assets.file_url(s.checkpoint),
-            "layout": assets.file_url(s.layout),
+            "checkpoint": file_url(s.checkpoint),
+            "layout": file_url(s.layout),
             "perm": np.asarray(s.perm, np.float64).tolist(),
             "summary": _summary_in_aligned_axes(s.summary, np.asarray(s.perm)),
         }
