@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui import cache, state
+from ui import cache, pages, state
 from ui.cache import decoded_grid
 from ui.figures import num, show_images
 
@@ -40,16 +40,10 @@ turn it up and the codes stop carrying information. Every page below lets you se
     )
 with right:
     st.markdown("#### Pages")
-    for path, label, blurb in [
-        ("app_pages/explorer.py", "Latent explorer", "hover to decode, drag the KL weight, see holes appear"),
-        ("app_pages/pca.py", "PCA vs autoencoder", "linear AE = PCA, and where non-linear wins"),
-        ("app_pages/information.py", "Information and KL", "bits, entropy, KL both ways, Bayes"),
-        ("app_pages/elbo.py", "ELBO", "ELBO + KL(q || posterior) = log p(x), live"),
-        ("app_pages/reparam.py", "Reparameterization", "why gradients flow through z = mu + sigma eps"),
-        ("app_pages/train.py", "Train", "your data, your settings, live curves"),
-    ]:
-        st.page_link(path, label=label)
-        st.caption(blurb)
+    for page in pages.PAGES:
+        if page is not pages.HOME:
+            st.page_link(page.path, label=page.title)
+            st.caption(page.blurb)
 
 
 def gallery_numbers(row: dict) -> str:

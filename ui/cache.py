@@ -129,14 +129,6 @@ def decoded_grid(model: VAE, n: int = 12, lim: float = 2.5, dims=(0, 1), z_base=
     return out, vals
 
 
-@st.cache_resource(show_spinner=False, max_entries=32, hash_funcs=HASH_FUNCS)
-def aligned_grid(models: tuple, betas: tuple, ds: Dataset) -> tuple[list[VAE], list[dict]]:
-    """vae_core.align.aligned_grid on the data set's inputs: models (read-only, shared) and the report."""
-    from vae_core import align
-
-    return align.aligned_grid(list(models), list(betas), ds.x)
-
-
 # ------------------------------------------------------------------------------- measurements
 @st.cache_data(show_spinner="Measuring continuity and completeness...", max_entries=128, hash_funcs=HASH_FUNCS)
 def summary(model: VAE, ds: Dataset) -> dict:
@@ -248,7 +240,7 @@ def runtime_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="vae-explorer-"))
 
 
-def _fresh_layout(model: VAE, ds: Dataset, checkpoint: Path, digest: str) -> Path:
+def _fresh_layout(model: VAE, ds: Dataset, digest: str) -> Path:
     from vae_core import layouts
 
     mu, logvar, summary = layouts.build(model, ds)
@@ -266,7 +258,7 @@ def shipped_files(path: str, stamp: tuple, ds: Dataset) -> tuple[Path, Path]:
     digest = layouts.file_digest(path)
     if layouts.load(path, digest) is not None:
         return Path(path), layouts.path_for(path)
-    return Path(path), _fresh_layout(shipped_model(path, "cpu"), ds, Path(path), digest)
+    return Path(path), _fresh_layout(shipped_model(path, "cpu"), ds, digest)
 
 
 @st.cache_resource(show_spinner="Encoding the grid's models...", max_entries=64, hash_funcs=HASH_FUNCS)
@@ -274,7 +266,7 @@ def model_files(model: VAE, ds: Dataset) -> tuple[Path, Path]:
     """(checkpoint, layout file) written for a model that has no file (trained or uploaded in a session)."""
     ck = runtime_dir() / f"{model_key(model)}.safetensors"
     ck.write_bytes(checkpoints.to_bytes(model))
-    return ck, _fresh_layout(model, ds, ck, model_key(model))
+    return ck, _fresh_layout(model, ds, model_key(model))
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

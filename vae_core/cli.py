@@ -16,8 +16,9 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import get_args
 
-from .config import ModelConfig, TrainConfig, parse_betas
+from .config import Activation, Kind, Likelihood, ModelConfig, TrainConfig, parse_betas
 from .errors import InputError
 
 EXIT_USER_ERROR = 2
@@ -133,14 +134,14 @@ def _is_main(ctx) -> bool:
 
 
 def cmd_train(args) -> int:
-    from . import checkpoints, distributed, train
+    from . import checkpoints, devices, distributed, train
 
     _set_threads(args.threads)
     _check_out(args.out, "file")
     ds = load_dataset(args.dataset)
     cfg, tcfg = _configs(args, ds)
     if not args.distributed:
-        train.pick_device(args.device)  # fail on a bad device before training
+        devices.pick_device(args.device)  # fail on a bad device before training
     ctx = _join(args)
     try:
         with _progress(tcfg.epochs, f"train {ds.name}", args, ctx) as bar:
@@ -192,7 +193,7 @@ def _spread_sweep(ds, cfg, tcfg, betas, ctx, on_epoch) -> list | None:
 
 
 def cmd_sweep(args) -> int:
-    from . import checkpoints, distributed, train
+    from . import checkpoints, devices, distributed, train
 
     _set_threads(args.threads)
     betas = parse_betas(args.betas)
@@ -202,7 +203,7 @@ def cmd_sweep(args) -> int:
     ds = load_dataset(args.dataset)
     cfg, tcfg = _configs(args, ds)
     if not args.distributed:
-        train.pick_device(args.device)
+        devices.pick_device(args.device)
     ctx = _join(args)
     try:
         n_here = len(betas) if ctx is None else len(distributed.my_betas(betas, ctx))
@@ -326,13 +327,17 @@ def cmd_info(args) -> int:
 
 
 def _model_options(p: argparse.ArgumentParser, sweep: bool) -> None:
+    from . import data
+
+    # Every choice comes from the library's own lists (the config's Literal types, the dataset registry), so a
+    # new likelihood or dataset reaches the command line without an edit here.
     m, t = ModelConfig(), TrainConfig()
     p.add_argument(
         "--dataset",
         default="digits",
-        help="built-in dataset (digits, mnist, swiss_roll, s_curve, moons) or a data file path (default: digits)",
+        help=f"built-in dataset ({', '.join(data.names())}) or a data file path (default: digits)",
     )
-    p.add_argument("--kind", choices=["vae", "ae"], default=m.kind, help=f"default: {m.kind}")
+    p.add_argument("--kind", choices=get_args(Kind), default=m.kind, help=f"default: {m.kind}")
     p.add_argument("--latent", type=int, default=m.latent_dim, help=f"latent dimensions (default: {m.latent_dim})")
     p.add_argument(
         "--hidden",
@@ -342,10 +347,10 @@ def _model_options(p: argparse.ArgumentParser, sweep: bool) -> None:
         help="hidden layer widths: '256 128' or '256,128'; 'none' or '' for linear maps "
         f"(default: {' '.join(map(str, m.hidden))})",
     )
-    p.add_argument("--activation", choices=["relu", "tanh"], default=m.activation, help=f"default: {m.activation}")
+    p.add_argument("--activation", choices=get_args(Activation), default=m.activation, help=f"default: {m.activation}")
     p.add_argument(
         "--likelihood",
-        choices=["bernoulli", "gaussian"],
+        choices=get_args(Likelihood),
         default=None,
         help="default: bernoulli for data in [0, 1] (images), gaussian otherwise",
     )

@@ -98,10 +98,8 @@ class _Objective(nn.Module):
     def forward(self, x: torch.Tensor, eps: torch.Tensor, beta: float):
         """x (n, d), eps (n, latent) -> summed loss, summed recon (nats), summed KL per dim (latent,)."""
         mu, logvar = self.model.encode(x)
-        if logvar is None:
-            z, kl = mu, torch.zeros_like(mu)
-        else:
-            z, kl = mu + torch.exp(0.5 * logvar) * eps, kl_per_dim(mu, logvar)
+        z = self.model.reparameterize(mu, logvar, eps=eps)
+        kl = torch.zeros_like(mu) if logvar is None else kl_per_dim(mu, logvar)
         cfg = self.model.config
         recon = -log_likelihood(x, self.model.decode_raw(z), cfg.likelihood, cfg.obs_var)
         kl_sum = kl.sum(0)

@@ -18,9 +18,10 @@ import time
 import numpy as np
 import torch
 
-from .checks import as_rows, check_float, check_int, check_seed, require_model
+from .checks import check_float, check_int, check_seed
 from .densities import LOG_2PI, is_cross_entropy, log_normal, log_std_normal
 from .errors import InputError
+from .model_checks import as_rows, require_model
 from .objectives import kl_per_dim
 
 # Burda et al. (2016): a latent unit is "active" when Var_x(E_q[z_j|x]) > 0.01.
@@ -134,7 +135,7 @@ def _surgery(model, x, n_z: int, seed: int, max_points: int) -> dict | None:
     mu, logvar = mu.double().cpu(), logvar.double().cpu()
     m = mu.shape[0]
     eps = torch.randn((n_z, *mu.shape), generator=gen, dtype=torch.float64)
-    z = mu + torch.exp(0.5 * logvar) * eps  # (n_z, M, k)
+    z = model.reparameterize(mu, logvar, eps=eps)  # (n_z, M, k)
     log_q_own = log_normal(z, mu, logvar)  # (n_z, M), float64
     log_q_agg = _mixture_log_density(z.reshape(-1, mu.shape[1]), mu, logvar).reshape(n_z, m)
     mi = float((log_q_own - log_q_agg).mean())
@@ -404,10 +405,8 @@ def _reconstruction(model, xt: torch.Tensor, gen: torch.Generator) -> float:
     for i in range(0, xt.shape[0], _BATCH):
         xb = xt[i : i + _BATCH]
         mu, logvar = model.encode(xb)
-        if logvar is not None:
-            eps = torch.randn(mu.shape, generator=gen).to(mu.device)
-            mu = mu + torch.exp(0.5 * logvar) * eps
-        total += float(-model.log_px_given_z(xb, model.decode_raw(mu)).sum())
+        z = model.reparameterize(mu, logvar, gen)  # the code itself for an AE
+        total += float(-model.log_px_given_z(xb, model.decode_raw(z)).sum())
     return total / xt.shape[0]
 
 

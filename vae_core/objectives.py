@@ -7,8 +7,9 @@ import math
 
 import torch
 
-from .checks import check_int, require_vae
+from .checks import check_int
 from .densities import log_normal, log_std_normal
+from .model_checks import as_rows, require_vae
 
 
 def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -31,7 +32,7 @@ def terms(model, x: torch.Tensor, generator: torch.Generator | None = None):
 
 
 def _batches(x, model, batch: int):
-    x = model.as_input(x, model.config.input_dim, "x")  # validates the shape, copies read-only arrays
+    x = as_rows(model, x, allow_1d=True)
     for i in range(0, x.shape[0], batch):
         yield x[i : i + batch]
 
@@ -78,7 +79,7 @@ def log_px(
         for start in range(0, k, k_chunk):
             kk = min(k_chunk, k - start)
             eps = torch.randn((kk, *mu.shape), generator=generator, device=mu.device)
-            z = mu + torch.exp(0.5 * logvar) * eps  # (kk, n, latent)
+            z = model.reparameterize(mu, logvar, eps=eps)  # (kk, n, latent)
             lw = (
                 model.log_px_given_z(xb, model.decode_raw(z)) + log_std_normal(z) - log_normal(z, mu, logvar)
             )  # (kk, n)

@@ -13,12 +13,13 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from .checks import linear_layers
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
 from .densities import NAMES, log_likelihood
+from .devices import pick_device
 from .errors import InputError, TrainingDiverged
 from .model import LOGVAR_MAX, LOGVAR_MIN, VAE, empty, init_parameters
+from .model_checks import linear_layers
 from .objectives import kl_per_dim
 
 
@@ -30,31 +31,6 @@ class History(list):
 
     diverged: str | None = None
     stopped: bool = False
-
-
-def available_devices() -> list[str]:
-    """Devices this machine can train and decode on, best first."""
-    out = []
-    if torch.cuda.is_available():
-        out.append("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        out.append("mps")
-    return out + ["cpu"]
-
-
-def pick_device(device: str | torch.device = "auto") -> torch.device:
-    """ "auto" picks CUDA, then MPS, then CPU; an explicit device must exist here."""
-    name = str(device)
-    if name == "auto":
-        return torch.device(available_devices()[0])
-    base = name.split(":")[0]
-    if base not in ("cpu", "cuda", "mps"):
-        raise InputError(f"unknown device {name!r}; use 'auto', 'cpu', 'cuda' or 'mps'.")
-    if base not in available_devices():
-        raise InputError(
-            f"device {name!r} is not available on this machine; available: {', '.join(available_devices())}."
-        )
-    return torch.device(name)
 
 
 def _check_fit_args(ds: Dataset, cfg: ModelConfig, betas: Sequence[float]) -> None:
@@ -111,7 +87,7 @@ class _Stack:
         if self.cfg.kind == "vae":
             mu, logvar = h.chunk(2, dim=-1)
             logvar = logvar.clamp(LOGVAR_MIN, LOGVAR_MAX)
-            z = mu + torch.exp(0.5 * logvar) * eps
+            z = VAE.reparameterize(mu, logvar, eps=eps)
             kl = kl_per_dim(mu, logvar).mean(1)
         else:
             z = h
