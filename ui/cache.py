@@ -183,12 +183,11 @@ def sampled_log_px(model: VAE, x: np.ndarray, k: int) -> dict:
     from vae_core import objectives
 
     gen = torch.Generator(device=model.device).manual_seed(0)
-    # k copies of x with one draw each: the same Monte Carlo average as n_samples=k, in one batched pass.
-    elbos = objectives.elbo(model, np.repeat(x[None], k, axis=0), n_samples=1, generator=gen)
+    e = objectives.elbo_estimate(model, x, k=k, generator=gen)
     return {
         "log_px": float(objectives.log_px(model, x, k=k, generator=gen)[0]),
-        "elbo": float(elbos.mean()),
-        "elbo_se": float(elbos.std() / np.sqrt(k)),
+        "elbo": e["elbo"],
+        "elbo_se": e["elbo_se"],
     }
 
 

@@ -173,23 +173,12 @@ def cmd_train(args) -> int:
 def _spread_sweep(ds, cfg, tcfg, betas, ctx, on_epoch) -> list | None:
     """Under torchrun: this rank trains betas rank, rank + world, ... with fit_many; rank 0 gets every
     (model, history) back in the order of betas (as checkpoint bytes), the other ranks get None."""
-    from . import checkpoints, distributed, train
+    from . import distributed, train
 
     mine = distributed.my_betas(betas, ctx)
     results = train.fit_many(ds, cfg, tcfg, [betas[i] for i in mine], ctx.device, on_epoch) if mine else []
-    payload = [
-        (i, (None if m is None else checkpoints.to_bytes(m), list(h), h.diverged))
-        for i, (m, h) in zip(mine, results, strict=True)
-    ]
-    merged = distributed.gather_to_main(payload, ctx)
-    if merged is None:
-        return None
-    out = []
-    for blob, records, diverged in merged:
-        history = train.History(records)
-        history.diverged = diverged
-        out.append((None if blob is None else checkpoints.load(blob)[0], history))
-    return out
+    merged = distributed.gather_to_main(list(zip(mine, train.pack(results), strict=True)), ctx)
+    return None if merged is None else train.unpack(merged)
 
 
 def cmd_sweep(args) -> int:

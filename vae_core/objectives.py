@@ -59,6 +59,23 @@ def elbo(
 
 
 @torch.no_grad()
+def elbo_estimate(model, x, k: int = 1000, generator: torch.Generator | None = None) -> dict:
+    """The ELBO of one input x (input_dim,) at beta = 1 from k draws z ~ q(z|x), with its standard error:
+    `elbo` on k copies of x with one draw each (the same average as n_samples=k, in one batched pass).
+
+    Returns, in nats: "elbo" (the mean), "elbo_se" (sample standard deviation / sqrt(k)), "kl" (KL(q(z|x) ||
+    p(z)) in closed form, no noise) and "recon" = E_q[log p(x|z)] = elbo + kl, whose error is elbo_se."""
+    require_vae(model, "the ELBO")
+    k = check_int("k", k, 2)
+    xt = as_rows(model, x, allow_1d=True, max_rows=1)
+    per = elbo(model, xt.expand(k, -1), generator=generator).double()
+    mu, logvar = model.encode(xt)
+    kl = float(kl_per_dim(mu, logvar).sum())
+    mean = float(per.mean())
+    return {"elbo": mean, "elbo_se": float(per.std() / math.sqrt(k)), "kl": kl, "recon": mean + kl}
+
+
+@torch.no_grad()
 def log_px(
     model, x, k: int = 1000, generator: torch.Generator | None = None, max_elements: int = 2**24
 ) -> torch.Tensor:
