@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from ui import clicklog, links, pages, state, training
+from ui import clicklog, keys, links, pages, state, training
 from vae_core import InputError
 
 clicklog.install()  # server-side click timings for bench/bench_load.py; does nothing unless VAE_CLICK_LOG is set
@@ -27,7 +27,7 @@ PAGES = [st.Page(p.path, title=p.title, icon=p.icon, default=p is pages.HOME) fo
 
 page = st.navigation(PAGES)
 links.restore()  # a session opened from a shared link starts from its dataset and model
-sel = st.session_state["_selection"] = state.sidebar()
+sel = st.session_state[keys.SELECTION] = state.sidebar()
 links.notices()
 links.publish_selection(sel)  # the URL names what is shown: a link to this view
 page.run()

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from ui import cache, state, training
+from ui import cache, keys, state, training
 from ui.figures import LEGEND_BELOW, code_scatter, show_images
 
 sel = state.current()
@@ -52,12 +52,12 @@ if run:
     if not dims:
         st.error("Pick at least one latent size.")
         st.stop()
-    st.session_state["pca_key"] = key
+    st.session_state[keys.PCA_FOR] = key
     if key not in training.pca_results():  # computed once per server, for every session
-        training.start_pca("pca_job", sel.dataset_name, ds, *key[1:])
-res = training.pca_results().get(key) if st.session_state.get("pca_key") == key else None
+        training.start_pca(keys.PCA_JOB, sel.dataset_name, ds, *key[1:])
+res = training.pca_results().get(key) if st.session_state.get(keys.PCA_FOR) == key else None
 with left:
-    training.progress_panel("pca_job")
+    training.progress_panel(keys.PCA_JOB)
 
 with left:
     fig = make_subplots(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import state, training
+from ui import cache, keys, state, training
 from vae_core import InputError, ModelConfig, TrainConfig, checkpoints, data
 from vae_core.config import parse_betas
 from vae_core.errors import quoted
@@ -25,16 +25,16 @@ def could_not_use(filename: str, e: InputError) -> str:
 def take_upload(key: str, up, use) -> None:
     """Use a newly chosen file once (use(up) raises InputError to refuse it). A refusal shows under its box
     until a later upload succeeds: a good file must not sit under an old file's error."""
-    if up is not None and st.session_state.get(f"{key}:seen") != (up.name, up.size):
-        st.session_state[f"{key}:seen"] = (up.name, up.size)
+    if up is not None and st.session_state.get(keys.seen_upload(key)) != (up.name, up.size):
+        st.session_state[keys.seen_upload(key)] = (up.name, up.size)
         try:
             use(up)
         except InputError as e:
-            st.session_state["upload_error"] = (key, could_not_use(up.name, e))
+            st.session_state[keys.UPLOAD_ERROR] = (key, could_not_use(up.name, e))
         else:
-            st.session_state.pop("upload_error", None)
+            st.session_state.pop(keys.UPLOAD_ERROR, None)
             st.rerun()
-    err = st.session_state.get("upload_error")
+    err = st.session_state.get(keys.UPLOAD_ERROR)
     if up is not None and err and err[0] == key:
         st.error(err[1])
 
@@ -43,7 +43,7 @@ def use_data(up) -> None:
     ds_new = data.load_file(up, filename=up.name)
     name = f"{up.name.rsplit('.', 1)[0]}"
     state.session_datasets()[name] = ds_new
-    st.session_state["pending_dataset"] = name
+    st.session_state[keys.PENDING_DATASET] = name
 
 
 def use_checkpoint(up) -> None:
@@ -73,12 +73,12 @@ with st.expander("Use your own data", expanded=False):
 ds = sel.dataset
 # Settings and results belong to one dataset: on a switch, c gets the new data's default, and a finished
 # training of the previous data (its curves and result box) leaves the page.
-if st.session_state.get("tr_for") != sel.dataset_name:
-    st.session_state["tr_for"] = sel.dataset_name
-    st.session_state.pop("tr_c", None)
-    old = st.session_state.get("train_job")
+if st.session_state.get(keys.TRAIN_FOR) != sel.dataset_name:
+    st.session_state[keys.TRAIN_FOR] = sel.dataset_name
+    st.session_state.pop(keys.TRAIN_OBS_VAR, None)
+    old = st.session_state.get(keys.TRAIN_JOB)
     if old is not None and not old.active and old.meta.get("dataset") != sel.dataset_name:
-        del st.session_state["train_job"]
+        del st.session_state[keys.TRAIN_JOB]
 shape = f"{ds.image_shape[0]}x{ds.image_shape[1]} images" if ds.image_shape else f"{ds.dim}-D points"
 st.markdown(
     f"**Data:** {sel.dataset_name}: {ds.n:,} samples, {shape}"
@@ -112,10 +112,13 @@ with mid:
         key="tr_lik",
         help="Bernoulli for data in [0, 1]; Gaussian N(f(z), cI) for any data.",
     )
-    # c is the noise variance p(x|z) allows around the decoder's mean. At or above the data's own variance
-    # the KL term costs more than any code saves and the posterior collapses (see the PCA page); a tenth of
-    # the average per-feature variance asks the code to explain most of the variance.
+    # c is the noise variance p(x|z) allows around the decoder's mean. For a linear VAE the optimum keeps a
+    # direction of the data only while beta * c is below that direction's variance (reverse water-filling,
+    # vae_core.rate_distortion), so every code collapses only once beta * c reaches the largest eigenvalue of
+    # the covariance, many times the average per-feature variance on images. A tenth of that average asks
+    # the code to explain most of the variance.
     data_var = float(ds.x.var(0).mean())
+    top_var = cache.largest_variance(ds)
     c_default = float(f"{max(1e-4, 0.1 * data_var):.1g}")
     obs_var = st.number_input(
         "Observation variance c",
@@ -123,11 +126,14 @@ with mid:
         100.0,
         c_default,
         format="%.4f",
-        key="tr_c",
+        key=keys.TRAIN_OBS_VAR,
         disabled=likelihood != "gaussian",
         help=f"Gaussian likelihood N(f(z), cI). Default: a tenth of this data's average per-feature variance "
-        f"({data_var:.3g}). With c near that variance or above, the KL term wins and the codes collapse to "
-        "the prior.",
+        f"({data_var:.3g}). The noise c stands for what the code need not explain: for a linear VAE a "
+        "direction of the data is dropped (its code stays at the prior) once beta x c reaches that "
+        f"direction's variance. All of them are dropped only at the largest, {top_var:.3g} here "
+        f"({top_var / data_var:.3g}x the average): below it, a larger c keeps fewer directions and blurrier "
+        "reconstructions, not no code. The Rate-distortion panel of the explorer draws this exactly.",
     )
     beta = st.number_input("KL weight beta", 0.0, 100.0, 1.0, step=0.1, key="tr_beta", disabled=kind == "ae")
     grid_txt = st.text_input(
@@ -176,11 +182,11 @@ except InputError as e:
     st.stop()
 
 st.caption(f"{cfg.n_parameters():,} parameters per model, training on **{sel.device}**.")
-job: training.Job | None = st.session_state.get("train_job")
+job: training.Job | None = st.session_state.get(keys.TRAIN_JOB)
 if st.button("Train", type="primary", key="tr_start", disabled=bool(job and job.active)):
     label = f"{sel.dataset_name}-{kind}"
     training.start_fit(
-        "train_job", label, sel.dataset_name, ds, cfg, tcfg, betas or [tcfg.beta], str(sel.device), kind=kind
+        keys.TRAIN_JOB, label, sel.dataset_name, ds, cfg, tcfg, betas or [tcfg.beta], str(sel.device), kind=kind
     )
     st.rerun()  # draw Train disabled while the job runs (the panel reruns the page when it ends)
 
@@ -198,7 +204,7 @@ def downloads(job, names: list[str]) -> None:
 
 
 training.progress_panel(
-    "train_job",
+    keys.TRAIN_JOB,
     idle="Choose settings and press **Train**. With the defaults the digits VAE trains in about a second "
     "on a 2-core CPU; an MNIST model of the same shape takes about 0.2 s per epoch.",
     where="Now selectable in the sidebar on every page.",

@@ -211,6 +211,20 @@ def pca_baseline(ds: Dataset, kmax: int) -> tuple[np.ndarray, np.ndarray, float]
     return pca.explained_variance_ratio_, pca.transform(x)[:, :2], float(((x - x.mean(0)) ** 2).sum(1).mean())
 
 
+@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=HASH_FUNCS)
+def largest_variance(ds: Dataset) -> float:
+    """The largest eigenvalue of the data's covariance (the variance along its first principal axis): exact
+    up to 1,024 features, else a randomized PCA of at most 10,000 rows."""
+    if ds.dim <= 1024:
+        from vae_core.rate_distortion import covariance_spectrum
+
+        return float(covariance_spectrum(ds.x)[0])
+    from sklearn.decomposition import PCA
+
+    x = ds.x[np.random.default_rng(0).permutation(ds.n)[:10_000]]
+    return float(PCA(n_components=1, svd_solver="randomized", random_state=0).fit(x).explained_variance_[0])
+
+
 @st.cache_data(show_spinner="Drawing gradient estimates...", max_entries=64)
 def gradient_estimates(
     key: str, mu: float, sigma: float, batch: int, n_estimates: int, a: float, seed: int, baseline: bool

@@ -11,13 +11,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import state
+from ui import keys, state
 from ui.share import LinkView, parse_view, view_params
 from vae_core import data
 
-_RESTORED = "_link_restored"
-_PENDING = "_link_view"  # the link's beta, kl and z, until the explorer takes them
-_NOTES = "_link_notes"
+_RESTORED, _PENDING, _NOTES = keys.LINK_RESTORED, keys.LINK_VIEW, keys.LINK_NOTES
 
 
 def _shipped_names() -> dict[str, list[str]]:
@@ -44,9 +42,9 @@ def restore() -> None:
         dataset = dataset or next(d for d, names in shipped.items() if view.model in names)
         for label, key in state.model_choices(dataset).items():
             if key.startswith("shipped:") and Path(key.removeprefix("shipped:")).stem == view.model:
-                st.session_state["sel_model"] = label
+                st.session_state[keys.MODEL] = label
     if dataset is not None:
-        st.session_state["sel_dataset"] = dataset
+        st.session_state[keys.DATASET] = dataset
     st.session_state[_PENDING] = view
     st.session_state[_NOTES] = notes
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from ui import cache
+from ui import cache, keys
 from ui.cache import MODELS_DIR, dataset, shipped_model
 from vae_core import Dataset, InputError, data
 from vae_core.devices import available_devices, pick_device
@@ -59,12 +59,12 @@ def shipped_index(models_dir: str = str(MODELS_DIR)) -> list[dict]:
 
 def session_models() -> dict[str, dict]:
     """This browser session's own models: name -> {"model", "dataset" (name), "beta", "source"}."""
-    return st.session_state.setdefault("my_models", {})
+    return st.session_state.setdefault(keys.MY_MODELS, {})
 
 
 def session_datasets() -> dict[str, Dataset]:
     """Datasets this session uploaded: name -> Dataset."""
-    return st.session_state.setdefault("my_datasets", {})
+    return st.session_state.setdefault(keys.MY_DATASETS, {})
 
 
 def add_session_model(name: str, model: VAE, dataset_name: str, source: str) -> str:
@@ -78,8 +78,8 @@ def add_session_model(name: str, model: VAE, dataset_name: str, source: str) -> 
         "beta": (model.info.get("train") or {}).get("beta"),
         "source": source,
     }
-    st.session_state["pending_model"] = name
-    st.session_state["pending_dataset"] = dataset_name
+    st.session_state[keys.PENDING_MODEL] = name
+    st.session_state[keys.PENDING_DATASET] = dataset_name
     return name
 
 
@@ -148,30 +148,30 @@ def sidebar() -> Selection:
     """Draw the shared sidebar (dataset, model, device) and return the selection."""
     sb = st.sidebar
     names = data.names() + [n for n in session_datasets() if n not in data.names()]
-    if st.session_state.get("pending_dataset") in names:
-        st.session_state["sel_dataset"] = st.session_state.pop("pending_dataset")
+    if st.session_state.get(keys.PENDING_DATASET) in names:
+        st.session_state[keys.DATASET] = st.session_state.pop(keys.PENDING_DATASET)
     ds_name = sb.selectbox(
-        "Dataset", names, key="sel_dataset", format_func=lambda n: DATASET_LABELS.get(n, f"{n} (uploaded)")
+        "Dataset", names, key=keys.DATASET, format_func=lambda n: DATASET_LABELS.get(n, f"{n} (uploaded)")
     )
     choices = model_choices(ds_name)
-    pending = st.session_state.pop("pending_model", None)
+    pending = st.session_state.pop(keys.PENDING_MODEL, None)
     if pending is not None:
         wanted = f"{pending} (this session)"
         if wanted in choices:
-            st.session_state["sel_model"] = wanted
+            st.session_state[keys.MODEL] = wanted
     by_key = {k: label for label, k in choices.items()}
     wanted_key = st.session_state.pop("pending_sel_model", None)  # a page chose a model (e.g. the KL slider)
     if wanted_key in by_key:
-        st.session_state["sel_model"] = by_key[wanted_key]
+        st.session_state[keys.MODEL] = by_key[wanted_key]
     options = list(choices) or ["(none yet: train one on the Train page)"]
-    if st.session_state.get("sel_model") not in options:  # never None: the box would say "Choose an option"
-        st.session_state["sel_model"] = _default_model(choices) or options[0]
-    label = sb.selectbox("Model", options, key="sel_model")
+    if st.session_state.get(keys.MODEL) not in options:  # never None: the box would say "Choose an option"
+        st.session_state[keys.MODEL] = _default_model(choices) or options[0]
+    label = sb.selectbox("Model", options, key=keys.MODEL)
     devices = ["auto"] + available_devices()
     dev_choice = sb.radio(
         "Device",
         devices,
-        key="sel_device",
+        key=keys.DEVICE,
         horizontal=True,
         help="Where models decode and train. 'auto' picks CUDA, then Apple MPS, then CPU. "
         "Only devices this server has are listed.",
@@ -199,7 +199,7 @@ def _default_model(choices: dict[str, str]) -> str | None:
 
 def current() -> Selection:
     """The selection made by the sidebar in app.py during this run."""
-    sel = st.session_state.get("_selection")
+    sel = st.session_state.get(keys.SELECTION)
     if sel is None:
         raise RuntimeError("pages run through app.py, which draws the sidebar first: `streamlit run app.py`")
     return sel

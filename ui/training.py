@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from ui import state, workers
+from ui import keys, state, workers
 from ui.cache import dataset_key
 from ui.figures import training_curves
 from vae_core import Dataset, InputError, ModelConfig, TrainConfig, data
@@ -55,7 +55,7 @@ def _session() -> tuple[str, Callable[[], bool]]:
     from streamlit import runtime
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    owner = st.session_state.setdefault("_training_owner", uuid.uuid4().hex)  # AppTest ids are all equal
+    owner = st.session_state.setdefault(keys.TRAINING_OWNER, uuid.uuid4().hex)  # AppTest ids are all equal
     ctx = get_script_run_ctx()
     if ctx is None or not runtime.exists():  # AppTest or a bare script: no server that could drop the session
         return owner, lambda: True
@@ -131,14 +131,14 @@ def _keep(job: Job, select: bool) -> list[str]:
         name = f"{job.meta['dataset']}-{kind}{suffix} #{len(state.session_models()) + 1}"
         kept.append(state.add_session_model(name, model, job.meta["dataset"], "trained"))
     if not select:  # keep the current selection (the new betas join the KL-weight slider)
-        st.session_state.pop("pending_model", None)
-        st.session_state.pop("pending_dataset", None)
+        st.session_state.pop(keys.PENDING_MODEL, None)
+        st.session_state.pop(keys.PENDING_DATASET, None)
     return kept
 
 
 def _curves(job_key: str, job: Job):
     """The job's loss curves, rebuilt only when stale (see CURVES_EVERY_S), thinned to CURVE_POINTS epochs."""
-    cache_key = f"{job_key}:curves_fig"
+    cache_key = keys.curves_figure(job_key)
     cached = st.session_state.get(cache_key)
     n = len(job.records)
     if (

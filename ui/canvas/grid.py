@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ui import scores
+
 from . import assets, payload
 
 
@@ -61,8 +63,15 @@ def decoder_layout(cfg) -> dict:
 
 
 def _summary_in_aligned_axes(summary: dict, perm: np.ndarray) -> dict:
+    """The summary in the grid's aligned axes, with its scores written as the Python panels write them
+    (ui.scores) under "text"."""
     out = dict(summary)
     out["kl_per_dim"] = (np.asarray(summary["kl_per_dim"], np.float64) @ np.abs(perm)).tolist()
+    out["text"] = {
+        **scores.texts(summary),
+        "continuity_help": scores.CONTINUITY_HELP,
+        "completeness_help": scores.COMPLETENESS_HELP,
+    }
     return out
 
 

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from ui import cache
+from ui import cache, keys
 
 from . import assets, events, payload
 from .grid import Grid, GridStop, grid_blob
@@ -53,7 +53,7 @@ __all__ = ["Gaussian", "Grid", "GridStop", "Output", "Overlays", "Points", "View
 log = logging.getLogger(__name__)
 COMPONENT_NAME = "vae_latent_canvas"
 HOVER_INTERVAL_MS = 150  # server-side hover decoding (fallback) is throttled to about 7 per second
-_SS = "_latent_canvas"  # session_state prefix
+_SS = keys.CANVAS  # session_state prefix
 MAX_SENT = 12  # hashes remembered as delivered per session (the page's store keeps 12 blobs)
 
 # The inline part is a one-line loader: the real module is a static file, so each rerun ships ~300 bytes

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import keys
 from vae_core import drawing
 
 _JS = (Path(__file__).resolve().parent / "drawpad.js").read_text()
@@ -39,7 +40,7 @@ def draw_pad(image_shape, key: str, size_px: int = 224) -> list | None:
     vae_core.drawing.to_image, which raises InputError for bad ones), [] when cleared, or None before the
     first stroke. The drawing survives reruns and page switches in session state under `key`."""
     style = _style_payload(image_shape)
-    saved = st.session_state.get(f"{key}:saved") or {"strokes": [], "seq": 0}
+    saved = st.session_state.get(keys.saved_drawing(key)) or {"strokes": [], "seq": 0}
     caption = "16 grey levels, as the digits data" if style["block"] > 1 else "centred by its centre of mass"
     result = _component(
         key=key,
@@ -59,5 +60,5 @@ def draw_pad(image_shape, key: str, size_px: int = 224) -> list | None:
     value = getattr(result, "drawing", None)
     if isinstance(value, dict) and isinstance(value.get("seq"), int) and value["seq"] >= saved["seq"]:
         saved = {"strokes": value.get("strokes"), "seq": value["seq"]}
-        st.session_state[f"{key}:saved"] = saved
+        st.session_state[keys.saved_drawing(key)] = saved
     return saved["strokes"] if saved["seq"] > 0 else None

@@ -16,13 +16,14 @@ import numpy as np
 import streamlit as st
 import torch
 
+from ui import keys
 from ui.drawpad import draw_pad
 from vae_core import Dataset, InputError, drawing, export, objectives
 
 COLOR = "#e6007e"  # the drawing's colour on the canvas: a magenta no digit class uses
 LABEL = "my drawing"
 ELBO_SAMPLES = 256  # Monte Carlo draws of z for the reconstruction term; its standard error is shown
-SAVED = "my_drawing"  # session_state: {"dataset": name, "x": (d,) float32} for the ELBO page
+SAVED = keys.MY_DRAWING  # session_state: {"dataset": name, "x": (d,) float32} for the ELBO page
 
 
 @dataclass(frozen=True)

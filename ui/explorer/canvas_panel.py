@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from ui import cache, links
+from ui import cache, keys, links
 from ui.canvas.events import check_z, server_decode
 from ui.canvas.image import decoded_image_html
 from ui.canvas.widget import Gaussian, Output, Overlays, Points, View, latent_canvas, take_canvas_view
@@ -54,8 +54,9 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None, view:
         "Density",
         key="ex_density",
         disabled=no_variance,
-        help="Where the encoder actually puts the data: low values inside the prior are "
-        "the 'holes' that decode to nonsense.",
+        help="Where the encoder puts the data: the aggregate posterior q(z), the average of every input's "
+        "q(z|x). At beta = 0 each q(z|x) is a spike far thinner than a pixel of this plot, so there is almost "
+        "nothing to draw: the Holes layer shows where prior mass finds no code.",
     )
     show_samples = opts[4].toggle("Prior samples", key="ex_samples")
     switches = Switches(int(n_ell) if show_ell else None, show_prior, show_density, show_samples)
@@ -105,7 +106,7 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
                 ellipses=ellipses,
                 prior_contours=sw.prior,
                 density=density,
-                path=st.session_state.get("ex_path"),
+                path=st.session_state.get(keys.EX_PATH),
                 extra_points=plane.prior_points(k, dims) if sw.samples else None,
                 gaussians=gaussians,
             ),

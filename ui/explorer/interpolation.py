@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from ui import keys
 from ui.explorer.plane import scatter_nd
 from ui.figures import show_images
 from vae_core import Dataset
@@ -21,7 +22,7 @@ def interpolation_tab(model: VAE, ds: Dataset, mu: np.ndarray, dims) -> None:
     show = c[3].toggle("Draw the path on the latent plane", key="ex_ipath")
     t = np.linspace(0, 1, steps, dtype=np.float32)[:, None]
     z = mu[i][None] * (1 - t) + mu[j][None] * t
-    st.session_state["ex_path"] = z[:, list(dims)] if show else None
+    st.session_state[keys.EX_PATH] = z[:, list(dims)] if show else None
     with torch.no_grad():
         out = model.decode(torch.from_numpy(z).to(model.device)).cpu().numpy()
     if ds.image_shape is not None:

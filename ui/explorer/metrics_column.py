@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui import scores
 from ui.figures import num
 from vae_core.model import VAE
 
@@ -22,21 +23,10 @@ def metrics_column(s: dict, model: VAE, beta) -> None:
     b.metric("KL, nats", num(s["kl"]), help="Mean KL(q(z|x) || N(0, I)) over the data: the 'rate'.")
     cont, comp = s["continuity"], s["completeness"]
     # The two scores get the full column width: their names do not fit half of it.
-    st.metric(
-        "Continuity",
-        f"{cont['score']:.2f}",
-        help="0 to 1, 1 = ideal. Along straight latent paths between codes of two inputs, how evenly the "
-        "decoded output changes: 1 = every step changes it by the same amount, 0 = all the change happens in "
-        "one jump. (1/s - 1)/(steps - 1), s = the largest step's share of the path. vae_core.metrics.continuity.",
-    )
-    st.metric(
-        "Completeness",
-        f"{comp['score']:.2f}",
-        help="0 to 1, 1 = ideal. The overlap of the prior N(0, I) with the aggregate posterior q(z), the "
-        "mixture of every input's q(z|x): 1 = prior draws land where codes of real data live, 0 = they land in "
-        "holes the decoder was never trained on. An autoencoder's codes are points: 0. "
-        "vae_core.metrics.completeness.",
-    )
+    st.metric("Continuity", scores.fmt(cont["score"], cont.get("se")), help=scores.CONTINUITY_HELP)
+    st.metric("Completeness", scores.fmt(comp["score"], comp.get("se")), help=scores.COMPLETENESS_HELP)
+    if (caveat := scores.completeness_caveat(k)) is not None:
+        st.caption(caveat)
     recon_name = "Bernoulli cross-entropy" if s["reconstruction_is_cross_entropy"] else "reconstruction -log p(x|z)"
     info = (
         f"I(x; z) = {num(s['mutual_information'])} nats"

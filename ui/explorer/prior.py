@@ -20,8 +20,12 @@ def prior_tab(model: VAE, ds: Dataset) -> None:
     with torch.no_grad():
         out = model.decode(torch.randn(n, model.config.latent_dim, generator=g).to(model.device)).cpu().numpy()
     st.caption(
-        "Decoded means of z ~ N(0, I): what the model generates. With beta = 0 many land in holes of the "
-        "latent space and look like nothing; near beta = 1 most look like data."
+        "Decoded means of z ~ N(0, I): what the model generates. Even with the KL term off (beta = 0) most "
+        "draws look like data, because the decoder paints something plausible everywhere: 92% of the shipped "
+        "digits model's beta = 0 draws, and 94% of MNIST's, lie as close to a training image as held-out "
+        "images do. What goes wrong at beta = 0 is where the draws land: between the codes of real data, so "
+        "which classes come out, and how often, no longer follows the data (the class mix beside the canvas). "
+        "A collapsed model (digits, beta = 4 and 8) decodes every draw to the same average image."
     )
     if ds.image_shape is not None:
         show_images(out, ds.image_shape, 12, px=640)

@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import cache, state
+from ui import cache, keys, state
 from ui.figures import LEGEND_BELOW
 from vae_core import InputError
 from vae_core.config import parse_betas
@@ -19,8 +19,9 @@ def rate_distortion_tab(grid: list[dict], sel, beta) -> None:
     with left:
         st.markdown(
             "**This grid of models.** Rate = mean KL(q(z|x) || p(z)), distortion = mean reconstruction "
-            "term -E_q log p(x|z). The ELBO is -(rate + distortion), so dashed lines of equal ELBO run "
-            "at 45 degrees; beta chooses where a model sits along the trade-off."
+            "term -E_q log p(x|z). The ELBO is -(rate + distortion), so along a dashed line of equal ELBO one "
+            "nat of rate buys exactly one nat of distortion: slope -1 in nats (how steep it looks depends on "
+            "the two axes' scales). beta chooses where a model sits along the trade-off."
         )
         if len(grid) < 2:
             st.info("Train a beta grid (last tab) to see several models here.")
@@ -103,12 +104,12 @@ def rate_distortion_tab(grid: list[dict], sel, beta) -> None:
             try:
                 eigs = tuple(float(t) for t in eig_txt.split(",") if t.strip())
                 bs = tuple(parse_betas(betas_txt, "betas", max_count=12))
-                st.session_state["ex_rd_res"] = cache.linear_rate_distortion(eigs, float(obs), bs, 0)
+                st.session_state[keys.EX_RD_RESULT] = cache.linear_rate_distortion(eigs, float(obs), bs, 0)
             except (InputError, ValueError) as e:
                 st.error(
                     f"Cannot run the linear sweep: {e} Eigenvalues and betas are comma-separated positive numbers."
                 )
-        res = st.session_state.get("ex_rd_res")
+        res = st.session_state.get(keys.EX_RD_RESULT)
         if res is None:
             return
         fig = go.Figure(

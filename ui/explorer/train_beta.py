@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import training
+from ui import keys, training
 from vae_core import InputError, TrainConfig
 from vae_core.config import BETA_GRID, parse_betas
 from vae_core.model import VAE
@@ -26,7 +26,7 @@ def train_tab(sel, model: VAE) -> None:
     grid_txt = c[2].text_input(
         "or a grid of betas", ", ".join(f"{b:g}" for b in BETA_GRID), key="ex_tgrid", disabled=not model.is_vae
     )
-    job = st.session_state.get("ex_job")
+    job = st.session_state.get(keys.EX_JOB)
     one = c[3].button("Train at this beta", key="ex_train_one", disabled=bool(job and job.active) or not model.is_vae)
     many = c[4].button("Train the grid", key="ex_train_grid", disabled=bool(job and job.active) or not model.is_vae)
     if one or many:
@@ -43,5 +43,5 @@ def train_tab(sel, model: VAE) -> None:
             st.error(f"Cannot train: {e}")
             return
         name = sel.dataset_name
-        training.start_fit("ex_job", f"{name}-sweep", name, sel.dataset, cfg, tcfg, betas, str(sel.device))
-    training.progress_panel("ex_job", select=False, where="They are on the KL-weight slider now.")
+        training.start_fit(keys.EX_JOB, f"{name}-sweep", name, sel.dataset, cfg, tcfg, betas, str(sel.device))
+    training.progress_panel(keys.EX_JOB, select=False, where="They are on the KL-weight slider now.")

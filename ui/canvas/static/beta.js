@@ -5,7 +5,8 @@ import { loadGrid, viewLimit, density } from "./grid.js";
 import { layoutTraces, densityTrace } from "./plot.js";
 
 function fmtBeta(b) { return String(+b.toPrecision(3)); }
-function num(v, d = 2) { return v == null || !isFinite(v) ? "n/a" : v.toFixed(d); }
+// A number for a sentence; one that rounds to zero is "0.00", never "-0.00" (ui/figures.num).
+function num(v, d = 2) { if (v == null || !isFinite(v)) return "n/a"; const t = v.toFixed(d); return +t === 0 ? t.replace("-", "") : t; }
 
 // onChange(index, klOn) on every slider step or switch flip.
 export class BetaControls {
@@ -57,12 +58,15 @@ export class MetricsPanel {
   }
   // s: the stop's summary (vae_core.layouts.compact_summary, per-dim KL in aligned axes); beta: its beta.
   // The words follow ui/explorer/metrics_column.py, the same numbers for a model without a grid.
-  show(s, beta) {
-    const key = JSON.stringify([beta, s.kl]);
+  // klScale: the largest per-dimension KL of the whole grid, so a bar's length compares across beta (and a
+  // collapsed model's 0.00 nats draws no bar).
+  show(s, beta, klScale) {
+    const key = JSON.stringify([beta, s.kl, klScale]);
     if (key === this.key) return;
     this.key = key;
-    const k = s.kl_per_dim.length, kmax = Math.max(1e-9, ...s.kl_per_dim);
-    const bars = s.kl_per_dim.map((v, j) => `<div class="lc-klbar"><span>z${j + 1}</span><i style="width:${(100 * v) / kmax}%"></i><em>${num(v)}</em></div>`).join("");
+    const k = s.kl_per_dim.length, kmax = Math.max(1e-3, klScale || 0, ...s.kl_per_dim);
+    const bars = s.kl_per_dim.map((v, j) => `<div class="lc-klbar"><span>z${j + 1}</span><i style="width:${(60 * Math.max(0, v)) / kmax}%"></i><em>${num(v)}</em></div>`).join("");
+    const t = s.text || {};
     const recon = s.reconstruction_is_cross_entropy ? "Bernoulli cross-entropy" : "reconstruction -log p(x|z)";
     const info = s.mutual_information == null ? "I(x; z): none (a deterministic code)" : `I(x; z) = ${num(s.mutual_information)} nats`;
     const cap = s.mutual_information == null ? "" : `<div class="lc-mnote">I(x; z) is estimated on M rows and can never exceed log M = ${num(s.mi_upper_bound)}.${
@@ -72,9 +76,10 @@ export class MetricsPanel {
       <div class="lc-mgrid">
         <div title="Latent dimensions whose posterior mean varies with the input: Var_x E[z_j|x] > 0.01 (Burda et al. 2016)."><small>Active units</small><b data-metric="active_units">${s.active_units} / ${k}</b></div>
         <div title="Mean KL(q(z|x) || N(0, I)) over the data: the rate."><small>KL, nats</small><b data-metric="kl">${num(s.kl)}</b></div>
-        <div title="0 to 1, 1 = ideal. Along straight latent paths between codes of two inputs, how evenly the decoded output changes. vae_core.metrics.continuity."><small>Continuity</small><b data-metric="continuity">${num(s.continuity)}</b></div>
-        <div title="0 to 1, 1 = ideal. The overlap of the prior N(0, I) with the aggregate posterior q(z): 1 = prior draws land where codes of real data live, 0 = in holes. vae_core.metrics.completeness."><small>Completeness</small><b data-metric="completeness">${num(s.completeness)}</b></div>
+        <div class="lc-wide" title="${escapeHtml(t.continuity_help || "")}"><small>Continuity</small><b data-metric="continuity">${t.continuity || num(s.continuity)}</b></div>
+        <div class="lc-wide" title="${escapeHtml(t.completeness_help || "")}"><small>Completeness</small><b data-metric="completeness">${t.completeness || num(s.completeness)}</b></div>
       </div>
+      ${t.caveat ? `<div class="lc-mnote">${escapeHtml(t.caveat)}</div>` : ""}
       <div class="lc-mnote">What the code carries: ${info}; ${recon} ${num(s.reconstruction)} nats. A collapsed model scores 1 on both scores while carrying nothing: read them beside these two numbers.</div>
       ${cap}
       <div class="lc-mnote">Prior samples near real data: ${s.precision == null ? "n/a" : Math.round(100 * s.precision) + "%"}.</div>
@@ -170,7 +175,7 @@ export class GridMode {
     this.shown = i;
     this.steps += 1;
     this.c.setDecoder(stop);
-    this.metrics.show(stop.summary, stop.beta);
+    this.metrics.show(stop.summary, stop.beta, Math.max(...this.grid.stops.map((g) => Math.max(...g.summary.kl_per_dim))));
     this.controls.show(this.index, this.klOn, stop.beta);
     const to = this.layoutOf(stop);
     if (!this.cur || !this.c.plotReady) {
