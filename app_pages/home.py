@@ -5,7 +5,7 @@ import streamlit as st
 import torch
 
 from ui import cache, pages, state
-from ui.cache import decoded_grid
+from ui.cache import manifold_images
 from ui.figures import num, show_images
 
 st.title("Variational autoencoders, by touching them")
@@ -73,7 +73,7 @@ if not image_rows:
 cols = st.columns(4)
 for i, row in enumerate(image_rows):
     model = state.shipped_model(row["path"], "cpu")
-    images, _ = decoded_grid(model, n=12)
+    images, _ = manifold_images(model, n=12)
     m = row["metrics"]
     kind = "autoencoder" if row["kind"] == "ae" else f"VAE, beta={row['beta']:g}"
     if row.get("likelihood") == "continuous_bernoulli":  # short: a tile's title has room for ~28 characters

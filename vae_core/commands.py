@@ -124,16 +124,24 @@ def _is_main(ctx) -> bool:
     return ctx is None or ctx.is_main
 
 
-def cmd_train(args) -> int:
-    from . import checkpoints, devices, distributed, train
+def _prepare(args, out, what: str):
+    """What train and sweep check and build before training: threads, the output location, the data, the
+    configs, the device; then the torchrun context (None outside torchrun). Returns (ds, cfg, tcfg, ctx)."""
+    from . import devices
 
     _set_threads(args.threads)
-    _check_out(args.out, "file")
+    _check_out(out, what)
     ds = load_dataset(args.dataset)
     cfg, tcfg = _configs(args, ds)
     if not args.distributed:
         devices.pick_device(args.device)  # fail on a bad device before training
-    ctx = _join(args)
+    return ds, cfg, tcfg, _join(args)
+
+
+def cmd_train(args) -> int:
+    from . import checkpoints, distributed, train
+
+    ds, cfg, tcfg, ctx = _prepare(args, args.out, "file")
     try:
         with _progress(tcfg.epochs, f"train {ds.name}", args, ctx) as bar:
 
@@ -173,18 +181,12 @@ def _spread_sweep(ds, cfg, tcfg, betas, ctx, on_epoch) -> list | None:
 
 
 def cmd_sweep(args) -> int:
-    from . import checkpoints, devices, distributed, train
+    from . import checkpoints, distributed, train
 
-    _set_threads(args.threads)
     betas = parse_betas(args.betas)
     if args.kind != "vae":
         raise InputError("a sweep over beta needs --kind vae: the KL weight plays no role in a plain autoencoder.")
-    _check_out(args.out_dir, "dir")
-    ds = load_dataset(args.dataset)
-    cfg, tcfg = _configs(args, ds)
-    if not args.distributed:
-        devices.pick_device(args.device)
-    ctx = _join(args)
+    ds, cfg, tcfg, ctx = _prepare(args, args.out_dir, "dir")
     try:
         n_here = len(betas) if ctx is None else len(distributed.my_betas(betas, ctx))
         with _progress(tcfg.epochs, f"sweep {ds.name} x{n_here}", args, ctx) as bar:

@@ -107,13 +107,15 @@ class Overlays:
     sigma, coloured by ellipse_labels; prior_contours: N(0, I) at 1, 2, 3 sigma; density (xs, ys, zz) with zz
     (len(ys), len(xs)), filled; path (k, 2) named path_name; extra_points (m, 2) named extra_name;
     gaussians: Gaussian(mu, logvar, color, label) items, each a point with 1- and 2-sigma ellipses.
-    With a beta grid the browser has every model's layout: ellipses is then a count (that many inputs,
-    evenly spaced) and density True draws the aggregate posterior computed in the browser."""
+    With a beta grid the browser has every model's layout and draws two of them itself: ellipse_count
+    inputs' ellipses (evenly spaced rows) and, with browser_density, the aggregate posterior."""
 
     ellipses: Any = None
     ellipse_labels: Any = None
+    ellipse_count: int = 0
     prior_contours: bool = False
     density: tuple | None = None
+    browser_density: bool = False
     path: Any = None
     extra_points: Any = None
     extra_name: str = "prior samples"
@@ -283,8 +285,8 @@ def latent_canvas(
     }
     if grid is not None:
         data["grid"] = {"index": int(grid.index), "kl_on": bool(grid.kl_on), "off_index": grid.off_index}
-        data["ellipse_n"] = int(overlays.ellipses or 0) if isinstance(overlays.ellipses, int) else 0
-        data["density"] = overlays.density is True
+        data["ellipse_n"] = int(overlays.ellipse_count)
+        data["density"] = bool(overlays.browser_density)
     result = _component(
         key=key,
         data=data,
