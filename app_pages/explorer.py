@@ -60,7 +60,10 @@ elif k < 2:
 
 if bg is not None:  # the canvas shows the slider, the KL switch and each model's numbers itself
     canvas_panel(model, None, None, sel, dims, bg, view)
-    export.codes_and_checkpoint(model, ds, bg.entries[view[2]]["label"])
+    downloads = st.columns(3)
+    export.codes_and_checkpoint(model, ds, bg.entries[view[2]]["label"], where=downloads[:2])
+    grid = explorer_grid.canvas_grid(bg, view[0], view[1], sel)
+    export.standalone_button(bg, grid, sel.model.config, ds, where=downloads[2])
 else:
     st.caption(
         "Only one model with this architecture is loaded: train a beta grid below to get a KL slider."

@@ -75,15 +75,17 @@ def _summary_in_aligned_axes(summary: dict, perm: np.ndarray) -> dict:
     return out
 
 
-def grid_blob(grid: Grid, cfg, template: str | None = None, label_names=None, color_title=None):
+def grid_blob(grid: Grid, cfg, template: str | None = None, label_names=None, color_title=None, file_url=None):
     """(hash, build) of the grid manifest blob (kind "grid"); template, label_names, color_title style the
-    points as payload.points_blob does."""
+    points as payload.points_blob does. file_url(path): the name the page finds a stop's file by (default: a
+    URL the server answers, assets.file_url; the standalone page names files it holds itself)."""
+    file_url = file_url or assets.file_url
     dec = decoder_layout(cfg)
     stops = [
         {
             "beta": float(s.beta),
-            "checkpoint": assets.file_url(s.checkpoint),
-            "layout": assets.file_url(s.layout),
+            "checkpoint": file_url(s.checkpoint),
+            "layout": file_url(s.layout),
             "perm": np.asarray(s.perm, np.float64).tolist(),
             "summary": _summary_in_aligned_axes(s.summary, np.asarray(s.perm)),
         }

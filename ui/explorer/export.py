@@ -1,4 +1,5 @@
-"""Export buttons of the explorer: the shown codes as CSV, decoded images as PNG, the model's checkpoint.
+"""Export buttons of the explorer: the shown codes as CSV, decoded images as PNG, the model's checkpoint, and
+the whole KL-weight grid as a standalone HTML page (ui.canvas.standalone).
 
 Every file is built only when its button is pressed (a callable passed to st.download_button), so an
 export costs nothing on the reruns that do not use it."""
@@ -6,10 +7,12 @@ export costs nothing on the reruns that do not use it."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
+from ui.canvas import standalone
 from vae_core import Dataset, checkpoints, export
 
 
@@ -19,9 +22,11 @@ def _slug(text: str) -> str:
 
 def codes_and_checkpoint(model, ds: Dataset, model_name: str, where=st) -> None:
     """Two buttons: the latent codes of every row of ds under model (CSV: index, label, mu_*, logvar_*),
-    and the model as a .safetensors checkpoint (the Train page's format; loads with checkpoints.load)."""
+    and the model as a .safetensors checkpoint (the Train page's format; loads with checkpoints.load).
+    where: a container, or two (one per button)."""
     name = _slug(model_name)
-    where.download_button(
+    first, second = where if isinstance(where, (tuple, list)) else (where, where)
+    first.download_button(
         "Codes (CSV)",
         lambda: export.latents_csv(model, ds),
         file_name=f"{_slug(ds.name)}-{name}-codes.csv",
@@ -32,7 +37,7 @@ def codes_and_checkpoint(model, ds: Dataset, model_name: str, where=st) -> None:
         icon=":material/download:",
         help=f"One row per sample of {ds.name} ({ds.n:,}): index, label, posterior mean and log-variance.",
     )
-    where.download_button(
+    second.download_button(
         "Checkpoint",
         lambda: checkpoints.to_bytes(model),
         file_name=f"{name}.safetensors",
@@ -57,4 +62,30 @@ def images_button(images, image_shape, ncols: int, label: str, file_name: str, k
         key=key,
         on_click="ignore",
         icon=":material/download:",
+    )
+
+
+def model_name(entry: dict) -> str:
+    """A grid entry's model as the standalone page names it: a shipped file's stem, a session model's name."""
+    kind, _, ref = entry["key"].partition(":")
+    return Path(ref).stem if kind == "shipped" else ref
+
+
+def standalone_button(bg, grid, cfg, ds: Dataset, where=st) -> None:
+    """Download the KL-weight grid as one HTML page that works offline (ui.canvas.standalone.page_html).
+    bg: the explorer's BetaGrid; grid: the canvas's Grid (the stop and KL switch on screen); cfg: its models'
+    ModelConfig."""
+    names = [model_name(e) for e in bg.entries]
+    where.download_button(
+        "Standalone HTML page",
+        lambda: standalone.page_html(grid, cfg, ds.describe(), names, written_at=standalone.timestamp()).encode(),
+        file_name=f"{_slug(ds.name)}-beta-grid.html",
+        mime="text/html",
+        key="ex_dl_html",
+        width="stretch",
+        on_click="ignore",
+        icon=":material/download:",
+        help=f"The KL slider and switch, hover decoding and each model's scores for these {len(names)} models, "
+        "as one .html file that opens in a browser with no server and no network (python -m ui.canvas.standalone "
+        "writes the same).",
     )

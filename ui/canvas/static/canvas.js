@@ -206,7 +206,9 @@ class Canvas {
     const m = this.model, L = this.light;
     if (!m) return;
     let s;
-    if (m.mlp) s = `Hover to decode in the browser (${fmtCount(m.mlp.macs)} multiply-adds per ${L.image_shape ? "image" : "point"}). `
+    if (m.mlp && L.standalone) s = `Hover to decode in this browser (${fmtCount(m.mlp.macs)} multiply-adds per ${L.image_shape ? "image" : "point"}). `
+      + "Click, or release a slider, to pin a z: this page has no server, so what you see is this browser's decode.";
+    else if (m.mlp) s = `Hover to decode in the browser (${fmtCount(m.mlp.macs)} multiply-adds per ${L.image_shape ? "image" : "point"}). `
       + `Click, or release a slider, to decode with torch on <b>${escapeHtml(L.device_label)}</b>.`;
     else s = `<b>This decoder cannot run in the browser</b> (${escapeHtml(m.reason || "unsupported")}); hover decodes `
       + `on the server (${escapeHtml(L.device_label)}), throttled to about ${Math.round(1000 / L.hover_interval_ms)} per second.`;
@@ -304,7 +306,7 @@ class Canvas {
     const ev = { z: Array.from(this.pinned), source, seq };
     if (this.grid) Object.assign(ev, { stop: this.gridMode.shown, kl_on: this.gridMode.klOn });
     this.api.setTriggerValue("event", ev);
-    this.status.textContent = `sent #${seq} (${source}) to Python`;
+    this.status.textContent = this.light.standalone ? `pinned (${source}): decoded in this browser` : `sent #${seq} (${source}) to Python`;
   }
 
   // ------------------------------------------------------------------ decode + draw (once per frame)
@@ -356,6 +358,8 @@ function installTestHooks(c) {
     get timings() { return c.timings.slice(); },
     get mode() { return c.model ? (c.model.mlp ? "browser" : "server") : null; },
     get pinned() { return c.pinned ? Array.from(c.pinned) : null; },
+    get hoverZ() { return c.hoverZ ? Array.from(c.hoverZ) : null; },
+    get shownOutput() { return c.output.out ? Array.from(c.output.out) : null; }, // the last browser decode drawn
     get clickTimes() { return Object.fromEntries(c.clickTimes); },
     get ranges() { return c.geometry ? c.geometry.ranges() : null; },
     get serverHovers() { return c.server.received; },

@@ -3,10 +3,12 @@
 // Heavy data (points, overlays, decoder weights) arrives once per content hash and is kept in a page-wide
 // store (it survives Streamlit re-mounting the element), so later renders carry only the hashes.
 
-export const STORE = (window.__lcStore = window.__lcStore || { blobs: new Map(), seq: {}, instances: new Map() });
+// files: data files held in the page itself (the standalone page's decoders and layouts), by the URL that
+// names them in a grid manifest, as {tensor name: {shape, data}}; grid.js reads them instead of fetching.
+export const STORE = (window.__lcStore = window.__lcStore || { blobs: new Map(), seq: {}, instances: new Map(), files: new Map() });
 const MAX_BLOBS = 12;
 
-function b64bytes(s) {
+export function b64bytes(s) {
   const bin = atob(s);
   const n = bin.length;
   const out = new Uint8Array(n);

@@ -1,6 +1,6 @@
 // The beta grid: every grid model's decoder and encoded layout, fetched once as binary safetensors files
 // (the browser caches them), aligned by each stop's signed permutation, ready to switch between in a frame.
-import { MLP } from "./data.js";
+import { MLP, STORE } from "./data.js";
 
 const DTYPES = { F32: Float32Array, I32: Int32Array, F64: Float64Array };
 
@@ -33,6 +33,8 @@ function times(rows, k, P, abs) {
 }
 
 async function fetchTensors(url) {
+  const held = STORE.files && STORE.files.get(url);
+  if (held) return held;
   const r = await fetch(new URL(url, window.location.href).href);
   if (!r.ok) throw new Error(`could not fetch ${url}: HTTP ${r.status}`);
   return parseSafetensors(await r.arrayBuffer()).tensors;

@@ -249,7 +249,8 @@ export function buildFigure(pts, ov, light, narrow, stop) {
   // whole plot to reset the zoom: quick clicks at different places would each cost a full redraw. The canvas
   // detects double-clicks itself (same spot) instead.
   const config = { displaylogo: false, responsive: true, scrollZoom: true, doubleClick: false,
-    modeBarButtonsToRemove: ["select2d", "lasso2d"],
+    // plotly.js 4's "Share chart..." uploads the figure to Plotly Cloud: no data leaves the page that way.
+    modeBarButtonsToRemove: ["select2d", "lasso2d", "sendChartToCloud"],
     // The camera button saves the plane as a PNG, as on the app's other plotly charts.
     toImageButtonOptions: { format: "png", filename: "latent-canvas", scale: 2 } };
   return { traces, layout, config, index };
