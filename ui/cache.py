@@ -113,7 +113,9 @@ def encode_all(model: VAE, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=HASH_FUNCS)
-def manifold_images(model: VAE, n: int = 12, lim: float = 2.5, dims=(0, 1), z_base=None) -> tuple[np.ndarray, np.ndarray]:
+def manifold_images(
+    model: VAE, n: int = 12, lim: float = 2.5, dims=(0, 1), z_base=None
+) -> tuple[np.ndarray, np.ndarray]:
     """Decode an n x n grid over [-lim, lim]^2 in two latent dims: returns (images (n*n, d), grid values (n,)).
 
     Rows run from high to low values of dims[1] so the tiled picture has the usual y-up orientation."""
