@@ -64,6 +64,11 @@ def _open_offline(browser, path):
     recorded (pg.refused), as are errors and Content-Security-Policy violations."""
     pg = browser.new_page(viewport={"width": 1400, "height": 1100})
     pg.errors, pg.refused = [], []
+    # Init scripts run outside the page's Content-Security-Policy: record every violation of it.
+    pg.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => "
+        "(window.__violations = window.__violations || []).push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     pg.on("console", lambda m: pg.errors.append(m.text) if "Content Security Policy" in m.text else None)
 
@@ -77,7 +82,15 @@ def _open_offline(browser, path):
     pg.route("**/*", gate)
     pg.goto(path.as_uri())
     _until(pg, f"window.__latentCanvas?.standalone?.ready && {HOOK}.gridLoaded === {len(BETAS)}", SLOW / 1000)
+    # The points are drawn with WebGL: plotly says so in the plot instead when it cannot (e.g. eval refused).
+    assert "WebGL is not supported" not in pg.locator(".lc-plot").inner_text()
     return pg
+
+
+def _clean(pg) -> None:
+    """Nothing refused, no error, no policy violation in the page's life."""
+    assert pg.refused == [] and pg.errors == []
+    assert pg.evaluate("window.__violations || []") == []
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +157,7 @@ def test_the_downloaded_file_works_offline(browser, downloaded, grid):
     # The overlay switches redraw from what the page holds (the density is computed here too).
     pg.locator("#sa-density").check()
     _until(pg, "document.querySelector('.lc-plot').data.some((t) => t.type === 'contour')")
-    assert pg.refused == [] and pg.errors == []
+    _clean(pg)
     pg.close()
 
 
@@ -169,5 +182,5 @@ def test_a_script_in_the_data_set_name_is_text(browser, tmp_path):
     assert pg.locator(".sa-dataset").inner_text() == HOSTILE
     assert HOSTILE in pg.title()
     assert pg.evaluate("window.__pwned") is None
-    assert pg.refused == [] and pg.errors == []
+    _clean(pg)
     pg.close()

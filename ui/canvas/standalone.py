@@ -9,7 +9,7 @@ log-variances of every input, labels), as base64 little-endian arrays. No encode
 Safe to open: text that came from a user (data set and model names) is HTML-escaped, and in the JSON that the
 page reads `<`, `>` and `&` are written as \\u escapes, so no data can close a script element. The data is only
 ever parsed as JSON; a Content-Security-Policy lets only this page's own script (by its hash) and the plotly.js
-it unpacks run, and allows no request.
+it unpacks run (no injected markup can add a script), and allows no request.
 
 `page_html` is pure: the same grid, names and timestamp give the same bytes (the CLI and the button agree).
 """
@@ -174,7 +174,9 @@ def page_html(grid: Grid, cfg, dataset: dict, models, *, written_at: str, versio
             raise ValueError(f"the canvas's JavaScript contains {bad!r}, which would end the page's script early")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     csp = (
-        f"default-src 'none'; script-src 'sha256-{digest}' blob:; style-src 'unsafe-inline'; "
+        # 'unsafe-eval': plotly.js's WebGL layer (regl) compiles its draw calls with new Function. It lets the
+        # scripts that run compile code; it runs nothing by itself, and no data is ever given to eval.
+        f"default-src 'none'; script-src 'sha256-{digest}' blob: 'unsafe-eval'; style-src 'unsafe-inline'; "
         "img-src data: blob:; font-src data:; base-uri 'none'; form-action 'none'"
     )
     css = (STATIC_DIR / "canvas.css").read_text(encoding="utf-8") + (STATIC_DIR / "standalone.css").read_text(

@@ -107,8 +107,9 @@ class Overlays:
     sigma, coloured by ellipse_labels; prior_contours: N(0, I) at 1, 2, 3 sigma; density (xs, ys, zz) with zz
     (len(ys), len(xs)), filled; path (k, 2) named path_name; extra_points (m, 2) named extra_name;
     gaussians: Gaussian(mu, logvar, color, label) items, each a point with 1- and 2-sigma ellipses.
-    With a beta grid the browser has every model's layout and draws two of them itself: ellipse_count
-    inputs' ellipses (evenly spaced rows) and, with browser_density, the aggregate posterior."""
+    With a beta grid the browser has every model's layout and draws three things itself: ellipse_count
+    inputs' ellipses (evenly spaced rows), with browser_density the aggregate posterior, and with holes each
+    stop's stored holes map (grid only)."""
 
     ellipses: Any = None
     ellipse_labels: Any = None
@@ -116,6 +117,7 @@ class Overlays:
     prior_contours: bool = False
     density: tuple | None = None
     browser_density: bool = False
+    holes: bool = False
     path: Any = None
     extra_points: Any = None
     extra_name: str = "prior samples"
@@ -287,6 +289,7 @@ def latent_canvas(
         data["grid"] = {"index": int(grid.index), "kl_on": bool(grid.kl_on), "off_index": grid.off_index}
         data["ellipse_n"] = int(overlays.ellipse_count)
         data["density"] = bool(overlays.browser_density)
+        data["holes"] = bool(overlays.holes)  # the holes layer of each stop's layout (static/holes.js)
     result = _component(
         key=key,
         data=data,
