@@ -100,3 +100,14 @@ def test_vae_core_has_no_import_circle():
         tuple(graphlib.TopologicalSorter(edges).static_order())
     except graphlib.CycleError as e:
         raise AssertionError(f"import circle in vae_core: {' -> '.join(e.args[1])}") from None
+
+
+MAX_MODULE_LINES = 360
+
+
+def test_no_module_is_longer_than_about_350_lines():
+    # One concept per module: a module past ~350 lines is doing two things; split it where the concepts part.
+    files = [p for d in ("vae_core", "ui", "app_pages") for p in (ROOT / d).rglob("*.py")]
+    assert len(files) > 50
+    long = {str(p.relative_to(ROOT)): n for p in files if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
