@@ -156,7 +156,16 @@ def test_the_bundler_refuses_forms_it_does_not_handle(tmp_path):
     assert "const { e: f } = __lc_e;" in bundle.bundle("d.js", tmp_path)
 
 
-def test_the_explorer_offers_the_page(app):
+def test_the_explorer_offers_the_page_with_the_canvas_settings_it_shows(app, digits):
     open_page(app, "explorer")
     labels = [b.proto.label for b in app.get("download_button")]
     assert "Standalone HTML page" in labels
+    # The page hands the canvas every setting the explorer hands it (a new one must reach the page too),
+    # with the explorer's values where the page has no reason to differ.
+    shown = json.loads(app.get("bidi_component")[0].proto.json)
+    grid, cfg, dataset, _ = digits
+    light = standalone.page_light(cfg, dataset, grid)
+    served_only = {"key", "module_url", "css_url", "plotly_url", "blobs", "payloads", "server_hover"}
+    assert set(shown) - served_only <= set(light), set(shown) - served_only - set(light)
+    for k in ("latent_dim", "dims", "z_base", "dim_names", "axis_titles", "image_shape", "cmap", "prior", "grid"):
+        assert light[k] == shown[k], k

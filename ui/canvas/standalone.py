@@ -103,7 +103,7 @@ class _Blobs:
         return {"dtype": _DTYPES[a.dtype], "shape": list(a.shape), "blob": self.index[key]}
 
 
-def _light(cfg, dataset: dict, grid: Grid) -> dict:
+def page_light(cfg, dataset: dict, grid: Grid) -> dict:
     """The canvas's settings (as ui.canvas.widget sends them for the explorer's grid), for this page."""
     k = int(cfg.latent_dim)
     names = [f"z{i + 1}" for i in range(k)]
@@ -165,7 +165,7 @@ def page_html(grid: Grid, cfg, dataset: dict, models, *, written_at: str, versio
         lay = _tensors(Path(s.layout))
         files[f"inline:layout-{i}"] = {k: blobs.add(v) for k, v in lay.items()}
         n_points = int(lay["mu"].shape[0])
-    light = _light(cfg, dataset, grid)
+    light = page_light(cfg, dataset, grid)
     page = {"light": light, "grid": manifest, "files": files, "blobs": blobs.items, "ellipse_n": ELLIPSES}
     plotly_version, plotly_b64 = _plotly_packed()
     script = bundle("standalone.js")
