@@ -169,3 +169,34 @@ def test_the_explorer_offers_the_page_with_the_canvas_settings_it_shows(app, dig
     assert set(shown) - served_only <= set(light), set(shown) - served_only - set(light)
     for k in ("latent_dim", "dims", "z_base", "dim_names", "axis_titles", "image_shape", "cmap", "prior", "grid"):
         assert light[k] == shown[k], k
+
+
+def test_a_grid_trained_here_on_user_data_makes_a_page(tmp_path):
+    """As the explorer does for a session's own beta grid: models trained now, their checkpoints and layouts
+    written to a folder of the app's, a user's data set name. Standardized 2-D data: the page shows bars in
+    data units, so it carries the standardization."""
+    from ui.canvas.grid import Grid, GridStop
+    from vae_core import ModelConfig, TrainConfig, data, train
+    from vae_core.dataset import from_array
+
+    moons = data.load("moons")
+    ds = from_array(moons.x * moons.scale + moons.mean, y=moons.y, name=HOSTILE)
+    assert ds.mean is not None and ds.image_shape is None
+    cfg = ModelConfig(kind="vae", input_dim=2, latent_dim=2, hidden=(16,), likelihood="gaussian", obs_var=0.1)
+    betas = [0.5, 1.0]
+    fitted = train.fit_many(ds, cfg, TrainConfig(epochs=3, batch_size=256), betas=betas, device="cpu")
+    files = []
+    for b, (model, _) in zip(betas, fitted):
+        ck = checkpoints.save(model, tmp_path / f"mine-{b:g}.safetensors")
+        mu, logvar, summary = layouts.build(model, ds)
+        files.append((ck, layouts.save(layouts.path_for(ck), layouts.file_digest(ck), mu, logvar, summary, ds.y)))
+    perms, _ = align.grid_permutations([layouts.read(lp).mu for _, lp in files], betas)
+    stops = tuple(GridStop(b, ck, lp, p, layouts.read(lp).summary) for b, (ck, lp), p in zip(betas, files, perms))
+    text = standalone.page_html(Grid(stops, 1), cfg, ds.describe(), ["mine 0.5", HOSTILE], written_at="t")
+    assert HOSTILE not in text and "<img" not in text
+    page = _page(text)
+    light = page["light"]
+    assert light["image_shape"] is None and light["grid"] == {"index": 1, "kl_on": True, "off_index": None}
+    assert np.allclose(light["out_mean"], ds.mean) and np.allclose(light["out_scale"], ds.scale)
+    first = fitted[1][0].decoder[0].weight.detach().numpy()
+    assert np.array_equal(_tensor(page, "inline:decoder-1", "decoder.0.weight"), first)
