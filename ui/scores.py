@@ -62,12 +62,50 @@ def completeness_caveat(latent_dim: int) -> str | None:
     )
 
 
-def texts(summary: dict) -> dict:
-    """The formatted scores of a layout's compact summary (vae_core.layouts.compact_summary), for the canvas:
-    {"continuity", "completeness", "precision", "recall", "accuracy"} strings (fmt), and "caveat"."""
+def pct(value: float | None) -> str | None:
+    return None if value is None or not math.isfinite(value) else f"{value:.0%}"
+
+
+def samples_sentence(summary: dict, label_names: dict | None = None) -> str | None:
+    """What the decoded prior draws of a model are, in plain words, from its stored numbers: how many look
+    like data (precision), how far their class mix is from the data's, and how much of the data they cover
+    (recall). None when the summary has none of these."""
+    g = summary.get
+    prec, rec, mix, data = g("sample_precision"), g("sample_recall"), g("class_mix"), g("data_class_mix")
+    if prec is None and mix is None:
+        return None
+    names = label_names or {}
+    parts = []
+    if prec is not None:
+        look = "look like real data" if prec >= 0.5 else "look like any real image"
+        parts.append(f"{prec:.0%} of the draws {look}")
+    if mix is not None and data is not None and len(mix) == len(data):
+        tv = 0.5 * sum(abs(a - b) for a, b in zip(mix, data))
+        diff = [a - b for a, b in zip(mix, data)]
+        hi, lo = max(range(len(diff)), key=diff.__getitem__), min(range(len(diff)), key=diff.__getitem__)
+        name = lambda i: names.get(str(i), str(i))  # noqa: E731
+        parts.append(
+            f"their classes are {tv:.0%} away from the data's mix (total variation: the share of draws that "
+            f"would have to change class to match it; {name(hi)} comes out {mix[hi]:.0%} of the time against "
+            f"{data[hi]:.0%} in the data, {name(lo)} {mix[lo]:.0%} against {data[lo]:.0%})"
+        )
+    if rec is not None:
+        parts.append(f"they come near {rec:.0%} of real images (recall)")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def texts(summary: dict, label_names: dict | None = None) -> dict:
+    """The formatted numbers of a layout's compact summary (vae_core.layouts.compact_summary), for the canvas:
+    "continuity" and "completeness" (fmt, with their standard errors), "precision", "recall" and "accuracy"
+    (percentages), "samples" (samples_sentence) and "caveat" (completeness_caveat)."""
     g = summary.get
     return {
         "continuity": fmt(g("continuity"), g("continuity_se")),
         "completeness": fmt(g("completeness"), g("completeness_se")),
+        "precision": pct(g("sample_precision")),
+        "recall": pct(g("sample_recall")),
+        "accuracy": pct(g("classifier_accuracy")),
+        "samples": samples_sentence(summary, label_names),
         "caveat": completeness_caveat(len(g("kl_per_dim") or [])),
     }

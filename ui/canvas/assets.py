@@ -15,7 +15,18 @@ import hashlib
 from pathlib import Path
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-JS_PARTS = ("canvas.js", "data.js", "plot.js", "draw.js", "input.js", "server.js", "grid.js")
+JS_PARTS = (
+    "canvas.js",
+    "data.js",
+    "plot.js",
+    "draw.js",
+    "input.js",
+    "server.js",
+    "grid.js",
+    "beta.js",
+    "holes.js",
+    "lesson.js",
+)
 
 
 @functools.lru_cache(maxsize=1)

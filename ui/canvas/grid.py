@@ -62,13 +62,15 @@ def decoder_layout(cfg) -> dict:
     }
 
 
-def _summary_in_aligned_axes(summary: dict, perm: np.ndarray) -> dict:
+def _summary_in_aligned_axes(summary: dict, perm: np.ndarray, label_names: dict | None = None) -> dict:
     """The summary in the grid's aligned axes, with its scores written as the Python panels write them
     (ui.scores) under "text"."""
     out = dict(summary)
     out["kl_per_dim"] = (np.asarray(summary["kl_per_dim"], np.float64) @ np.abs(perm)).tolist()
+    if summary.get("worst_pair") is not None:  # the continuity score's worst pair, as the slider's z' = z P
+        out["worst_pair"] = (np.asarray(summary["worst_pair"], np.float64) @ perm).tolist()
     out["text"] = {
-        **scores.texts(summary),
+        **scores.texts(summary, label_names),
         "continuity_help": scores.CONTINUITY_HELP,
         "completeness_help": scores.COMPLETENESS_HELP,
     }
@@ -81,17 +83,17 @@ def grid_blob(grid: Grid, cfg, template: str | None = None, label_names=None, co
     URL the server answers, assets.file_url; the standalone page names files it holds itself)."""
     file_url = file_url or assets.file_url
     dec = decoder_layout(cfg)
+    names = None if label_names is None else {str(k): str(v) for k, v in dict(label_names).items()}
     stops = [
         {
             "beta": float(s.beta),
             "checkpoint": file_url(s.checkpoint),
             "layout": file_url(s.layout),
             "perm": np.asarray(s.perm, np.float64).tolist(),
-            "summary": _summary_in_aligned_axes(s.summary, np.asarray(s.perm)),
+            "summary": _summary_in_aligned_axes(s.summary, np.asarray(s.perm), names),
         }
         for s in grid.stops
     ]
-    names = None if label_names is None else {str(k): str(v) for k, v in dict(label_names).items()}
     h = "g" + payload.digest(grid.name, dec, stops, template, names, color_title)
 
     def build():

@@ -108,12 +108,14 @@ class Overlays:
     (len(ys), len(xs)), filled; path (k, 2) named path_name; extra_points (m, 2) named extra_name;
     gaussians: Gaussian(mu, logvar, color, label) items, each a point with 1- and 2-sigma ellipses.
     With a beta grid the browser has every model's layout: ellipses is then a count (that many inputs,
-    evenly spaced) and density True draws the aggregate posterior computed in the browser."""
+    evenly spaced) and density True draws the aggregate posterior computed in the browser; holes True draws
+    each stop's stored holes map (grid only)."""
 
     ellipses: Any = None
     ellipse_labels: Any = None
     prior_contours: bool = False
     density: tuple | None = None
+    holes: bool = False
     path: Any = None
     extra_points: Any = None
     extra_name: str = "prior samples"
@@ -285,6 +287,7 @@ def latent_canvas(
         data["grid"] = {"index": int(grid.index), "kl_on": bool(grid.kl_on), "off_index": grid.off_index}
         data["ellipse_n"] = int(overlays.ellipses or 0) if isinstance(overlays.ellipses, int) else 0
         data["density"] = overlays.density is True
+        data["holes"] = bool(overlays.holes)  # the holes layer of each stop's layout (static/holes.js)
     result = _component(
         key=key,
         data=data,

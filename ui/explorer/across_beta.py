@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from ui import cache, state
+from ui import cache, scores, state
 from ui.figures import LEGEND_BELOW
 
 
@@ -35,17 +35,33 @@ def across_beta_tab(grid: list[dict], sel, beta) -> None:
             "completeness (1 = ideal)",
         ),
     )
+
+    def score(name: str) -> tuple[list, list | None]:
+        """A score at every beta and its standard errors (None when the summary has none)."""
+        ses = [s[name].get("se") for _, s in rows]
+        return [s[name]["score"] for _, s in rows], (None if any(v is None for v in ses) else ses)
+
     lines = [
-        (1, 1, "KL (rate)", [s["kl"] for _, s in rows], "#636efa", None),
-        (1, 1, "I(x; z)", [s["mutual_information"] for _, s in rows], "#ab63fa", "dot"),
-        (1, 2, recon_name, [s["reconstruction"] for _, s in rows], "#ef553b", None),
-        (2, 1, "continuity", [s["continuity"]["score"] for _, s in rows], "#00cc96", None),
-        (2, 2, "completeness", [s["completeness"]["score"] for _, s in rows], "#19d3f3", None),
-        (2, 2, "prior samples near data", [s["completeness"]["precision"] for _, s in rows], "#999999", "dot"),
+        (1, 1, "KL (rate)", [s["kl"] for _, s in rows], None, "#636efa", None),
+        (1, 1, "I(x; z)", [s["mutual_information"] for _, s in rows], None, "#ab63fa", "dot"),
+        (1, 2, recon_name, [s["reconstruction"] for _, s in rows], None, "#ef553b", None),
+        (2, 1, "continuity", *score("continuity"), "#00cc96", None),
+        (2, 2, "completeness", *score("completeness"), "#19d3f3", None),
+        (2, 2, "prior samples near data", [s["completeness"]["precision"] for _, s in rows], None, "#999999", "dot"),
     ]
-    for r, c, name, ys, color, dash in lines:
+    for r, c, name, ys, ses, color, dash in lines:
+        extra = {}
+        if ses is not None:  # each score with its +- 1 standard error, written as everywhere else (ui.scores)
+            extra = dict(
+                error_y=dict(type="data", array=ses, visible=True, thickness=1.5, width=4),
+                text=[scores.fmt(v, e) for v, e in zip(ys, ses)],
+                hovertemplate="beta %{customdata}: %{text}<extra>" + name + "</extra>",
+                customdata=[f"{b:g}" for b, _ in rows],
+            )
         fig.add_trace(
-            go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(color=color, dash=dash)), row=r, col=c
+            go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(color=color, dash=dash), **extra),
+            row=r,
+            col=c,
         )
     for c in (1, 2):
         fig.update_yaxes(range=[-0.02, 1.02], row=2, col=c)
@@ -65,10 +81,12 @@ def across_beta_tab(grid: list[dict], sel, beta) -> None:
     )
     st.plotly_chart(fig, key="ex_across")
     st.caption(
-        "Each point is a trained model; the red dotted line is the one shown above. Read the four panels "
-        "together: as beta grows, the KL term closes the holes (completeness rises) and paths between codes "
-        "morph more evenly (continuity rises), but z carries less about x (KL and I(x; z) fall) and "
-        "reconstruction gets worse. A collapsed model scores 1 on both scores and carries nothing."
+        "Each point is a trained model; the red dotted line is the one shown above; bars are +- 1 standard "
+        "error of each score's estimate. Read the four panels together: as beta grows, the KL term closes the "
+        "holes (completeness rises) and z carries less about x (KL and I(x; z) fall) while reconstruction "
+        "gets worse. Continuity moves less: between neighbouring betas its steps can be smaller than its "
+        "error bars, and a difference smaller than the noise is not a finding. A collapsed model scores 1 on "
+        "both scores and carries nothing."
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from ui import cache, keys, links
+from ui import cache, keys, links, scores
 from ui.canvas.events import check_z, server_decode
 from ui.canvas.image import decoded_image_html
 from ui.canvas.widget import Gaussian, Output, Overlays, Points, View, latent_canvas, take_canvas_view
@@ -28,6 +28,7 @@ class Switches:
     ellipses: int | None  # how many inputs' q(z|x) to draw, or None
     prior: bool
     density: bool
+    holes: bool
     samples: bool
 
 
@@ -39,7 +40,7 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None, view:
     in the browser, and view = (slider stop, KL on, stop shown) is where it starts."""
     ds = sel.dataset
     no_variance = bg is None and logvar is None  # an autoencoder: no ellipses, no density
-    opts = st.columns([1.1, 0.8, 1.3, 1.1, 1.3])
+    opts = st.columns([1.1, 0.8, 1.3, 1.1, 1.0, 1.3])
     show_ell = opts[0].toggle(
         "Ellipses",
         key="ex_ell",
@@ -58,8 +59,19 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None, view:
         "q(z|x). At beta = 0 each q(z|x) is a spike far thinner than a pixel of this plot, so there is almost "
         "nothing to draw: the Holes layer shows where prior mass finds no code.",
     )
-    show_samples = opts[4].toggle("Prior samples", key="ex_samples")
-    switches = Switches(int(n_ell) if show_ell else None, show_prior, show_density, show_samples)
+    show_holes = opts[4].toggle(
+        "Holes",
+        key="ex_holes",
+        disabled=bg is None or model.config.latent_dim != 2,
+        help=scores.HOLES_HELP
+        + (
+            ""
+            if bg is not None and model.config.latent_dim == 2
+            else " Drawn for a KL-weight grid of models with 2-D codes (train one in the last panel)."
+        ),
+    )
+    show_samples = opts[5].toggle("Prior samples", key="ex_samples")
+    switches = Switches(int(n_ell) if show_ell else None, show_prior, show_density, show_holes, show_samples)
     plot_area, pad_area = st.container(), st.container()
     drawn = None
     if drawing.supports(ds.image_shape):
@@ -106,6 +118,7 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
                 ellipses=ellipses,
                 prior_contours=sw.prior,
                 density=density,
+                holes=sw.holes and bg is not None,
                 path=st.session_state.get(keys.EX_PATH),
                 extra_points=plane.prior_points(k, dims) if sw.samples else None,
                 gaussians=gaussians,

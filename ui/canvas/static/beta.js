@@ -3,6 +3,7 @@
 import { escapeHtml } from "./data.js";
 import { loadGrid, viewLimit, density } from "./grid.js";
 import { layoutTraces, densityTrace } from "./plot.js";
+import { holesTrace, holesOf } from "./holes.js";
 
 function fmtBeta(b) { return String(+b.toPrecision(3)); }
 // A number for a sentence; one that rounds to zero is "0.00", never "-0.00" (ui/figures.num).
@@ -185,6 +186,7 @@ export class GridMode {
       return;
     }
     if (this.c.light.density) this.restyleDensity(stop, to.lim);
+    if (this.c.light.holes) this.restyleHoles();
     this.morph = { from: this.cur, to, t0: performance.now(), input: t0, first: true };
     if (!this.raf) this.raf = requestAnimationFrame(() => this.frame());
   }
@@ -219,6 +221,7 @@ export class GridMode {
     const o = { ...(ov || {}) };
     if (cur.sd) Object.assign(o, this.ellipsesOf(cur, stop));
     if (L.density && stop.logvar) o.density = density(stop, L.dims, cur.lim);
+    if (L.holes) o.holes = holesTrace(stop, this.c.lesson.holesMode);
     return { pts, ov: o };
   }
   ptsOf(xy, stop) {
@@ -276,6 +279,20 @@ export class GridMode {
     if (!ix || ix.density == null || !stop.logvar) return;
     const t = densityTrace(density(stop, this.c.light.dims, lim));
     this.c.Plotly.restyle(this.c.plotEl, { x: [t.x], y: [t.y], z: [t.z] }, [ix.density]);
+  }
+
+  // The holes layer of the stop on screen (holes.js), in the mode the lesson's switch chose.
+  restyleHoles() {
+    const ix = this.c.figIndex, stop = this.stop();
+    if (!ix || ix.holes == null || !stop) return;
+    const t = holesTrace(stop, this.c.lesson.holesMode);
+    if (!t) { this.c.Plotly.restyle(this.c.plotEl, { visible: false }, [ix.holes]); return; }
+    this.c.Plotly.restyle(this.c.plotEl, { visible: true, z: [t.z], x: [t.x], y: [t.y], zmin: t.zmin, zmax: t.zmax,
+      colorscale: [t.colorscale], name: t.name }, [ix.holes]);
+  }
+  holesShown() {
+    const stop = this.stop(), h = stop && this.c.light && this.c.light.holes ? holesOf(stop) : null;
+    return h ? { stop: this.shown, mode: this.c.lesson.holesMode, n: h.n, share: Array.from(h.share) } : null;
   }
 
   destroy() { clearTimeout(this.syncTimer); if (this.raf) cancelAnimationFrame(this.raf); }

@@ -14,6 +14,7 @@ import { GridMode } from "./beta.js";
 import { OutputView } from "./draw.js";
 import { PointerInput, LatentSliders } from "./input.js";
 import { ServerHover } from "./server.js";
+import { Lesson } from "./lesson.js";
 
 const MAX_TIMINGS = 4000;
 const MAX_CLICK_TIMES = 64;
@@ -23,16 +24,18 @@ function fmtCount(n) { return n >= 1e5 ? (n / 1e6).toFixed(2) + " M" : n >= 1e3 
 const TEMPLATE = `
   <div class="lc-betabox" style="display:none"></div>
   <div class="lc-main">
-    <div class="lc-plotwrap"><div class="lc-plot"></div>
+    <div class="lc-left"><div class="lc-plotwrap"><div class="lc-plot"></div>
       <div class="lc-overlay"><div class="lc-mark lc-hovermark"></div><div class="lc-mark lc-pinmark"></div>
         <canvas class="lc-thumb"></canvas></div>
       <div class="lc-loading">Loading plot…</div></div>
+      <div class="lc-walk" style="display:none"></div></div>
     <div class="lc-side">
       <div class="lc-head"><span class="lc-badge">browser</span> live decode</div>
       <div class="lc-imgbox"><canvas class="lc-img"></canvas><canvas class="lc-bars"></canvas></div>
       <div class="lc-readout"></div>
       <div class="lc-note"></div>
       <div class="lc-metrics"></div>
+      <div class="lc-mix" style="display:none"></div>
     </div>
   </div>
   <div class="lc-sliders"></div>
@@ -65,6 +68,7 @@ class Canvas {
     });
     this.server = new ServerHover((req) => this.api.setTriggerValue("hover", req));
     this.gridMode = new GridMode(this, q(".lc-betabox"), q(".lc-metrics"));
+    this.lesson = new Lesson(this, q(".lc-walk"), q(".lc-mix"), q(".lc-overlay"));
     this.grid = null;             // the beta grid blob when the canvas shows one (else points + model blobs)
     this.overlay = null;          // the overlay blob of the latest render
     this.points = null;           // the points blob of the latest render (no grid)
@@ -110,6 +114,7 @@ class Canvas {
     this.pointer.destroy();
     this.server.destroy();
     this.gridMode.destroy();
+    this.lesson.destroy();
     if (this.Plotly) try { this.Plotly.purge(this.plotEl); } catch (e) { /* already gone */ }
     removeTestHooks(this);
   }
@@ -164,7 +169,7 @@ class Canvas {
       this.sliders.build(data, this.pinned);
     }
     const figKey = [grid ? grid.hash : data.blobs.points, data.blobs.overlay, data.prior, data.height, data.axis_titles.join("|"),
-      data.dims.join(","), data.ellipse_n, data.density].join("/");
+      data.dims.join(","), data.ellipse_n, data.density, data.holes].join("/");
     if (grid) {
       this.pendingFigKey = figKey;
       this.gridMode.update(grid, data.grid).then(() => {
@@ -182,6 +187,8 @@ class Canvas {
   // Grid mode: the decoder of the stop now on screen (the hover preview switches at once).
   setDecoder(stop) {
     this.model = { supported: true, mlp: stop.mlp, out_dim: stop.mlp.outDim, reason: null };
+    this.lesson.walkBox.style.display = "";
+    this.lesson.show(stop);
     this.updateNote();
     this.schedule(this.hoverZ ? "hover" : "pinned");
   }
@@ -192,6 +199,7 @@ class Canvas {
   }
   redrawPlot() {
     if (!this.grid) { this.renderPlot(this.points, this.overlay, this.light); return; }
+    this.lesson.syncLight();
     const { pts, ov } = this.gridMode.figureInputs(this.overlay);
     this.gridMode.drawnLim = this.gridMode.cur.lim; // the new figure's view square
     this.renderPlot(pts, ov, this.light);
@@ -258,7 +266,11 @@ class Canvas {
     el.style.display = "block";
     el.style.transform = `translate(${p.px}px, ${p.py}px)`;
   }
-  placeMarks() { this.placeMark(this.pinMark, this.pinned); if (this.hoverZ) this.placeMark(this.hoverMark, this.hoverZ); }
+  placeMarks() {
+    this.placeMark(this.pinMark, this.pinned);
+    if (this.hoverZ) this.placeMark(this.hoverMark, this.hoverZ);
+    this.lesson.placePath();
+  }
 
   // ------------------------------------------------------------------ gestures
   withPlotted(zz) {
@@ -378,6 +390,8 @@ function installTestHooks(c) {
     get mountedAt() { return c.mountedAt; },           // performance.now() when this canvas was created
     get firstStopAt() { return c.gridMode.firstStopAt; },
     get shownLayout() { const g = c.gridMode.cur; return g ? Array.from(g.xy) : null; },
+    get walk() { return c.lesson.last; },               // the continuity walk on screen (lesson.js)
+    get holes() { return c.gridMode.holesShown(); },    // the holes layer's grid on screen, or null
     decode: (zs) => zs.map((z) => Array.from(c.model.mlp.decode(Float64Array.from(z)))),
     toPixel: (zx, zy) => (c.geometry ? c.geometry.toClient(zx, zy) : null),      // latent -> client coordinates
     fromPixel: (cx, cy) => (c.geometry ? c.geometry.fromClient(cx, cy) : null),  // client -> latent (null outside)

@@ -59,6 +59,10 @@ async function loadStop(s, dec) {
     logvar: lay.logvar ? times(lay.logvar.data, k, P, true) : null,
     labels: lay.labels ? lay.labels.data : null,
     color: lay.color ? lay.color.data : null,
+    perm: P,
+    // Where prior mass finds no code (layout format 2, 2-D codes only): holes.js aligns and draws them.
+    holesRaw: lay.holes_share ? { share: lay.holes_share.data, log: lay.holes_log_ratio ? lay.holes_log_ratio.data : null,
+      n: lay.holes_share.shape[1], extent: s.summary.holes_extent || [-4, 4] } : null,
     density: new Map(), // dims/limit key -> density grid, computed on first use
   };
 }

@@ -217,8 +217,11 @@ export function layoutTraces(pts, ov) {
 export function buildFigure(pts, ov, light, narrow, stop) {
   const groups = new Map();
   const traces = [];
-  const index = { density: null, points: [], ellipses: [], gaussians: [] };
+  const index = { holes: null, density: null, points: [], ellipses: [], gaussians: [] };
   const span = (arr, list) => { for (let i = 0; i < arr.length; i++) list.push(traces.length + i); traces.push(...arr); };
+  // The holes layer (holes.js; grid mode, 2-D codes) lies under everything; a stop without it keeps an
+  // empty trace so that the trace numbers stay put while the slider moves.
+  if (light.holes) { index.holes = traces.length; traces.push(ov && ov.holes ? ov.holes : { type: "heatmap", z: [[0]], visible: false, showscale: false }); }
   if (ov && ov.density) { index.density = traces.length; traces.push(densityTrace(ov.density)); }
   if (light.prior) traces.push(priorTrace());
   span(pointTraces(pts, groups), index.points);
