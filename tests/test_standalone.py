@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pytest
 from conftest import ROOT, open_page
+from safetensors import safe_open
 
 from ui.canvas import bundle, standalone
 from vae_core import InputError, align, checkpoints, layouts
@@ -63,11 +64,15 @@ def test_the_page_holds_each_decoder_and_layout_exactly(digits):
         lay = layouts.read(s.layout)
         assert np.array_equal(_tensor(page, stops[i]["layout"], "mu"), lay.mu)
         assert np.array_equal(_tensor(page, stops[i]["layout"], "labels"), lay.labels)
+        with safe_open(str(s.layout), "np") as f:  # every array of the layout, the holes map among them
+            assert "holes_share" in f.keys()
+            for k in f.keys():
+                assert np.array_equal(_tensor(page, stops[i]["layout"], k), f.get_tensor(k)), k
     # The labels are the same in every layout: stored once.
     assert len({page["files"][f"inline:layout-{i}"]["labels"]["blob"] for i in range(len(BETAS))}) == 1
     assert page["light"]["standalone"] and page["light"]["grid"] == {"index": 4, "kl_on": True, "off_index": 0}
     # The page names what it holds and who wrote it.
-    assert "VAE latent explorer 9.9" in text and "2026-01-01 00:00:00 UTC" in text
+    assert "VAE latent explorer 9.9" in text and "2026-01-01 00:00:00 UTC" in text and 'id="sa-holes"' in text
     assert all(f"<code>{n}</code>" in text for n in names)
 
 
@@ -188,8 +193,8 @@ def test_a_grid_trained_here_on_user_data_makes_a_page(tmp_path):
     files = []
     for b, (model, _) in zip(betas, fitted):
         ck = checkpoints.save(model, tmp_path / f"mine-{b:g}.safetensors")
-        mu, logvar, summary = layouts.build(model, ds)
-        files.append((ck, layouts.save(layouts.path_for(ck), layouts.file_digest(ck), mu, logvar, summary, ds.y)))
+        digest = layouts.file_digest(ck)
+        files.append((ck, layouts.make(model, ds, tmp_path / "layouts" / f"{digest}.safetensors", digest)))
     perms, _ = align.grid_permutations([layouts.read(lp).mu for _, lp in files], betas)
     stops = tuple(GridStop(b, ck, lp, p, layouts.read(lp).summary) for b, (ck, lp), p in zip(betas, files, perms))
     text = standalone.page_html(Grid(stops, 1), cfg, ds.describe(), ["mine 0.5", HOSTILE], written_at="t")
@@ -198,5 +203,6 @@ def test_a_grid_trained_here_on_user_data_makes_a_page(tmp_path):
     light = page["light"]
     assert light["image_shape"] is None and light["grid"] == {"index": 1, "kl_on": True, "off_index": None}
     assert np.allclose(light["out_mean"], ds.mean) and np.allclose(light["out_scale"], ds.scale)
+    assert 'id="sa-holes"' in text and _tensor(page, "inline:layout-1", "holes_share").shape == (48, 48)
     first = fitted[1][0].decoder[0].weight.detach().numpy()
     assert np.array_equal(_tensor(page, "inline:decoder-1", "decoder.0.weight"), first)
