@@ -83,7 +83,8 @@ def samples_sentence(summary: dict, label_names: dict | None = None) -> str | No
         tv = 0.5 * sum(abs(a - b) for a, b in zip(mix, data))
         diff = [a - b for a, b in zip(mix, data)]
         hi, lo = max(range(len(diff)), key=diff.__getitem__), min(range(len(diff)), key=diff.__getitem__)
-        name = lambda i: names.get(str(i), str(i))  # noqa: E731
+        classes = g("classes") or list(range(len(mix)))
+        name = lambda i: names.get(str(classes[i]), str(classes[i]))  # noqa: E731
         parts.append(
             f"their classes are {tv:.0%} away from the data's mix (total variation: the share of draws that "
             f"would have to change class to match it; {name(hi)} comes out {mix[hi]:.0%} of the time against "
@@ -97,12 +98,13 @@ def samples_sentence(summary: dict, label_names: dict | None = None) -> str | No
 
 def texts(summary: dict, label_names: dict | None = None) -> dict:
     """The formatted numbers of a layout's compact summary (vae_core.layouts.compact_summary), for the canvas:
-    "continuity" and "completeness" (fmt, with their standard errors), "precision", "recall" and "accuracy"
-    (percentages), "samples" (samples_sentence) and "caveat" (completeness_caveat)."""
+    "continuity", "completeness" and "mi" (I(x; z); fmt, with their standard errors), "precision", "recall"
+    and "accuracy" (percentages), "samples" (samples_sentence) and "caveat" (completeness_caveat)."""
     g = summary.get
     return {
         "continuity": fmt(g("continuity"), g("continuity_se")),
         "completeness": fmt(g("completeness"), g("completeness_se")),
+        "mi": None if g("mutual_information") is None else fmt(g("mutual_information"), g("mi_se")),
         "precision": pct(g("sample_precision")),
         "recall": pct(g("sample_recall")),
         "accuracy": pct(g("classifier_accuracy")),

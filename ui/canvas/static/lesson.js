@@ -174,7 +174,8 @@ export class Lesson {
     let rows = "";
     if (mix && data) {
       const top = Math.max(...mix, ...data, 1e-9);
-      rows = mix.map((v, i) => `<div class="lc-mixrow"><span>${escapeHtml(names[String(i)] ?? String(i))}</span>
+      const cls = s.classes || mix.map((_, i) => i);
+      rows = mix.map((v, i) => `<div class="lc-mixrow"><span>${escapeHtml(names[String(cls[i])] ?? String(cls[i]))}</span>
         <div class="lc-mixbars"><i style="width:${(100 * v) / top}%;background:${labelColor(mix.length, i)}"></i><i class="lc-data" style="width:${(100 * data[i]) / top}%"></i></div>
         <em>${pct(v)}</em></div>`).join("");
     }
