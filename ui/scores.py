@@ -108,13 +108,15 @@ def samples_sentence(summary: dict, label_names: dict | None = None) -> str | No
 
 def texts(summary: dict, label_names: dict | None = None) -> dict:
     """The formatted numbers of a layout's compact summary (vae_core.layouts.compact_summary), for the canvas:
-    "continuity", "completeness" and "mi" (I(x; z); fmt, with their standard errors), "precision", "recall"
+    "continuity", "completeness", "mi" (I(x; z)) and "holes_mean" (the holes map's prior-weighted mean; fmt,
+    with their standard errors), "precision", "recall"
     and "accuracy" (percentages), "samples" (samples_sentence) and "caveat" (completeness_caveat)."""
     g = summary.get
     return {
         "continuity": fmt(g("continuity"), g("continuity_se")),
         "completeness": fmt(g("completeness"), g("completeness_se")),
         "mi": None if g("mutual_information") is None else fmt(g("mutual_information"), g("mi_se")),
+        "holes_mean": None if g("holes_mean") is None else fmt(g("holes_mean"), g("holes_mean_se")),
         "precision": pct(g("sample_precision")),
         "recall": pct(g("sample_recall")),
         "accuracy": pct(g("classifier_accuracy")),

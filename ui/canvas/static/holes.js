@@ -7,10 +7,10 @@
 export const HOLE_MODES = {
   share: { label: "share min(1, q/p)", zmin: 0, zmax: 1,
     // 0 (a hole) is strong, 1 (covered) is clear: the holes stand out.
-    colorscale: [[0, "rgba(214,39,40,0.62)"], [0.5, "rgba(244,109,67,0.32)"], [1, "rgba(255,255,255,0)"]] },
+    colorscale: [[0, "rgba(214,39,40,0.42)"], [0.5, "rgba(244,109,67,0.22)"], [1, "rgba(255,255,255,0)"]] },
   log: { label: "log q/p", zmin: -10, zmax: 10, // the layout's clip (summary.holes_log_ratio_clip) wins
     // Symmetric: red where the prior has more mass than the codes (holes), blue where codes pile up.
-    colorscale: [[0, "rgba(178,24,43,0.7)"], [0.5, "rgba(255,255,255,0)"], [1, "rgba(33,102,172,0.6)"]] },
+    colorscale: [[0, "rgba(178,24,43,0.5)"], [0.5, "rgba(255,255,255,0)"], [1, "rgba(33,102,172,0.45)"]] },
 };
 
 // A stop's holes grids in aligned axes, or null when its layout has none (latent_dim != 2, or an older
