@@ -15,6 +15,26 @@ from vae_core.model import VAE
 LOGITS = [-40.0, -8.0, -1.0, -0.2, -0.1001, -0.0999, -1e-3, -1e-7, 0.0, 1e-7, 1e-3, 0.05, 0.0999, 0.1001, 0.3, 2.0, 9.0]
 
 
+def test_continuous_bernoulli_normaliser_is_exact_against_a_50_digit_reference():
+    """log C(eta) = log(eta / tanh(eta / 2)) (log 2 at eta = 0) in 50-digit arithmetic (mpmath), for logits far
+    out, near the series' switch and at 0. torch.distributions clamps lambda: in float32 its log C stops
+    at 2.77 (at logit 30 the exact value is 3.40), so it is no reference out there."""
+    import mpmath
+
+    mpmath.mp.dps = 50
+    etas = [0.0, 1e-7, -1e-3, 0.0999, 0.1001, -0.5, 3.0, -17.0, 30.0, -60.0, 88.0]
+    exact = [
+        float(mpmath.log(2) if e == 0 else mpmath.log(mpmath.mpf(e) / mpmath.tanh(mpmath.mpf(e) / 2))) for e in etas
+    ]
+    ours = densities.cb_log_normalizer(torch.tensor(etas, dtype=torch.float64))
+    # within 1e-9 in float64 (the series below |eta| = 0.1 stops at eta^4), far below float32's resolution
+    torch.testing.assert_close(ours, torch.tensor(exact, dtype=torch.float64), rtol=1e-9, atol=1e-9)
+    ours32 = densities.cb_log_normalizer(torch.tensor(etas, dtype=torch.float32))
+    torch.testing.assert_close(ours32, torch.tensor(exact, dtype=torch.float32), rtol=1e-6, atol=1e-6)
+    torch32 = float(D.ContinuousBernoulli(logits=torch.tensor([30.0]))._cont_bern_log_norm())
+    assert abs(torch32 - 2.77) < 0.01 and abs(exact[etas.index(30.0)] - 3.40) < 0.01
+
+
 def test_continuous_bernoulli_matches_torch_distributions():
     eta = torch.tensor(LOGITS[1:-1], dtype=torch.float64)  # torch clamps probabilities at the extremes
     ref = D.ContinuousBernoulli(logits=eta)

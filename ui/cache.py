@@ -265,10 +265,7 @@ def runtime_dir() -> Path:
 def _fresh_layout(model: VAE, ds: Dataset, checkpoint: Path, digest: str) -> Path:
     from vae_core import layouts
 
-    mu, logvar, summary = layouts.build(model, ds)
-    return layouts.save(
-        runtime_dir() / "layouts" / f"{digest}.safetensors", digest, mu, logvar, summary, ds.y, ds.color
-    )
+    return layouts.make(model, ds, runtime_dir() / "layouts" / f"{digest}.safetensors", digest)
 
 
 @st.cache_resource(show_spinner="Encoding the grid's models...", max_entries=128, hash_funcs=HASH_FUNCS)

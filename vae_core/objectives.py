@@ -41,8 +41,9 @@ def elbo(
     model, x, beta: float = 1.0, n_samples: int = 1, generator: torch.Generator | None = None, batch: int = 4096
 ) -> torch.Tensor:
     """Per-sample (beta-weighted) ELBO in nats, shape (n,): E_q[log p(x|z)] - beta KL(q(z|x) || p(z)),
-    the expectation averaged over n_samples reparameterized draws. Only beta = 1 is a lower bound on log p(x)
-    (beta < 1 can exceed it). An autoencoder has no ELBO: InputError (its reconstruction term is `terms`)."""
+    the expectation averaged over n_samples reparameterized draws. Any beta >= 1 gives a lower bound on log p(x)
+    (the KL term is >= 0, so weighting it more only lowers the bound; beta = 1 is the tightest of them);
+    beta < 1 can exceed log p(x). An autoencoder has no ELBO: InputError (its reconstruction term is `terms`)."""
     require_vae(model, "the ELBO")
     check_int("n_samples", n_samples, 1)
     out = []

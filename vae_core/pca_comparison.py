@@ -9,12 +9,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from .batched import decode_rows, encode_rows, subsample
 from .checks import check_int, check_seed
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
 from .densities import LIKELIHOODS, NAMES
 from .errors import InputError
-from .metrics import decode_rows, encode_rows, subsample
 
 # Training settings, measured on digits (1797 x 64): 10 epochs of the three models for six latent sizes take
 # 4-6 s with one torch thread, and the linear AE then lands within 1-4 % of PCA's error. The linear AE is a

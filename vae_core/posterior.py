@@ -29,8 +29,10 @@ class PosteriorGrid:
 
     z1: (n,) and z2: (n,) the axes; log_joint: (n, n) float64 with log_joint[i, j] at (z1[j], z2[i]) (rows follow
     z2, as plotly draws a heatmap); log_px: the quadrature log p(x) = log sum exp(log_joint) dz1 dz2;
-    log_px_half: the same sum on every other grid point (spacing doubled), so |log_px - log_px_half| bounds the
-    quadrature error (the error of this sum falls off exponentially with resolution for smooth integrands);
+    log_px_half: the same sum on every other grid point (spacing doubled), so |log_px - log_px_half| estimates the
+    quadrature error (the error of this sum falls off exponentially with resolution only for smooth integrands;
+    a ReLU decoder's kinks make it fall off algebraically, as a power of the spacing, and for an error C h^p with
+    p >= 1 the difference is at least the error at the finer spacing h);
     edge_mass: the fraction of the posterior mass in the outermost ring of cells (small when the grid holds it).
     """
 
