@@ -83,7 +83,7 @@ export class MetricsPanel {
       ${t.caveat ? `<div class="lc-mnote">${escapeHtml(t.caveat)}</div>` : ""}
       <div class="lc-mnote">What the code carries: ${info}; ${recon} ${num(s.reconstruction)} nats. A collapsed model scores 1 on both scores while carrying nothing: read them beside these two numbers.</div>
       ${cap}
-      <div class="lc-mnote">Prior samples near real data: ${s.precision == null ? "n/a" : Math.round(100 * s.precision) + "%"}.</div>
+      ${s.sample_precision == null ? `<div class="lc-mnote">Prior samples near real data: ${s.precision == null ? "n/a" : Math.round(100 * s.precision) + "%"}.</div>` : ""}
       <div class="lc-mhead lc-small">KL per dimension (nats)</div>${bars}
       ${s.collapsed ? `<div class="lc-warn">Posterior collapse: ${escapeHtml(s.message)}</div>` : ""}`;
   }
