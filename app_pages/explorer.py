@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cache, links, state
+from ui import cache, state, view
 from ui.explorer import (
     across_beta,
     export,
@@ -17,7 +17,6 @@ from ui.explorer import (
 )
 from ui.explorer import grid as explorer_grid
 from ui.explorer.canvas_panel import canvas_panel
-from ui.share import LinkView
 
 PANELS = [
     "Manifold",
@@ -38,12 +37,13 @@ if sel.model is None:
 
 # ---- which model: the canvas's KL-weight slider walks the grid of models that differ only in beta ----
 bg = explorer_grid.beta_grid(sel) if sel.model.is_vae else None
-model, beta, view = sel.model, sel.beta, None
+entries = bg.entries if bg is not None else []
+shown = view.read(sel, entries)  # the sidebar's model, or a shared link's beta, KL switch and z
+canvas_state = view.publish(shown, sel, entries)  # when it shows another model the sidebar follows (a rerun)
+model, beta, stop = sel.model, sel.beta, None
 if bg is not None:
-    links.explorer_beta(bg.betas)  # a shared link's beta and KL switch, once
-    view = explorer_grid.current_view(bg, sel)
-    model, beta = explorer_grid.model_at(bg, view[2], sel), bg.betas[view[2]]
-    links.publish(LinkView(beta=bg.betas[view[0]], kl=view[1]), keys=("beta", "kl"))
+    stop = view.shown_stop(entries, shown.beta, shown.kl_on)
+    model, beta = explorer_grid.model_at(bg, stop, sel), bg.betas[stop]
 k = model.config.latent_dim
 dims = (0, 1)
 if k > 2:
@@ -59,10 +59,10 @@ elif k < 2:
     st.stop()
 
 if bg is not None:  # the canvas shows the slider, the KL switch and each model's numbers itself
-    canvas_panel(model, None, None, sel, dims, bg, view)
+    canvas_panel(model, None, None, sel, dims, bg)
     downloads = st.columns(3)
-    export.codes_and_checkpoint(model, ds, bg.entries[view[2]]["label"], where=downloads[:2])
-    grid = explorer_grid.canvas_grid(bg, view[0], view[1], sel)
+    export.codes_and_checkpoint(model, ds, bg.entries[stop]["label"], where=downloads[:2])
+    grid = explorer_grid.canvas_grid(bg, canvas_state.index, canvas_state.kl_on, sel)
     export.standalone_button(bg, grid, sel.model.config, ds, where=downloads[2])
 else:
     st.caption(

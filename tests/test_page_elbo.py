@@ -68,7 +68,7 @@ def test_elbo_page_explains_an_autoencoder_and_a_3d_model(app):
     init_parameters(model, torch.Generator().manual_seed(0))
     model.requires_grad_(False)
     at.session_state["my_models"] = {"tiny3d": {"model": model, "dataset": "digits", "beta": 1.0, "source": "test"}}
-    at.session_state["pending_model"] = "tiny3d"
+    at.session_state["pending_model"] = "session:tiny3d"
     at.run()
     assert any("3 latent dimensions" in w.value for w in at.warning)
     m = _metrics(at)

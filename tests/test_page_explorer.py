@@ -1,10 +1,21 @@
 """AppTest: the Latent explorer hands the canvas the whole beta grid, follows the canvas's beta in the sidebar,
-builds only the open panel, and trains new betas."""
+keeps the pin, the server's image and the URL in agreement, builds only the open panel, and trains new betas."""
 
+import base64
+import html
+import io
 import json
+import re
 
+import numpy as np
 import pytest
-from conftest import open_page, wait_for
+import torch
+from conftest import ROOT, open_page, wait_for
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from ui import keys
+from vae_core import checkpoints
 
 CANVAS = "_latent_canvas:ex_canvas_2_(0, 1)"  # the canvas's session state (ui.canvas.widget._state)
 
@@ -22,13 +33,18 @@ def _grid(at) -> dict:
     return data["payloads"][data["blobs"]["grid"]]
 
 
-def _report_view(at, index: int, kl_on: bool, shown: int) -> None:
-    """What the browser reports once the KL slider rests (ui.canvas.widget._on_view), then a run."""
+def _report(at, **news) -> None:
+    """What the browser sends (ui.canvas.widget: a click, or the KL slider once it rests), with the epoch
+    of the view it has, then a run (the canvas fragment's)."""
     state = dict(at.session_state[CANVAS])
-    state["view"] = {"index": index, "kl_on": kl_on, "shown": shown, "beta": None}
+    state["news"] = {"epoch": at.session_state[keys.EXPLORER_VIEW].epoch, **news}
     at.session_state[CANVAS] = state
     at.run()
     assert not at.exception, at.exception
+
+
+def _report_view(at, index: int, kl_on: bool) -> None:
+    _report(at, index=index, kl_on=kl_on)
 
 
 def test_the_canvas_gets_every_grid_model_and_its_numbers(app):
@@ -51,11 +67,11 @@ def test_the_canvas_gets_every_grid_model_and_its_numbers(app):
 def test_the_sidebar_follows_the_canvas(app):
     open_page(app, "explorer")
     _grid(app)
-    _report_view(app, index=0, kl_on=True, shown=0)
+    _report_view(app, index=0, kl_on=True)
     assert app.selectbox(key="sel_model").value.startswith("digits-vae-beta0 ")
     assert _canvas(app)["grid"]["index"] == 0
     # KL off keeps the slider's stop and shows (and selects) the beta = 0 model.
-    _report_view(app, index=6, kl_on=False, shown=0)
+    _report_view(app, index=6, kl_on=False)
     assert app.selectbox(key="sel_model").value.startswith("digits-vae-beta0 ")
     data = _canvas(app)
     assert data["grid"]["index"] == 6 and not data["grid"]["kl_on"]
@@ -111,3 +127,95 @@ def test_explorer_on_3d_data_draws_the_data_space(app):
     assert app.selectbox(key="sel_model").value.startswith("swiss_roll-vae-beta1")
     charts = app.get("plotly_chart")
     assert any("scatter3d" in c.proto.spec for c in charts), "decoded grid drawn as 3-D points"
+
+
+def _image(at) -> dict:
+    """The server's decoded image: its data attributes (model, beta, z, seq) and its pixels in [0, 1]."""
+    body = next(e.proto.body for e in at.get("html") if 'data-testid="decoded-image"' in e.proto.body)
+    attrs = {k: html.unescape(v) for k, v in re.findall(r'data-([\w-]+)="([^"]*)"', body.split(">", 1)[0])}
+    png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', body).group(1))
+    img = np.asarray(Image.open(io.BytesIO(png)), np.float64) / 255.0
+    k = img.shape[0] // 8  # an 8x8 digit magnified k times
+    attrs["pixels"] = 1.0 - img[::k, ::k]  # drawn with gray_r: ink is dark
+    attrs["z"] = json.loads(attrs["z"])
+    return attrs
+
+
+def _aligned(beta: float):
+    """The shipped digits VAE of this beta in the grid's aligned latent axes (as the canvas draws it)."""
+    from vae_core import align, checkpoints, layouts
+
+    betas = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
+    paths = [ROOT / "models" / f"digits-vae-beta{b:g}.safetensors" for b in betas]
+    perms, _ = align.grid_permutations([layouts.read(layouts.path_for(p)).mu for p in paths], betas)
+    i = betas.index(beta)
+    return align.apply_signed_permutation(checkpoints.load(paths[i])[0], perms[i])
+
+
+def _decoded(model, z) -> np.ndarray:
+    with torch.no_grad():
+        return model.decode(torch.tensor([z], dtype=torch.float32))[0].numpy().reshape(8, 8)
+
+
+def test_the_server_image_follows_the_pin_and_the_model(app):
+    """The pin, the server's image and the URL agree after a click, a KL-slider move and a sidebar switch; the
+    image names the model, beta and z it was decoded with, and is that model's decoding of that z."""
+    open_page(app, "explorer")
+    _grid(app)
+    z = [0.5, -1.0]
+    _report(app, z=z, source="click", seq=1, index=4, kl_on=True)  # a click at beta = 1
+    img = _image(app)
+    assert (img["model"], img["beta"], img["z"]) == ("digits-vae-beta1", "1", z)
+    assert np.abs(img["pixels"] - _decoded(_aligned(1.0), z)).max() <= 1 / 255 + 1e-9
+    assert app.query_params["z"] == "0.5,-1"
+
+    _report_view(app, index=0, kl_on=True)  # slide to beta = 0: the image is decoded again, at the same z
+    img = _image(app)
+    assert (img["model"], img["beta"], img["z"]) == ("digits-vae-beta0", "0", z)
+    assert np.abs(img["pixels"] - _decoded(_aligned(0.0), z)).max() <= 1 / 255 + 1e-9
+    assert app.selectbox(key="sel_model").value.startswith("digits-vae-beta0 ")
+    assert (app.query_params["model"], app.query_params["beta"], app.query_params["z"]) == (
+        "digits-vae-beta0",
+        "0",
+        "0.5,-1",
+    )
+    data = _canvas(app)
+    assert data["grid"]["index"] == 0 and data["z_base"] == z
+
+    epoch = data["epoch"]
+    ae = next(o for o in app.selectbox(key="sel_model").options if o.startswith("digits-ae "))
+    app.selectbox(key="sel_model").set_value(ae).run()  # the autoencoder: the pin stays, the image follows
+    img = _image(app)
+    assert img["model"] == "digits-ae" and "beta" not in img and img["z"] == z
+    ae_model, _ = checkpoints.load(ROOT / "models" / "digits-ae.safetensors")
+    assert np.abs(img["pixels"] - _decoded(ae_model, z)).max() <= 1 / 255 + 1e-9
+    assert app.query_params["z"] == "0.5,-1" and "beta" not in app.query_params
+    data = _canvas(app)
+    assert data["z_base"] == z and data["epoch"] > epoch, "the canvas is told to pin z (a view it has not seen)"
+
+
+def test_a_report_made_before_a_sidebar_change_is_dropped(app):
+    open_page(app, "explorer")
+    _grid(app)
+    before = app.session_state[keys.EXPLORER_VIEW].epoch
+    label = next(o for o in app.selectbox(key="sel_model").options if o.startswith("digits-vae-beta2 "))
+    app.selectbox(key="sel_model").set_value(label).run()
+    assert app.session_state[keys.EXPLORER_VIEW].epoch == before + 1
+    # The slider rested at beta = 0 in the browser before the sidebar's change reached it: too late.
+    _report(app, epoch=before, index=0, kl_on=True)
+    assert app.selectbox(key="sel_model").value.startswith("digits-vae-beta2 ")
+    assert _grid(app)["stops"][_canvas(app)["grid"]["index"]]["beta"] == 2.0
+
+
+def test_a_link_sets_the_slider_switch_and_pin():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for k, v in {"dataset": "digits", "beta": "0.5", "kl": "off", "z": "1.25,-0.5"}.items():
+        at.query_params[k] = v
+    at.run()
+    open_page(at, "explorer")
+    assert at.selectbox(key="sel_model").value.startswith("digits-vae-beta0 "), "KL off shows the beta = 0 model"
+    data = _canvas(at)
+    assert data["grid"]["index"] == 3 and data["grid"]["kl_on"] is False and data["z_base"] == [1.25, -0.5]
+    img = _image(at)
+    assert (img["model"], img["beta"], img["z"]) == ("digits-vae-beta0", "0", [1.25, -0.5])
+    assert (at.query_params["beta"], at.query_params["kl"], at.query_params["z"]) == ("0.5", "off", "1.25,-0.5")

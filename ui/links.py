@@ -59,32 +59,14 @@ def notices() -> None:
         )
 
 
-def explorer_beta(betas: list[float]) -> None:
-    """Once per link: its beta and kl become the explorer's KL-weight slider and KL switch (keys ex_beta,
-    ex_kl_on). A beta that is not a stop of this model's grid is noted and the slider keeps its default."""
+def take_explorer_link() -> LinkView | None:
+    """Once per link: its beta, kl and z for the explorer (ui.view.read checks them against the model), or
+    None when the link had none."""
     view = st.session_state.get(_PENDING)
-    if view is None or (view.beta is None and view.kl is None):
-        return
-    st.session_state[_PENDING] = replace(view, beta=None, kl=None)
-    if view.beta is not None:
-        if view.beta in betas:
-            st.session_state["ex_beta"] = view.beta
-        else:
-            st.toast("The link's beta is not one of this model grid's KL weights; showing the default.")
-    if view.kl is not None and 0.0 in betas:
-        st.session_state["ex_kl_on"] = view.kl
-
-
-def explorer_z(latent_dim: int) -> list[float] | None:
-    """Once per link: its pinned z, if it has latent_dim values (else a notice and None)."""
-    view = st.session_state.get(_PENDING)
-    if view is None or view.z is None:
+    if view is None or (view.beta is None and view.kl is None and view.z is None):
         return None
-    st.session_state[_PENDING] = replace(view, z=None)
-    if len(view.z) != latent_dim:
-        st.toast(f"The link's z has {len(view.z)} values but this model has {latent_dim} latent dimensions.")
-        return None
-    return list(view.z)
+    st.session_state[_PENDING] = replace(view, beta=None, kl=None, z=None)
+    return view
 
 
 def publish(view: LinkView, keys=("dataset", "model")) -> None:

@@ -78,7 +78,7 @@ def add_session_model(name: str, model: VAE, dataset_name: str, source: str) -> 
         "beta": (model.info.get("train") or {}).get("beta"),
         "source": source,
     }
-    st.session_state[keys.PENDING_MODEL] = name
+    st.session_state[keys.PENDING_MODEL] = "session:" + name
     st.session_state[keys.PENDING_DATASET] = dataset_name
     return name
 
@@ -97,6 +97,7 @@ class Selection:
     model: VAE | None
     model_name: str | None
     device: torch.device
+    model_key: str | None = None  # the model_choices key of the model ("shipped:<path>" or "session:<name>")
 
     @property
     def beta(self) -> float | None:
@@ -154,15 +155,10 @@ def sidebar() -> Selection:
         "Dataset", names, key=keys.DATASET, format_func=lambda n: DATASET_LABELS.get(n, f"{n} (uploaded)")
     )
     choices = model_choices(ds_name)
-    pending = st.session_state.pop(keys.PENDING_MODEL, None)
-    if pending is not None:
-        wanted = f"{pending} (this session)"
-        if wanted in choices:
-            st.session_state[keys.MODEL] = wanted
     by_key = {k: label for label, k in choices.items()}
-    wanted_key = st.session_state.pop("pending_sel_model", None)  # a page chose a model (e.g. the KL slider)
-    if wanted_key in by_key:
-        st.session_state[keys.MODEL] = by_key[wanted_key]
+    wanted = st.session_state.pop(keys.PENDING_MODEL, None)  # a page chose a model (trained, or the KL slider)
+    if wanted in by_key:
+        st.session_state[keys.MODEL] = by_key[wanted]
     options = list(choices) or ["(none yet: train one on the Train page)"]
     if st.session_state.get(keys.MODEL) not in options:  # never None: the box would say "Choose an option"
         st.session_state[keys.MODEL] = _default_model(choices) or options[0]
@@ -187,6 +183,7 @@ def sidebar() -> Selection:
         model=model,
         model_name=label if label in choices else None,
         device=device,
+        model_key=choices.get(label),
     )
 
 
@@ -227,10 +224,8 @@ def beta_grid(sel: Selection) -> list[dict]:
         if entry["dataset"] == sel.dataset_name and model.config == cfg and entry["beta"] is not None:
             entries[float(entry["beta"])] = {"beta": float(entry["beta"]), "key": "session:" + name, "label": name}
     own = sel.beta
-    if own is not None and sel.model_name is not None:
-        key = model_choices(sel.dataset_name).get(sel.model_name)
-        if key is not None:
-            entries[float(own)] = {"beta": float(own), "key": key, "label": sel.model_name}
+    if own is not None and sel.model_key is not None:
+        entries[float(own)] = {"beta": float(own), "key": sel.model_key, "label": sel.model_name}
     return [entries[b] for b in sorted(entries)]
 
 

@@ -56,9 +56,9 @@ def server_decode(model, z) -> tuple[np.ndarray, float]:
 
 
 def read_event(ev, latent_dim: int, n_stops: int = 0) -> dict | None:
-    """A component "event" value -> {"z": [floats], "source": "click" | "slider", "seq": int} (with a beta
-    grid of n_stops also "stop" and "kl_on"), or None when it is absent or malformed (logged: the page keeps
-    its last good event)."""
+    """A component "event" value -> {"z": [floats], "source": "click" | "slider", "seq": int, "epoch": int}
+    (with a beta grid of n_stops also "index", the KL slider's stop, and "kl_on"), or None when it is absent
+    or malformed (logged: the page keeps its last good event)."""
     if not isinstance(ev, dict):
         return None
     seq, src = ev.get("seq"), ev.get("source")
@@ -67,16 +67,17 @@ def read_event(ev, latent_dim: int, n_stops: int = 0) -> dict | None:
     except InputError as e:
         log.warning("canvas event ignored: %s", e)
         return None
-    if src not in SOURCES or not isinstance(seq, int):
-        log.warning("canvas event ignored: source %r, seq %r", src, seq)
+    epoch = ev.get("epoch", 0)
+    if src not in SOURCES or not isinstance(seq, int) or not isinstance(epoch, int):
+        log.warning("canvas event ignored: source %r, seq %r, epoch %r", src, seq, epoch)
         return None
-    out = {"z": [float(v) for v in z], "source": src, "seq": seq}
+    out = {"z": [float(v) for v in z], "source": src, "seq": seq, "epoch": epoch}
     if n_stops:
-        stop, kl_on = ev.get("stop"), ev.get("kl_on")
-        if not (isinstance(stop, int) and 0 <= stop < n_stops and isinstance(kl_on, bool)):
-            log.warning("canvas event ignored: stop %r of %d, kl_on %r", stop, n_stops, kl_on)
+        index, kl_on = ev.get("index"), ev.get("kl_on")
+        if not (isinstance(index, int) and 0 <= index < n_stops and isinstance(kl_on, bool)):
+            log.warning("canvas event ignored: index %r of %d, kl_on %r", index, n_stops, kl_on)
             return None
-        out.update(stop=stop, kl_on=kl_on)
+        out.update(index=index, kl_on=kl_on)
     return out
 
 

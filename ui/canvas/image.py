@@ -34,13 +34,16 @@ def decoded_image_html(
     size_px: int = 232,
     title: str = "torch decode",
     out_names=None,
+    model_name: str | None = None,
+    beta: float | None = None,
 ) -> str:
     """HTML for the authoritative, server-decoded output, in <div data-testid="decoded-image">.
 
     x: (input_dim,) decoded mean; image_shape (h, w) draws it as a crisp grey image (scale: integer
     magnification, default to about size_px wide; cmap "gray" (1 = white) or "gray_r"). Without an image
     shape, x is a point of the data space, shown as numbers and bars in data units after data_transform =
-    (mean, scale). The caption names the device and the time; seq and z are written as data-seq / data-z
+    (mean, scale). The caption names the model (model_name, and its KL weight beta when given), z, the device
+    and the time; seq, z, model_name and beta are also written as data-seq / data-z / data-model / data-beta
     attributes (the browser tests read them). Show it with st.html(...)."""
     x = as_array(x).reshape(-1)
     dev = html.escape(str(device))
@@ -49,13 +52,20 @@ def decoded_image_html(
         attrs += f' data-seq="{int(seq)}"'
     if z is not None:
         attrs += f' data-z="{html.escape(json.dumps([round(float(v), 6) for v in np.asarray(z).reshape(-1)]))}"'
+    if model_name is not None:
+        attrs += f' data-model="{html.escape(model_name)}"'
+    if beta is not None:
+        attrs += f' data-beta="{float(beta):g}"'
+    who = ""
+    if model_name is not None:
+        who = f"<br>by <b>{html.escape(model_name)}</b>" + (f" (β = {float(beta):g})" if beta is not None else "")
     ztxt = ""
     if z is not None:
         zz = np.asarray(z, dtype=float).reshape(-1)
         ztxt = "z = (" + ", ".join(f"{v:.2f}" for v in zz[:4]) + (", …" if zz.size > 4 else "") + ")"
     cap = (
         f'<div style="font-size:0.8rem;opacity:0.8;margin-top:4px;line-height:1.35">{html.escape(title)} on '
-        f"<b>{dev}</b> in <b>{ms:.2f} ms</b>{f' · #{int(seq)}' if seq is not None else ''}"
+        f"<b>{dev}</b> in <b>{ms:.2f} ms</b>{f' · #{int(seq)}' if seq is not None else ''}{who}"
         f'<br><span style="font-family:monospace">{html.escape(ztxt)}</span></div>'
     )
     box = (

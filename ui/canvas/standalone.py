@@ -125,6 +125,7 @@ def _light(cfg, dataset: dict, grid: Grid) -> dict:
         "out_scale": [float(v) for v in scale] if transform else None,
         "out_names": None,
         "hover_interval_ms": 150,
+        "epoch": 0,  # the page's view (ui.view): adopted once, then the person's choices stand
         "grid": {"index": int(grid.index), "kl_on": bool(grid.kl_on), "off_index": grid.off_index},
         "ellipse_n": ELLIPSES,
         "density": False,

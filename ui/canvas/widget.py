@@ -48,7 +48,7 @@ from ui import cache, keys
 from . import assets, events, payload
 from .grid import Grid, GridStop, grid_blob
 
-__all__ = ["Gaussian", "Grid", "GridStop", "Output", "Overlays", "Points", "View", "latent_canvas", "take_canvas_view"]
+__all__ = ["Gaussian", "Grid", "GridStop", "Output", "Overlays", "Points", "View", "latent_canvas", "take_canvas_event"]
 
 log = logging.getLogger(__name__)
 COMPONENT_NAME = "vae_latent_canvas"
@@ -139,7 +139,11 @@ class View:
     """dims: the two latent dimensions plotted; z_base (latent_dim,): the other dimensions' values and the
     sliders' start (zeros by default); slider_range; dim_names (default z1, z2, ...); template: a plotly.py
     template name or None; browser_decode=False forces the server fallback that decoders the browser cannot
-    run use; device_label: where the server decodes, for the captions."""
+    run use; device_label: where the server decodes, for the captions.
+
+    epoch: the page's view number. z_base as the pin (and a grid's index and kl_on) is the page's view; the
+    canvas adopts it when epoch differs from the one it holds, and otherwise keeps what the person did since
+    (a page bumps epoch when it changes the view itself; ui.view explains)."""
 
     dims: tuple = (0, 1)
     z_base: Any = None
@@ -149,19 +153,34 @@ class View:
     template: str | None = "plotly"
     browser_decode: bool = True
     device_label: str = "cpu"
+    epoch: int = 0
 
 
 def _state(key: str) -> dict:
-    return st.session_state.setdefault(f"{_SS}:{key}", {"last": None, "need": False, "hover": None, "view": None})
+    return st.session_state.setdefault(f"{_SS}:{key}", {"last": None, "need": False, "hover": None, "news": None})
 
 
-def take_canvas_view(key: str) -> dict | None:
-    """The beta grid's view the browser reported for canvas `key` since the last call: {"index" (the
-    slider's stop), "kl_on", "beta" and "shown" (the stop on screen)}, or None. The browser reports it once
-    the slider rests (beta.js SYNC_MS); the change itself runs no script."""
+def take_canvas_event(key: str) -> dict | None:
+    """What the browser sent canvas `key` since the last call, once, or None: a click or slider release
+    {"z", "source", "seq", "epoch"} and, with a beta grid, the KL slider's stop and switch {"index", "kl_on",
+    "epoch"} (reported with a click, or once the slider rests: beta.js SYNC_MS), merged, newest last.
+    Call it before the canvas is drawn in the run (the component's callbacks have stored it by then)."""
     state = _state(key)
-    view, state["view"] = state["view"], None
-    return view
+    news, state["news"] = state["news"], None
+    return news
+
+
+def _note(key: str, news: dict) -> None:
+    state = _state(key)
+    state["news"] = {**(state["news"] or {}), **news}
+
+
+def _on_event(key: str, latent_dim: int, n_stops: int) -> None:
+    value = st.session_state.get(key)
+    ev = events.read_event(value.get("event") if hasattr(value, "get") else None, latent_dim, n_stops)
+    if ev is not None:
+        _state(key)["last"] = ev
+        _note(key, ev)
 
 
 def _on_view(key: str, n_stops: int) -> None:
@@ -169,11 +188,11 @@ def _on_view(key: str, n_stops: int) -> None:
     view = value.get("view") if hasattr(value, "get") else None
     if not isinstance(view, dict):
         return
-    index, shown, kl_on = view.get("index"), view.get("shown"), view.get("kl_on")
-    if not all(isinstance(v, int) and 0 <= v < n_stops for v in (index, shown)) or not isinstance(kl_on, bool):
+    index, kl_on, epoch = view.get("index"), view.get("kl_on"), view.get("epoch")
+    if not (isinstance(index, int) and 0 <= index < n_stops and isinstance(kl_on, bool) and isinstance(epoch, int)):
         log.warning("canvas view ignored: %r", view)
         return
-    _state(key)["view"] = {"index": index, "shown": shown, "kl_on": kl_on, "beta": view.get("beta")}
+    _note(key, {"index": index, "kl_on": kl_on, "epoch": epoch})
 
 
 def _sent() -> list:
@@ -215,6 +234,7 @@ def _light(view: View, output: Output, overlays: Overlays, latent_dim: int, dims
         "out_scale": scale,
         "out_names": None if output.out_names is None else [str(v) for v in output.out_names],
         "hover_interval_ms": HOVER_INTERVAL_MS,
+        "epoch": int(view.epoch),
     }
 
 
@@ -237,14 +257,14 @@ def latent_canvas(
 ) -> dict | None:
     """Draw the latent canvas and return the last event from the browser, or None.
 
-    Returns {"z": [latent_dim floats], "source": "click" | "slider", "seq": int}: the latent vector a click
-    (the plotted dims replaced in z_base) or a slider release chose. seq counts the events of this canvas;
-    the same event is returned on later reruns until a new one arrives. With a grid the event also has
-    "stop" (the grid stop on screen when it was sent) and "kl_on".
+    Returns {"z": [latent_dim floats], "source": "click" | "slider", "seq": int, "epoch": int}: the latent
+    vector a click (the plotted dims replaced in the pin) or a slider release chose. seq counts the events of
+    this canvas; the same event is returned on later reruns until a new one arrives. With a grid the event
+    also has "index" (the KL slider's stop when it was sent) and "kl_on".
 
     grid: a beta grid (grid.Grid). The canvas then shows its own KL-weight slider and KL switch and switches
     models in the browser; model and points.xy are not used for drawing (points gives the legend's names),
-    and take_canvas_view(key) tells which stop the person chose."""
+    and take_canvas_event(key) tells which stop the person chose."""
     latent_dim = events.model_latent_dim(model)
     dims = [int(d) for d in view.dims]
     if len(dims) != 2 or dims[0] == dims[1] or not all(0 <= d < latent_dim for d in dims):
@@ -288,22 +308,19 @@ def latent_canvas(
         data["ellipse_n"] = int(overlays.ellipses or 0) if isinstance(overlays.ellipses, int) else 0
         data["density"] = overlays.density is True
         data["holes"] = bool(overlays.holes)  # the holes layer of each stop's layout (static/holes.js)
-    result = _component(
+    n_stops = len(grid.stops) if grid is not None else 0
+    _component(
         key=key,
         data=data,
         height="content",
-        on_event_change=lambda: None,
+        on_event_change=functools.partial(_on_event, key, latent_dim, n_stops),
         on_need_change=functools.partial(_on_need, key),
         on_hover_change=functools.partial(_on_hover, key, model),
-        on_view_change=functools.partial(_on_view, key, len(grid.stops) if grid is not None else 0),
+        on_view_change=functools.partial(_on_view, key, n_stops),
     )
     for h in payloads:  # delivered with this render; later renders send the hash only
         if h in sent:
             sent.remove(h)
         sent.append(h)
     del sent[:-MAX_SENT]
-
-    ev = events.read_event(getattr(result, "event", None), latent_dim, len(grid.stops) if grid is not None else 0)
-    if ev is not None:
-        state["last"] = ev
     return state["last"]

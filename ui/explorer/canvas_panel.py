@@ -8,17 +8,16 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from ui import cache, keys, links, scores
-from ui.canvas.events import check_z, server_decode
+from ui import cache, keys, scores, view
+from ui.canvas.events import server_decode
 from ui.canvas.image import decoded_image_html
-from ui.canvas.widget import Gaussian, Output, Overlays, Points, View, latent_canvas, take_canvas_view
+from ui.canvas.widget import Gaussian, Output, Overlays, Points, View, latent_canvas, take_canvas_event
 from ui.drawpad.panel import COLOR as DRAWN_COLOR
 from ui.drawpad.panel import LABEL as DRAWN_LABEL
 from ui.drawpad.panel import drawing_panel, encode_each
 from ui.explorer import export, plane
 from ui.explorer import grid as beta_grid
-from ui.share import LinkView
-from vae_core import InputError, drawing
+from vae_core import drawing
 
 
 @dataclass(frozen=True)
@@ -33,11 +32,11 @@ class Switches:
 
 
 @st.fragment
-def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None, view: tuple | None = None) -> None:
+def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None) -> None:
     """Everything that reacts to pointer and sliders: only this panel reruns on a click (or a drawn stroke).
 
     bg: the KL-weight grid (ui.explorer.grid.BetaGrid) when there is one; the canvas then switches models
-    in the browser, and view = (slider stop, KL on, stop shown) is where it starts."""
+    in the browser, starting from the explorer's view (ui.view)."""
     ds = sel.dataset
     no_variance = bg is None and logvar is None  # an autoencoder: no ellipses, no density
     opts = st.columns([1.1, 0.8, 1.3, 1.1, 1.0, 1.3])
@@ -79,7 +78,7 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None, view:
             st.markdown("**Draw a digit**: where does the encoder put it?")
             drawn = drawing_panel(model, ds, sel.dataset_name)
     with plot_area:
-        _plot_and_decode(model, mu, logvar, sel, dims, switches, _drawn_overlay(drawn, bg, sel), bg, view)
+        _plot_and_decode(model, mu, logvar, sel, dims, switches, _drawn_overlay(drawn, bg, sel), bg)
 
 
 def _drawn_overlay(drawn, bg, sel) -> tuple:
@@ -92,12 +91,15 @@ def _drawn_overlay(drawn, bg, sel) -> tuple:
     return (Gaussian(mu, logvar, DRAWN_COLOR, DRAWN_LABEL),)
 
 
-def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tuple, bg, view) -> None:
-    """The canvas, and beside it the server's decoding of the last click."""
+def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tuple, bg) -> None:
+    """The canvas, and beside it the server's decoding of the pinned z."""
     ds, k = sel.dataset, model.config.latent_dim
     key = f"ex_canvas_{k}_{dims}"
-    if bg is not None:  # first: a view the browser reported reruns the app before this stale one is drawn
-        beta_grid.follow_canvas(bg, take_canvas_view(key), view[2])
+    entries = bg.entries if bg is not None else []
+    # First: what the browser sent since the last run becomes the view (a new model reruns the app).
+    shown = view.read(sel, entries, take_canvas_event(key))
+    cs = view.publish(shown, sel, entries)
+    if bg is not None:
         # The browser holds every grid model's layout: it draws ellipses and density itself.
         points, ellipses, density = Points(None), sw.ellipses, (True if sw.density else None)
     else:
@@ -110,7 +112,7 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
     # the fold of a 1400x1000 window).
     plane_col, out_col = st.columns([3, 1], gap="small")
     with plane_col:
-        event = latent_canvas(
+        latent_canvas(
             model,
             points,
             key=key,
@@ -128,30 +130,22 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
                 cmap="gray_r",
                 data_transform=None if ds.mean is None else (ds.mean, ds.scale),
             ),
-            view=View(dims=dims, z_base=_link_z(k), height=560, device_label=str(sel.device)),
-            grid=None if bg is None else beta_grid.canvas_grid(bg, view[0], view[1], sel),
+            view=View(
+                dims=dims, z_base=np.asarray(cs.z, np.float32), height=560, device_label=str(sel.device), epoch=cs.epoch
+            ),
+            grid=None if bg is None else beta_grid.canvas_grid(bg, cs.index, cs.kl_on, sel),
         )
-    if bg is not None and event is not None:  # decode with the model that was on screen at the click
-        model = beta_grid.model_at(bg, event["stop"], sel)
-    event = event or st.session_state.get("ex_link_event")  # a shared link's z, until the first click
+    if bg is not None:  # decode with the model on screen, in the grid's aligned coordinates
+        model = beta_grid.model_at(bg, view.shown_stop(entries, shown.beta, shown.kl_on), sel)
     with out_col:
-        _server_output(model, sel, k, event, bg)
+        _server_output(model, sel, shown, bg)
 
 
-def _link_z(k: int) -> np.ndarray:
-    """The canvas's starting pin: a shared link's z (checked by ui.share) until the first click, else zeros."""
-    if (linked := links.explorer_z(k)) is not None:
-        st.session_state["ex_link_event"] = {"z": linked, "source": "link", "seq": 0}
-    ev = st.session_state.get("ex_link_event")
-    if ev is not None and len(ev["z"]) == k:
-        return np.asarray(ev["z"], np.float32)
-    return np.zeros(k, np.float32)
-
-
-def _server_output(model, sel, k: int, event, bg) -> None:
-    """The server's decoding of the last click (or a shared link's z); before any, a hint."""
+def _server_output(model, sel, shown, bg) -> None:
+    """The server's decoding of the pinned z (a click, a latent slider's release or a shared link), named by
+    the model, beta and z it was decoded with; before any pin, a hint."""
     ds = sel.dataset
-    if event is None:
+    if shown.pin is None:
         st.caption(
             "Hover the plane to decode in your browser; click anywhere (or release a slider) to decode "
             f"that z with PyTorch on **{sel.device}**. The server's image appears here."
@@ -160,24 +154,22 @@ def _server_output(model, sel, k: int, event, bg) -> None:
         for m in [model] if bg is None else [beta_grid.model_at(bg, i, sel) for i in range(len(bg.stops))]:
             cache.warm_click_path(m, ds.image_shape)
         return
-    try:
-        z = check_z(event.get("z"), k)
-    except InputError as e:
-        st.error(str(e))
-        return
-    links.publish(LinkView(z=tuple(z.tolist())), keys=("z",))
+    z = np.asarray(shown.pin.z, np.float32)
     x, ms = server_decode(model, z)
     xv = ds.to_data_units(x[None])[0]
+    trained_beta = (model.info.get("train") or {}).get("beta") if model.is_vae else None
     st.html(
         decoded_image_html(
             xv,
             ds.image_shape,
             str(model.device),
             ms,
-            seq=event.get("seq"),
+            seq=shown.pin.seq,
             z=z.tolist(),
             cmap="gray_r",
-            title=f"decoded on the server ({event.get('source', 'click')})",
+            title=f"decoded on the server ({shown.pin.source})",
+            model_name=view.model_name(shown.model),
+            beta=trained_beta,
         )
     )
     if ds.image_shape is not None:

@@ -105,8 +105,6 @@ export class GridMode {
     this.index = 0;          // the slider's stop
     this.klOn = true;
     this.shown = null;       // the stop on screen (index, or off_index with KL off)
-    this.fromPy = null;      // the last [index, kl_on] Python asked for (or was told, awaiting its echo)
-    this.dirty = false;      // the person changed the view and Python has not echoed it yet
     this.cur = null;         // what is drawn now: {xy: Float32Array(2n), sd: Float32Array(2m) | null, lim}
     this.morph = null;       // {from, to, t0} while gliding
     this.raf = 0;
@@ -122,27 +120,39 @@ export class GridMode {
   get offIndex() { return this.c.light.grid.off_index; }
   target() { return this.klOn || this.offIndex == null ? this.index : this.offIndex; }
 
-  // A render from Python: a new grid, or Python asking for another stop (the sidebar changed the model).
-  update(grid, want) {
+  // A render from Python. adopt: its view is new to this canvas (the page changed it: the sidebar, a link;
+  // canvas.js compares epochs), so its stop and switch replace the person's; otherwise the render repeats
+  // a view the person may have moved past since, and the canvas keeps its own.
+  update(grid, want, adopt) {
     if (this.grid !== grid) {
       this.grid = grid;
       this.cur = null;
       this.shown = null;
       loadGrid(grid, want.index);
       this.controls.setStops(grid.stops.map((s) => s.beta), want.off_index);
+      adopt = true;
     }
-    // Python's view wins only when it is news: not the echo of what the page told it, and not while the
-    // person's newer choice is still on its way (a render can carry the view of the run before).
-    const py = [want.index, !!want.kl_on];
-    const same = this.fromPy && py[0] === this.fromPy[0] && py[1] === this.fromPy[1];
-    if (same && !this.syncTimer) this.dirty = false;
-    if (!same && !this.dirty) {
-      this.fromPy = py;
-      this.index = py[0];
-      this.klOn = py[1];
+    if (adopt) {
+      clearTimeout(this.syncTimer); // a report of the view the page has just replaced
+      this.syncTimer = 0;
+      this.index = want.index;
+      this.klOn = !!want.kl_on;
     }
     this.controls.show(this.index, this.klOn, this.grid.stops[this.target()].beta);
     return this.goTo(this.target(), null);
+  }
+
+  // The canvas shows a single model now (the sidebar picked one outside the grid): hide the grid's
+  // controls and numbers, and forget its stop.
+  leave() {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = 0;
+    if (this.raf) cancelAnimationFrame(this.raf);
+    this.raf = 0;
+    this.grid = this.cur = this.shown = this.morph = null;
+    this.controls.box.style.display = "none";
+    this.metrics.box.innerHTML = "";
+    this.metrics.key = null;
   }
 
   // The person moved the slider or flipped the switch.
@@ -152,16 +162,14 @@ export class GridMode {
     this.klOn = klOn;
     this.controls.show(index, klOn, this.grid.stops[this.target()].beta);
     this.goTo(this.target(), t0);
-    this.dirty = true;
     clearTimeout(this.syncTimer);
     this.syncTimer = setTimeout(() => this.sync(), SYNC_MS);
   }
   sync() {
     this.syncTimer = 0;
     this.syncs += 1;
-    const s = this.grid.stops[this.target()];
-    this.fromPy = [this.index, this.klOn]; // Python will echo this back; it is not a new request
-    this.c.api.setStateValue("view", { index: this.index, kl_on: this.klOn, beta: s.beta, shown: this.target() });
+    // epoch: the page's view this choice was made from; the page drops it if it has changed the view since.
+    this.c.api.setStateValue("view", { index: this.index, kl_on: this.klOn, epoch: this.c.epoch });
   }
 
   stop() { return this.shown == null ? null : this.grid.ready[this.shown]; }

@@ -94,7 +94,8 @@ class Canvas {
     this.renderToken = 0;
     this.figKey = null;
     this.outKey = null;
-    this.zBaseKey = null;
+    this.epoch = null;            // the page's view number this canvas has adopted (see update)
+    this.sliderKey = null;
     this.colorbar = false;
     this.narrow = false;
     this.legendNarrow = null;
@@ -161,21 +162,25 @@ class Canvas {
     const outDim = grid ? grid.decoder.out_dim : model.out_dim;
     const outKey = (grid ? grid.hash : data.blobs.model) + JSON.stringify(data.image_shape) + data.cmap;
     if (this.outKey !== outKey) { this.outKey = outKey; this.output.setup(data, outDim); }
-    const zKey = JSON.stringify(data.z_base);
-    if (this.zBaseKey !== zKey || !this.pinned || this.pinned.length !== data.latent_dim) {
-      this.zBaseKey = zKey;
-      this.pinned = Float64Array.from(data.z_base);
-      this.sliders.build(data, this.pinned);
-    }
+    // The page's view (its pin, and a grid's slider and switch) is adopted only when it is new: data.epoch
+    // counts the changes the page made itself (ui/view.py). A render that carries a view the person has
+    // moved past since (a click, a slider) leaves the canvas as it is.
+    const adopt = data.epoch !== this.epoch || !this.pinned || this.pinned.length !== data.latent_dim;
+    if (adopt) { this.epoch = data.epoch; this.pinned = Float64Array.from(data.z_base); }
+    const sliderKey = JSON.stringify([data.latent_dim, data.dims, data.dim_names, data.slider_range]);
+    if (adopt || sliderKey !== this.sliderKey) { this.sliderKey = sliderKey; this.sliders.build(data, this.pinned); }
+    if (adopt && this.plotReady) this.placeMarks();
     const figKey = [grid ? grid.hash : data.blobs.points, data.blobs.overlay, data.prior, data.height, data.axis_titles.join("|"),
       data.dims.join(","), data.ellipse_n, data.density, data.holes].join("/");
     if (grid) {
       this.pendingFigKey = figKey;
-      this.gridMode.update(grid, data.grid).then(() => {
+      if (adopt && this.model) this.schedule("pinned");
+      this.gridMode.update(grid, data.grid, adopt).then(() => {
         if (this.figKey !== this.pendingFigKey && this.gridMode.cur) { this.figKey = this.pendingFigKey; this.redrawPlot(); }
       });
       return;
     }
+    if (this.gridMode.grid) this.gridMode.leave();
     this.model = model;
     if (data.server_hover && !model.mlp) this.showServerHover(data.server_hover);
     if (figKey !== this.figKey) { this.figKey = figKey; this.renderPlot(pts, ov, data); }
@@ -314,8 +319,10 @@ class Canvas {
     this.clickTimes.set(seq, t === undefined ? performance.now() : t);
     while (this.clickTimes.size > MAX_CLICK_TIMES) this.clickTimes.delete(this.clickTimes.keys().next().value);
     performance.mark("lc:send:" + seq);
-    const ev = { z: Array.from(this.pinned), source, seq };
-    if (this.grid) Object.assign(ev, { stop: this.gridMode.shown, kl_on: this.gridMode.klOn });
+    const ev = { z: Array.from(this.pinned), source, seq, epoch: this.epoch };
+    // With a grid the click also tells which model the person was looking at (the slider may not have
+    // rested yet): the page decodes with it.
+    if (this.grid) Object.assign(ev, { index: this.gridMode.index, kl_on: this.gridMode.klOn });
     this.api.setTriggerValue("event", ev);
     this.status.textContent = this.light.standalone ? `pinned (${source}): decoded in this browser` : `sent #${seq} (${source}) to Python`;
   }
