@@ -96,6 +96,7 @@ def compact_summary(s: dict) -> dict:
         out[k] = None if comp.get(k) is None else float(comp[k])
     out["mi_se"] = _num(s.get("mi_se"))
     out["mi_growth"] = _num(s.get("mi_growth"))
+    out["rows_used"] = None if s.get("rows_used") is None else int(s["rows_used"])
     return out
 
 
@@ -118,9 +119,10 @@ def build(model, ds, classifier="auto") -> tuple[np.ndarray, np.ndarray | None, 
     import torch
 
     from . import coverage, metrics, samples
+    from .model_checks import as_rows
 
     with torch.no_grad():
-        mu, logvar = metrics.encode_rows(model, model.as_input(ds.x, model.config.input_dim, "x"))
+        mu, logvar = metrics.encode_rows(model, as_rows(model, ds.x))
     summary = compact_summary(metrics.summary(model, ds.x, seed=0))
     clf = samples.classifier_for(ds) if classifier == "auto" else classifier
     space = samples.data_space(model, ds, clf, seed=0)
@@ -129,7 +131,9 @@ def build(model, ds, classifier="auto") -> tuple[np.ndarray, np.ndarray | None, 
     holes = None
     summary.update(holes_extent=None, holes_log_ratio_clip=None, holes_mean=None, holes_mean_se=None)
     if logvar is not None and mu.shape[1] == 2:
-        hm = coverage.holes_map(mu, logvar, torch.Generator().manual_seed(0))
+        gen = torch.Generator().manual_seed(0)
+        rows = metrics.subsample(mu.shape[0], metrics.SUMMARY_MAX_ROWS, gen)  # every row, up to the summary's cap
+        hm = coverage.holes_map(mu[rows], logvar[rows], gen)
         holes = {"holes_share": hm["share"], "holes_log_ratio": hm["log_ratio"]}
         summary.update(
             holes_extent=[-hm["extent"], hm["extent"]],

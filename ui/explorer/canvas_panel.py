@@ -24,7 +24,7 @@ from vae_core import drawing
 class Switches:
     """The overlay switches above the plot."""
 
-    ellipses: int | None  # how many inputs' q(z|x) to draw, or None
+    ellipse_count: int  # how many inputs' q(z|x) to draw (0: none)
     prior: bool
     density: bool
     holes: bool
@@ -39,18 +39,17 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None) -> No
     in the browser, starting from the explorer's view (ui.view)."""
     ds = sel.dataset
     no_variance = bg is None and logvar is None  # an autoencoder: no ellipses, no density
-    opts = st.columns([1.1, 0.8, 1.3, 1.1, 1.0, 1.3])
-    show_ell = opts[0].toggle(
+    # One wrapping row: each switch keeps its whole label however narrow the window (columns cut them short).
+    opts = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+    show_ell = opts.toggle(
         "Ellipses",
         key="ex_ell",
         disabled=no_variance,
-        help="q(z|x) drawn at 1 and 2 standard deviations, to scale, for this many inputs.",
+        help="q(z|x) drawn at 1 and 2 standard deviations, to scale, for as many inputs as the box beside says.",
     )
-    n_ell = opts[1].number_input(
-        "how many", 1, 500, 40, key="ex_nell", disabled=not show_ell, label_visibility="collapsed"
-    )
-    show_prior = opts[2].toggle("Prior contours", value=True, key="ex_prior")
-    show_density = opts[3].toggle(
+    n_ell = opts.number_input("Inputs with ellipses", 1, 500, 40, key="ex_nell", disabled=not show_ell, width=130)
+    show_prior = opts.toggle("Prior contours", value=True, key="ex_prior")
+    show_density = opts.toggle(
         "Density",
         key="ex_density",
         disabled=no_variance,
@@ -58,7 +57,7 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None) -> No
         "q(z|x). At beta = 0 each q(z|x) is a spike far thinner than a pixel of this plot, so there is almost "
         "nothing to draw: the Holes layer shows where prior mass finds no code.",
     )
-    show_holes = opts[4].toggle(
+    show_holes = opts.toggle(
         "Holes",
         key="ex_holes",
         disabled=bg is None or model.config.latent_dim != 2,
@@ -69,8 +68,8 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None) -> No
             else " Drawn for a KL-weight grid of models with 2-D codes (train one in the last panel)."
         ),
     )
-    show_samples = opts[5].toggle("Prior samples", key="ex_samples")
-    switches = Switches(int(n_ell) if show_ell else None, show_prior, show_density, show_holes, show_samples)
+    show_samples = opts.toggle("Prior samples", key="ex_samples")
+    switches = Switches(int(n_ell) if show_ell else 0, show_prior, show_density, show_holes, show_samples)
     plot_area, pad_area = st.container(), st.container()
     drawn = None
     if drawing.supports(ds.image_shape):
@@ -101,12 +100,12 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
     cs = view.publish(shown, sel, entries)
     if bg is not None:
         # The browser holds every grid model's layout: it draws ellipses and density itself.
-        points, ellipses, density = Points(None), sw.ellipses, (True if sw.density else None)
+        points, ellipses, density = Points(None), None, None
     else:
         lim = plane.view_limit(mu[:, list(dims)])
         pkey = f"{sel.dataset_name}|{cache.model_key(model)}|{dims}"
         points = Points(mu[:, list(dims)], labels=ds.y, color=ds.color, key=pkey)
-        ellipses = None if sw.ellipses is None else plane.ellipses(mu, logvar, dims, sw.ellipses)
+        ellipses = plane.ellipses(mu, logvar, dims, sw.ellipse_count) if sw.ellipse_count else None
         density = cache.density(model, ds, tuple(dims), round(lim, 2)) if sw.density else None
     # The server's answer to a click sits beside the canvas, in view while one clicks (below it, it fell under
     # the fold of a 1400x1000 window).
@@ -118,8 +117,10 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
             key=key,
             overlays=Overlays(
                 ellipses=ellipses,
+                ellipse_count=sw.ellipse_count if bg is not None else 0,
                 prior_contours=sw.prior,
                 density=density,
+                browser_density=bg is not None and sw.density,
                 holes=sw.holes and bg is not None,
                 path=st.session_state.get(keys.EX_PATH),
                 extra_points=plane.prior_points(k, dims) if sw.samples else None,
