@@ -201,7 +201,7 @@ def loaded_summary(filename: str, nbytes: int, model, meta: dict, ds: Dataset, d
     hidden = ", ".join(str(h) for h in cfg.hidden) or "none (linear)"
     shape = f"{ds.image_shape[0]}x{ds.image_shape[1]} images" if ds.image_shape else f"{ds.dim}-D points"
     epochs = f", trained {train['epochs']} epochs" if train.get("epochs") else ""
-    size = f"{nbytes / 1e6:.2f} MB" if nbytes >= 1e5 else f"{nbytes / 1e3:.1f} kB"
+    size = f"{nbytes / 1e6:.2f} MB" if nbytes >= 1e6 else f"{nbytes / 1e3:.1f} kB"
     return (
         f"Loaded {quoted(filename)}: {what} ({cfg.latent_dim} latent dimensions, hidden layers {hidden}, "
         f"{LIKELIHOOD_NAMES.get(cfg.likelihood, cfg.likelihood)} likelihood{epochs}) on **{ds_name}** "
