@@ -59,3 +59,21 @@ def test_shipped_models_fit_the_budget():
     files = list((ROOT / "models").glob("*.safetensors"))
     assert files, "models/ ships checkpoints"
     assert sum(f.stat().st_size for f in files) <= 25 * 1024 * 1024
+
+
+def test_session_state_keys_are_named_in_one_module():
+    """ui/ and app_pages/ read and write session state through the names in ui/keys.py, never a literal."""
+    import re
+
+    literal = re.compile(r"session_state(\[|\.get\(|\.pop\(|\.setdefault\()\s*f?[\"']")
+    found = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for d in ("ui", "app_pages")
+        for p in sorted((ROOT / d).rglob("*.py"))
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if literal.search(line)
+    ]
+    found += [
+        f"app.py:{i}" for i, line in enumerate((ROOT / "app.py").read_text().splitlines(), 1) if literal.search(line)
+    ]
+    assert not found, found

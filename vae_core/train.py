@@ -18,7 +18,7 @@ from .config import ModelConfig, TrainConfig
 from .data import Dataset
 from .densities import NAMES, log_likelihood
 from .errors import InputError, TrainingDiverged
-from .model import LOGVAR_MAX, LOGVAR_MIN, VAE, empty, init_parameters
+from .model import ACTIVATIONS, LOGVAR_MAX, LOGVAR_MIN, VAE, empty, init_parameters
 from .objectives import kl_per_dim
 
 
@@ -83,7 +83,7 @@ class _Stack:
         self.cfg = models[0].config
         self.enc = self._stack([m.encoder for m in models])
         self.dec = self._stack([m.decoder for m in models])
-        self.act = torch.relu if self.cfg.activation == "relu" else torch.tanh
+        self.act = ACTIVATIONS[self.cfg.activation]()
 
     @staticmethod
     def _stack(seqs):
