@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from ui import clicklog, keys, links, state, training
+from ui import clicklog, keys, links, pages, state, training
 from vae_core import InputError
 
 clicklog.install()  # server-side click timings for bench/bench_load.py; does nothing unless VAE_CLICK_LOG is set
@@ -23,15 +23,7 @@ try:
 except InputError as e:  # a bad VAE_WORKERS: the app still serves everything but training
     st.error(f"Training is unavailable on this server: {e}")
 
-PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("app_pages/pca.py", title="PCA vs autoencoder", icon=":material/compare_arrows:"),
-    st.Page("app_pages/explorer.py", title="Latent explorer", icon=":material/scatter_plot:"),
-    st.Page("app_pages/information.py", title="Information and KL", icon=":material/functions:"),
-    st.Page("app_pages/elbo.py", title="ELBO", icon=":material/stacked_line_chart:"),
-    st.Page("app_pages/reparam.py", title="Reparameterization", icon=":material/shuffle:"),
-    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
-]
+PAGES = [st.Page(p.path, title=p.title, icon=p.icon, default=p is pages.HOME) for p in pages.PAGES]
 
 page = st.navigation(PAGES)
 links.restore()  # a session opened from a shared link starts from its dataset and model

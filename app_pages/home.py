@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui import cache, state
-from ui.cache import decoded_grid
+from ui import cache, pages, state
+from ui.cache import manifold_images
 from ui.figures import num, show_images
 
 st.title("Variational autoencoders, by touching them")
@@ -42,16 +42,10 @@ input, until (digits, beta = 4) nothing at all. Every page below lets you see th
     )
 with right:
     st.markdown("#### Pages")
-    for path, label, blurb in [
-        ("app_pages/explorer.py", "Latent explorer", "hover to decode, drag the KL weight, see holes appear"),
-        ("app_pages/pca.py", "PCA vs autoencoder", "linear AE = PCA, and where non-linear wins"),
-        ("app_pages/information.py", "Information and KL", "bits, entropy, KL both ways, Bayes"),
-        ("app_pages/elbo.py", "ELBO", "ELBO + KL(q || posterior) = log p(x), live"),
-        ("app_pages/reparam.py", "Reparameterization", "why gradients flow through z = mu + sigma eps"),
-        ("app_pages/train.py", "Train", "your data, your settings, live curves"),
-    ]:
-        st.page_link(path, label=label)
-        st.caption(blurb)
+    for page in pages.PAGES:
+        if page is not pages.HOME:
+            st.page_link(page.path, label=page.title)
+            st.caption(page.blurb)
 
 
 def gallery_numbers(row: dict) -> str:
@@ -79,7 +73,7 @@ if not image_rows:
 cols = st.columns(4)
 for i, row in enumerate(image_rows):
     model = state.shipped_model(row["path"], "cpu")
-    images, _ = decoded_grid(model, n=12)
+    images, _ = manifold_images(model, n=12)
     m = row["metrics"]
     kind = "autoencoder" if row["kind"] == "ae" else f"VAE, beta={row['beta']:g}"
     if row.get("likelihood") == "continuous_bernoulli":  # short: a tile's title has room for ~28 characters

@@ -24,7 +24,6 @@ Usage: python bench/bench_explorer.py [--steps 14] [--clicks 12] [--out FILE]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -35,14 +34,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from browser import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
+from common import CANVAS, SEEN, emit  # noqa: E402
 
-HOOK = "Object.values(window.__latentCanvas || {})[0]"
-READY = f"{HOOK} && {HOOK}.ready && {HOOK}.stop !== null"
-SEEN = """() => { window.__seen = {};
-  const look = () => { const el = document.querySelector('[data-testid="decoded-image"]');
-    const seq = el && el.dataset.seq;
-    if (seq && !(seq in window.__seen)) window.__seen[seq] = performance.now(); };
-  new MutationObserver(look).observe(document.body, {subtree: true, childList: true, attributes: true}); }"""
+READY = f"{CANVAS} && {CANVAS}.ready && {CANVAS}.stop !== null"
 # keydown / click times, so a change is timed from the person's gesture (in-page clock)
 GESTURES = """() => { window.__keys = []; window.__clicks = [];
   document.addEventListener('keydown', (e) => window.__keys.push(performance.now()), true);
@@ -70,11 +64,11 @@ def open_explorer(browser, url: str, query: str = "") -> tuple:
     page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(time.perf_counter())))
     page.goto(f"{url}/explorer{query}")
     page.wait_for_function(READY, timeout=TIMEOUT)
-    ready_s = page.evaluate(f"{HOOK}.readyAt") / 1000.0  # navigation start -> interactive, in-page clock
+    ready_s = page.evaluate(f"{CANVAS}.readyAt") / 1000.0  # navigation start -> interactive, in-page clock
     # Where the time went, in-page (navigation start = 0): the canvas element arrived (the server ran the
     # script that far and the frontend booted), the shown model's files were in, plotly.js loaded, plot drawn.
     page.breakdown = page.evaluate(
-        f"""() => {{ const h = {HOOK}, nav = performance.getEntriesByType('navigation')[0];
+        f"""() => {{ const h = {CANVAS}, nav = performance.getEntriesByType('navigation')[0];
         return {{ response_end_s: nav.responseEnd / 1000, canvas_mounted_s: h.mountedAt / 1000,
                   first_stop_files_s: h.firstStopAt / 1000, plotly_load_ms: h.loadMs, plot_render_ms: h.renderMs,
                   ready_s: h.readyAt / 1000 }}; }}"""
@@ -85,7 +79,7 @@ def open_explorer(browser, url: str, query: str = "") -> tuple:
 
 
 def wait_idle(page) -> None:
-    page.wait_for_function(f"!{HOOK}.morphing", timeout=TIMEOUT)
+    page.wait_for_function(f"!{CANVAS}.morphing", timeout=TIMEOUT)
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
 
 
@@ -95,27 +89,27 @@ def beta_steps(page, sent, steps: int) -> dict:
     n_stops = int(slider.get_attribute("max")) + 1
     slider.focus()
     step_ms, glide_ms, settled_ms = [], [], []
-    frames0, syncs0 = len(sent), page.evaluate(f"{HOOK}.syncs")
+    frames0, syncs0 = len(sent), page.evaluate(f"{CANVAS}.syncs")
     direction = "ArrowLeft"
     for _ in range(steps):
-        index = page.evaluate(f"{HOOK}.betaIndex")
+        index = page.evaluate(f"{CANVAS}.betaIndex")
         if index == 0:
             direction = "ArrowRight"
         elif index == n_stops - 1:
             direction = "ArrowLeft"
-        before_steps = len(page.evaluate(f"{HOOK}.stepMs"))
+        before_steps = len(page.evaluate(f"{CANVAS}.stepMs"))
         keys_before = page.evaluate("window.__keys.length")
         slider.press(direction)
-        page.wait_for_function(f"{HOOK}.stepMs.length > {before_steps}", timeout=TIMEOUT)
-        step = page.evaluate(f"{HOOK}.stepMs")[-1]
+        page.wait_for_function(f"{CANVAS}.stepMs.length > {before_steps}", timeout=TIMEOUT)
+        step = page.evaluate(f"{CANVAS}.stepMs")[-1]
         key_t = page.evaluate(f"window.__keys[{keys_before}]")
         painted = page.evaluate("performance.getEntriesByName('lc:step').slice(-1)[0]")
         settled_ms.append(painted["startTime"] + painted["duration"] - key_t)
         step_ms.append(step)
-        page.wait_for_function(f"!{HOOK}.morphing", timeout=TIMEOUT)
-        glide_ms.append(page.evaluate(f"{HOOK}.morphMs")[-1])
+        page.wait_for_function(f"!{CANVAS}.morphing", timeout=TIMEOUT)
+        glide_ms.append(page.evaluate(f"{CANVAS}.morphMs")[-1])
     page.wait_for_timeout(2500)  # the slider rests: the page tells Python once
-    syncs = page.evaluate(f"{HOOK}.syncs") - syncs0
+    syncs = page.evaluate(f"{CANVAS}.syncs") - syncs0
     # Every frame the page sent while stepping is a view sync after the slider rested (beta.js SYNC_MS) or a
     # script run some step asked for; the second kind must be zero.
     return {
@@ -133,10 +127,10 @@ def kl_toggle(page, times: int = 4) -> dict:
     switch = page.get_by_role("switch", name="KL term on")
     for _ in range(times):
         wait_idle(page)
-        before = len(page.evaluate(f"{HOOK}.stepMs"))
+        before = len(page.evaluate(f"{CANVAS}.stepMs"))
         clicks = page.evaluate("window.__clicks.length")
         switch.click()
-        page.wait_for_function(f"{HOOK}.stepMs.length > {before}", timeout=TIMEOUT)
+        page.wait_for_function(f"{CANVAS}.stepMs.length > {before}", timeout=TIMEOUT)
         painted = page.evaluate("performance.getEntriesByName('lc:step').slice(-1)[0]")
         ms.append(painted["startTime"] + painted["duration"] - page.evaluate(f"window.__clicks[{clicks}]"))
         page.wait_for_timeout(800)
@@ -148,14 +142,14 @@ def clicks(page, n: int, rng) -> dict:
     page.wait_for_timeout(1500)
     out, lost = [], 0
     for _ in range(n):
-        x0, x1, y0, y1 = page.evaluate(f"{HOOK}.ranges")
+        x0, x1, y0, y1 = page.evaluate(f"{CANVAS}.ranges")
         fx, fy = rng.uniform(0.15, 0.85, 2)
-        px, py = page.evaluate(f"{HOOK}.toPixel({x0 + fx * (x1 - x0)}, {y0 + fy * (y1 - y0)})")
-        seq = page.evaluate(f"{HOOK}.seq") + 1
+        px, py = page.evaluate(f"{CANVAS}.toPixel({x0 + fx * (x1 - x0)}, {y0 + fy * (y1 - y0)})")
+        seq = page.evaluate(f"{CANVAS}.seq") + 1
         page.mouse.click(px, py)
         try:
             page.wait_for_function(f"window.__seen['{seq}'] !== undefined", timeout=10_000)
-            out.append(page.evaluate(f"window.__seen['{seq}'] - {HOOK}.clickTimes[{seq}]"))
+            out.append(page.evaluate(f"window.__seen['{seq}'] - {CANVAS}.clickTimes[{seq}]"))
         except Exception:  # noqa: BLE001 - a timeout is a lost click
             lost += 1
         page.wait_for_timeout(int(rng.uniform(150, 400)))
@@ -170,8 +164,8 @@ def dataset_switch(page) -> dict:
         box.click()
         t0 = page.evaluate("performance.now()")
         page.get_by_role("option", name=label).first.click()
-        page.wait_for_function(f"{READY} && {HOOK}.nPoints === {n} && {HOOK}.lastRenderAt > {t0}", timeout=TIMEOUT)
-        out[f"to_{name}_s"] = round((page.evaluate(f"{HOOK}.lastRenderAt") - t0) / 1000.0, 3)
+        page.wait_for_function(f"{READY} && {CANVAS}.nPoints === {n} && {CANVAS}.lastRenderAt > {t0}", timeout=TIMEOUT)
+        out[f"to_{name}_s"] = round((page.evaluate(f"{CANVAS}.lastRenderAt") - t0) / 1000.0, 3)
     return {"dataset_switch_s": out}
 
 
@@ -219,10 +213,7 @@ def main() -> None:
         "no_lost_clicks": result["lost_clicks"] == 0,
     }
     result["load_average_after"] = os.getloadavg()
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -40,15 +40,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from browser import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
+from common import CANVAS, SEEN, emit  # noqa: E402
 from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
-CANVAS = "Object.values(window.__latentCanvas || {})[0]"
 READY = f"{CANVAS} && {CANVAS}.ready"
-SEEN = """() => { window.__seen = {};
-  const look = () => { const el = document.querySelector('[data-testid="decoded-image"]');
-    const seq = el && el.dataset.seq;
-    if (seq && !(seq in window.__seen)) window.__seen[seq] = performance.now(); };
-  new MutationObserver(look).observe(document.body, {subtree: true, childList: true, attributes: true}); }"""
 
 
 def rss_mb(pid: int) -> float:
@@ -317,10 +312,7 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--out")
     args = ap.parse_args(argv)
-    text = json.dumps(asyncio.run(main_async(args)), indent=2)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text)
+    emit(asyncio.run(main_async(args)), args.out)
     return 0
 
 

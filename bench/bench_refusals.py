@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from common import emit  # noqa: E402  (bench/ is the script's own folder, first on sys.path)
+
 MB = 2**20
 
 
@@ -169,10 +171,7 @@ def main() -> None:
                 results[name] = {"file_mb": round(size / MB, 2), "verdict": "crashed", "stderr": out.stderr[-300:]}
             path.unlink()
             print(name, json.dumps(results[name]), file=sys.stderr, flush=True)
-    text = json.dumps(results, indent=1)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text)
+    emit(results, args.out, indent=1)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ Usage: python bench/bench_train.py [--quick] [--out FILE]
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import emit  # noqa: E402  (bench/ is the script's own folder, first on sys.path)
 
 from vae_core import ModelConfig, TrainConfig, data, objectives, train  # noqa: E402
 from vae_core.model import VAE, init_parameters  # noqa: E402
@@ -133,10 +134,7 @@ def main(argv=None) -> int:
     if not args.quick:
         mnist_cfg = TrainConfig(epochs=30, batch_size=128, lr=2e-3)
         out["vs_reference"].append(bench_dataset("mnist", mnist_cfg, mnist_cfg.replace(lr=3e-3), (512,), 400))
-    text = json.dumps(out, indent=2)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text)
+    emit(out, args.out)
     return 0
 
 

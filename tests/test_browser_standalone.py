@@ -157,6 +157,12 @@ def test_the_downloaded_file_works_offline(browser, downloaded, grid):
     # The overlay switches redraw from what the page holds (the density is computed here too).
     pg.locator("#sa-density").check()
     _until(pg, "document.querySelector('.lc-plot').data.some((t) => t.type === 'contour')")
+    # The lesson layers travel too: the holes map of the stop on screen, the continuity walk, the class mix.
+    pg.locator("#sa-holes").check()
+    _until(pg, f"{HOOK}.holes !== null")
+    holes = pg.evaluate(f"{HOOK}.holes")
+    assert holes["stop"] == pg.evaluate(f"{HOOK}.stop") and len(holes["share"]) == holes["n"] ** 2
+    assert pg.locator(".lc-walk").is_visible() and pg.locator(".lc-mix").is_visible()
     _clean(pg)
     pg.close()
 

@@ -120,6 +120,30 @@ def test_train_shows_progress_and_linear_gaussian_model(tmp_path, capsys):
     assert rec["model"]["likelihood"] == "gaussian"  # moons is standardized: the default follows the data
 
 
+def test_train_continuous_bernoulli_in_a_real_process(tmp_path):
+    # The likelihood choices come from the config's Literal type: the continuous Bernoulli is one of them.
+    out = tmp_path / "cb.safetensors"
+    done = _run("train", "--likelihood", "continuous_bernoulli", "--out", str(out), *QUICK)
+    assert done.returncode == 0, done.stderr
+    model, rec = checkpoints.load(out)
+    assert rec["model"]["likelihood"] == "continuous_bernoulli" and model.config.likelihood == "continuous_bernoulli"
+    assert rec["epochs_done"] == 2 and rec["metrics"]["elbo"] > 0  # a density on [0, 1]: positive on these digits
+
+
+def test_option_choices_come_from_the_library():
+    from typing import get_args
+
+    from vae_core import data
+    from vae_core.config import Activation, Kind, Likelihood
+
+    train = next(a for a in cli.build_parser()._subparsers._group_actions[0].choices.values())
+    options = {a.dest: a for a in train._actions}
+    assert tuple(options["likelihood"].choices) == get_args(Likelihood)
+    assert tuple(options["kind"].choices) == get_args(Kind)
+    assert tuple(options["activation"].choices) == get_args(Activation)
+    assert all(name in options["dataset"].help for name in data.names())
+
+
 @pytest.mark.parametrize(
     ("tokens", "want"),
     [

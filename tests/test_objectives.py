@@ -80,6 +80,23 @@ def test_elbo_with_several_samples_decomposes_into_recon_minus_beta_kl():
         objectives.elbo(model, x, n_samples=0)
 
 
+def test_elbo_estimate_of_one_input_is_within_its_error_of_the_exact_value():
+    # The encoder outputs the exact posterior, so ELBO = log p(x) (Tipping & Bishop's closed form) and only the
+    # Monte Carlo reconstruction term is noisy: the estimate must lie within a few of its own standard errors.
+    model = exact_posterior_model()
+    x = points(1, 4, seed=5)[0]
+    exact = float(theory.linear_gaussian_log_px(model, x)[0])
+    e = objectives.elbo_estimate(model, x, k=4000, generator=torch.Generator().manual_seed(0))
+    assert 0 < e["elbo_se"] < 0.1
+    assert abs(e["elbo"] - exact) < 4 * e["elbo_se"]
+    with torch.no_grad():
+        mu, logvar = model.encode(x)
+    assert e["kl"] == pytest.approx(float(objectives.kl_per_dim(mu, logvar).sum()), rel=1e-6)
+    assert e["recon"] == pytest.approx(e["elbo"] + e["kl"])
+    with pytest.raises(InputError, match="at most 1 input"):
+        objectives.elbo_estimate(model, points(2, 4), k=10)
+
+
 def test_an_autoencoder_has_no_elbo_only_a_reconstruction_term():
     cfg = ModelConfig(kind="ae", input_dim=6, latent_dim=2, hidden=(8,), likelihood="gaussian")
     model, x = random_model(cfg), points(10, 6)

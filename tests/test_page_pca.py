@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 from conftest import open_page
 
 
@@ -19,9 +20,16 @@ def _wait_for_comparison(at, limit=300):
     raise AssertionError("the PCA comparison did not finish")
 
 
+def test_pca_page_shows_exact_pca_before_any_training(app):
+    open_page(app, "pca")
+    assert not app.exception
+    assert app.get("plotly_chart"), "the exact PCA curve is there before any training"
+    assert app.button(key="pca_run") is not None and "pca_job" not in app.session_state
+
+
+@pytest.mark.slow  # trains in a worker process
 def test_pca_page_compares_methods(app):
     open_page(app, "pca")
-    assert app.get("plotly_chart"), "the exact PCA curve is there before any training"
     app.multiselect(key="pca_dims").set_value([1, 2]).run()
     app.slider(key="pca_epochs").set_value(5).run()
     app.button(key="pca_run").click().run()
@@ -35,6 +43,7 @@ def test_pca_page_compares_methods(app):
     assert len(app.get("plotly_chart")) >= 5  # curves, four embeddings, reconstructions
 
 
+@pytest.mark.slow
 def test_nonlinear_autoencoder_beats_pca_on_the_swiss_roll(app):
     app.selectbox(key="sel_dataset").set_value("swiss_roll").run()
     open_page(app, "pca")

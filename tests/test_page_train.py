@@ -1,5 +1,6 @@
 """AppTest: the Train page trains with progress, keeps the model, and refuses bad settings and files."""
 
+import pytest
 from conftest import open_page, wait_for
 
 
@@ -12,6 +13,7 @@ def _wait_for_training(at, limit=240):
     return wait_for(finished, limit, "the training to finish", interval=0.5)
 
 
+@pytest.mark.slow  # trains in a worker process
 def test_train_page_trains_and_registers_model(app):
     open_page(app, "train")
     app.number_input(key="tr_epochs").set_value(3).run()
@@ -25,6 +27,7 @@ def test_train_page_trains_and_registers_model(app):
     assert any("Done in" in s.value for s in at.success)
 
 
+@pytest.mark.slow
 def test_train_page_beta_grid_trains_together(app):
     open_page(app, "train")
     app.number_input(key="tr_epochs").set_value(2).run()

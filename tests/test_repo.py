@@ -1,5 +1,7 @@
 """Promises about the repository itself: the library stays UI-free and CI runs the README's test command."""
 
+import ast
+import graphlib
 import re
 import subprocess
 import sys
@@ -59,6 +61,56 @@ def test_shipped_models_fit_the_budget():
     files = list((ROOT / "models").glob("*.safetensors"))
     assert files, "models/ ships checkpoints"
     assert sum(f.stat().st_size for f in files) <= 25 * 1024 * 1024
+
+
+def _vae_core_imports() -> dict[str, set[str]]:
+    """Each vae_core module -> the vae_core modules it imports, at the top or inside a function alike (an import
+    deferred into a function still makes a circle; it only hides it until the function runs)."""
+    pkg = ROOT / "vae_core"
+    modules = {
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p for p in pkg.rglob("*.py")
+    }
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        is_pkg = path.name == "__init__.py"
+        here = name.split(".") if is_pkg else name.split(".")[:-1]
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join(here[: len(here) - node.level + 1] + ([base] if base else []))
+                targets = [base] + [f"{base}.{a.name}" for a in node.names]
+            else:
+                continue
+            deps |= {t for t in targets if t in modules and t != name}
+        graph[name] = deps
+    return graph
+
+
+def test_vae_core_has_no_import_circle():
+    graph = _vae_core_imports()
+    assert "vae_core.checks" in graph and "vae_core.model" in graph["vae_core.model_checks"]
+    # A package's __init__ re-exports its modules; importing it from a submodule is the usual Python pattern
+    # and not a circle between concepts, so the edges into a package's own __init__ are left out.
+    edges = {m: {d for d in deps if not m.startswith(d + ".")} for m, deps in graph.items()}
+    try:
+        tuple(graphlib.TopologicalSorter(edges).static_order())
+    except graphlib.CycleError as e:
+        raise AssertionError(f"import circle in vae_core: {' -> '.join(e.args[1])}") from None
+
+
+MAX_MODULE_LINES = 360
+
+
+def test_no_module_is_longer_than_about_350_lines():
+    # One concept per module: a module past ~350 lines is doing two things; split it where the concepts part.
+    files = [p for d in ("vae_core", "ui", "app_pages") for p in (ROOT / d).rglob("*.py")]
+    assert len(files) > 50
+    long = {str(p.relative_to(ROOT)): n for p in files if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
 
 
 def test_session_state_keys_are_named_in_one_module():

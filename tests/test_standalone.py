@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pytest
 from conftest import ROOT, open_page
+from safetensors import safe_open
 
 from ui.canvas import bundle, standalone
 from vae_core import InputError, align, checkpoints, layouts
@@ -63,11 +64,15 @@ def test_the_page_holds_each_decoder_and_layout_exactly(digits):
         lay = layouts.read(s.layout)
         assert np.array_equal(_tensor(page, stops[i]["layout"], "mu"), lay.mu)
         assert np.array_equal(_tensor(page, stops[i]["layout"], "labels"), lay.labels)
+        with safe_open(str(s.layout), "np") as f:  # every array of the layout, the holes map among them
+            assert "holes_share" in f.keys()
+            for k in f.keys():
+                assert np.array_equal(_tensor(page, stops[i]["layout"], k), f.get_tensor(k)), k
     # The labels are the same in every layout: stored once.
     assert len({page["files"][f"inline:layout-{i}"]["labels"]["blob"] for i in range(len(BETAS))}) == 1
     assert page["light"]["standalone"] and page["light"]["grid"] == {"index": 4, "kl_on": True, "off_index": 0}
     # The page names what it holds and who wrote it.
-    assert "VAE latent explorer 9.9" in text and "2026-01-01 00:00:00 UTC" in text
+    assert "VAE latent explorer 9.9" in text and "2026-01-01 00:00:00 UTC" in text and 'id="sa-holes"' in text
     assert all(f"<code>{n}</code>" in text for n in names)
 
 
@@ -156,7 +161,48 @@ def test_the_bundler_refuses_forms_it_does_not_handle(tmp_path):
     assert "const { e: f } = __lc_e;" in bundle.bundle("d.js", tmp_path)
 
 
-def test_the_explorer_offers_the_page(app):
+def test_the_explorer_offers_the_page_with_the_canvas_settings_it_shows(app, digits):
     open_page(app, "explorer")
     labels = [b.proto.label for b in app.get("download_button")]
     assert "Standalone HTML page" in labels
+    # The page hands the canvas every setting the explorer hands it (a new one must reach the page too),
+    # with the explorer's values where the page has no reason to differ.
+    shown = json.loads(app.get("bidi_component")[0].proto.json)
+    grid, cfg, dataset, _ = digits
+    light = standalone.page_light(cfg, dataset, grid)
+    served_only = {"key", "module_url", "css_url", "plotly_url", "blobs", "payloads", "server_hover"}
+    assert set(shown) - served_only <= set(light), set(shown) - served_only - set(light)
+    for k in ("latent_dim", "dims", "z_base", "dim_names", "axis_titles", "image_shape", "cmap", "prior", "grid"):
+        assert light[k] == shown[k], k
+
+
+def test_a_grid_trained_here_on_user_data_makes_a_page(tmp_path):
+    """As the explorer does for a session's own beta grid: models trained now, their checkpoints and layouts
+    written to a folder of the app's, a user's data set name. Standardized 2-D data: the page shows bars in
+    data units, so it carries the standardization."""
+    from ui.canvas.grid import Grid, GridStop
+    from vae_core import ModelConfig, TrainConfig, data, train
+    from vae_core.dataset import from_array
+
+    moons = data.load("moons")
+    ds = from_array(moons.x * moons.scale + moons.mean, y=moons.y, name=HOSTILE)
+    assert ds.mean is not None and ds.image_shape is None
+    cfg = ModelConfig(kind="vae", input_dim=2, latent_dim=2, hidden=(16,), likelihood="gaussian", obs_var=0.1)
+    betas = [0.5, 1.0]
+    fitted = train.fit_many(ds, cfg, TrainConfig(epochs=3, batch_size=256), betas=betas, device="cpu")
+    files = []
+    for b, (model, _) in zip(betas, fitted):
+        ck = checkpoints.save(model, tmp_path / f"mine-{b:g}.safetensors")
+        digest = layouts.file_digest(ck)
+        files.append((ck, layouts.make(model, ds, tmp_path / "layouts" / f"{digest}.safetensors", digest)))
+    perms, _ = align.grid_permutations([layouts.read(lp).mu for _, lp in files], betas)
+    stops = tuple(GridStop(b, ck, lp, p, layouts.read(lp).summary) for b, (ck, lp), p in zip(betas, files, perms))
+    text = standalone.page_html(Grid(stops, 1), cfg, ds.describe(), ["mine 0.5", HOSTILE], written_at="t")
+    assert HOSTILE not in text and "<img" not in text
+    page = _page(text)
+    light = page["light"]
+    assert light["image_shape"] is None and light["grid"] == {"index": 1, "kl_on": True, "off_index": None}
+    assert np.allclose(light["out_mean"], ds.mean) and np.allclose(light["out_scale"], ds.scale)
+    assert 'id="sa-holes"' in text and _tensor(page, "inline:layout-1", "holes_share").shape == (48, 48)
+    first = fitted[1][0].decoder[0].weight.detach().numpy()
+    assert np.array_equal(_tensor(page, "inline:decoder-1", "decoder.0.weight"), first)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from vae_core import InputError, ModelConfig, TrainConfig, TrainingDiverged, data, train
+from vae_core import InputError, ModelConfig, TrainConfig, TrainingDiverged, data, devices, train
 
 BETAS = [0.0, 1.0, 4.0]
 
@@ -180,17 +180,17 @@ def test_autoencoder_history_has_zero_kl(ds):
 
 @pytest.mark.skipif(torch.cuda.is_available() or torch.backends.mps.is_available(), reason="an accelerator exists")
 def test_pick_device_on_a_cpu_only_machine():
-    assert train.pick_device("auto") == torch.device("cpu")
-    assert train.pick_device("cpu") == torch.device("cpu")
-    assert train.available_devices() == ["cpu"]
+    assert devices.pick_device("auto") == torch.device("cpu")
+    assert devices.pick_device("cpu") == torch.device("cpu")
+    assert devices.available_devices() == ["cpu"]
     for name in ("cuda", "cuda:0", "mps"):
         with pytest.raises(InputError, match="not available"):
-            train.pick_device(name)
+            devices.pick_device(name)
 
 
 def test_pick_device_rejects_unknown_names():
     with pytest.raises(InputError, match="unknown device"):
-        train.pick_device("tpu")
+        devices.pick_device("tpu")
 
 
 def test_bad_arguments_raise_input_error(ds, cfg):

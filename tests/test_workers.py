@@ -1,4 +1,4 @@
-"""The training pool (ui/workers.py): real spawned worker processes run jobs, relay progress, stop on request,
+"""The training pool (ui/workers/): real spawned worker processes run jobs, relay progress, stop on request,
 queue in order with one job per session, cancel the job of a closed session, and survive SIGKILL."""
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def test_a_job_trains_in_a_worker_and_returns_checkpoint_bytes(pool):
     assert job.worker_pid not in (None, os.getpid())
     assert os.getpriority(os.PRIO_PROCESS, job.worker_pid) >= workers.WORKER_NICENESS  # clicks go first
     assert [len(r) for r in job.records] == [2, 2, 2] and job.epoch == 3
-    results = workers.load_fit_results(job.result)
+    results = train.unpack(job.result)
     ds = data.load("digits")
     expected = train.fit_many(ds, CFG, TrainConfig(epochs=3, batch_size=128), [0.0, 1.0], device="cpu")
     for (model, hist), (want, want_hist) in zip(results, expected, strict=True):
@@ -89,7 +89,7 @@ def test_queue_order_positions_stop_and_one_job_per_session(pool):
     a.stop()
     until(lambda: not a.active, "a to stop")
     assert a.status == "stopped"
-    [(model, hist)] = workers.load_fit_results(a.result)
+    [(model, hist)] = train.unpack(a.result)
     assert hist.stopped and model is not None and len(hist) >= 1  # what a stopped run learned is kept
     until(lambda: not c.active, "c to run after a")
     assert c.status == "done" and b.result is None

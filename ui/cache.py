@@ -113,7 +113,9 @@ def encode_all(model: VAE, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=HASH_FUNCS)
-def decoded_grid(model: VAE, n: int = 12, lim: float = 2.5, dims=(0, 1), z_base=None) -> tuple[np.ndarray, np.ndarray]:
+def manifold_images(
+    model: VAE, n: int = 12, lim: float = 2.5, dims=(0, 1), z_base=None
+) -> tuple[np.ndarray, np.ndarray]:
     """Decode an n x n grid over [-lim, lim]^2 in two latent dims: returns (images (n*n, d), grid values (n,)).
 
     Rows run from high to low values of dims[1] so the tiled picture has the usual y-up orientation."""
@@ -127,14 +129,6 @@ def decoded_grid(model: VAE, n: int = 12, lim: float = 2.5, dims=(0, 1), z_base=
     with torch.no_grad():
         out = model.decode(torch.from_numpy(z).to(model.device)).cpu().numpy()
     return out, vals
-
-
-@st.cache_resource(show_spinner=False, max_entries=32, hash_funcs=HASH_FUNCS)
-def aligned_grid(models: tuple, betas: tuple, ds: Dataset) -> tuple[list[VAE], list[dict]]:
-    """vae_core.align.aligned_grid on the data set's inputs: models (read-only, shared) and the report."""
-    from vae_core import align
-
-    return align.aligned_grid(list(models), list(betas), ds.x)
 
 
 # ------------------------------------------------------------------------------- measurements
@@ -191,12 +185,11 @@ def sampled_log_px(model: VAE, x: np.ndarray, k: int) -> dict:
     from vae_core import objectives
 
     gen = torch.Generator(device=model.device).manual_seed(0)
-    # k copies of x with one draw each: the same Monte Carlo average as n_samples=k, in one batched pass.
-    elbos = objectives.elbo(model, np.repeat(x[None], k, axis=0), n_samples=1, generator=gen)
+    e = objectives.elbo_estimate(model, x, k=k, generator=gen)
     return {
         "log_px": float(objectives.log_px(model, x, k=k, generator=gen)[0]),
-        "elbo": float(elbos.mean()),
-        "elbo_se": float(elbos.std() / np.sqrt(k)),
+        "elbo": e["elbo"],
+        "elbo_se": e["elbo_se"],
     }
 
 
@@ -262,7 +255,7 @@ def runtime_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="vae-explorer-"))
 
 
-def _fresh_layout(model: VAE, ds: Dataset, checkpoint: Path, digest: str) -> Path:
+def _fresh_layout(model: VAE, ds: Dataset, digest: str) -> Path:
     from vae_core import layouts
 
     return layouts.make(model, ds, runtime_dir() / "layouts" / f"{digest}.safetensors", digest)
@@ -277,7 +270,7 @@ def shipped_files(path: str, stamp: tuple, ds: Dataset) -> tuple[Path, Path]:
     digest = layouts.file_digest(path)
     if layouts.load(path, digest) is not None:
         return Path(path), layouts.path_for(path)
-    return Path(path), _fresh_layout(shipped_model(path, "cpu"), ds, Path(path), digest)
+    return Path(path), _fresh_layout(shipped_model(path, "cpu"), ds, digest)
 
 
 @st.cache_resource(show_spinner="Encoding the grid's models...", max_entries=64, hash_funcs=HASH_FUNCS)
@@ -285,7 +278,7 @@ def model_files(model: VAE, ds: Dataset) -> tuple[Path, Path]:
     """(checkpoint, layout file) written for a model that has no file (trained or uploaded in a session)."""
     ck = runtime_dir() / f"{model_key(model)}.safetensors"
     ck.write_bytes(checkpoints.to_bytes(model))
-    return ck, _fresh_layout(model, ds, ck, model_key(model))
+    return ck, _fresh_layout(model, ds, model_key(model))
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 MAX_VALUE_CHARS = 200
 MAX_Z_DIMS = 16
-Z_LIMIT = 50.0  # |z| beyond this decodes to nothing meaningful for a model trained with a N(0, I) prior
+# |z| beyond this decodes to nothing meaningful for a model trained with a N(0, I) prior: the one limit on a z
+# that arrives from outside (a link here, a canvas click in ui.canvas.events).
+Z_LIMIT = 50.0
 BETA_LIMIT = 1000.0
 KEYS = ("dataset", "model", "beta", "kl", "z")
 _TRUE, _FALSE = {"1", "on", "true", "yes"}, {"0", "off", "false", "no"}

@@ -13,8 +13,8 @@ import torch
 from ui import cache, keys
 from ui.cache import MODELS_DIR, dataset, shipped_model
 from vae_core import Dataset, InputError, data
+from vae_core.devices import available_devices, pick_device
 from vae_core.model import VAE
-from vae_core.train import available_devices
 
 log = logging.getLogger(__name__)
 DATASET_LABELS = {
@@ -172,7 +172,6 @@ def sidebar() -> Selection:
         help="Where models decode and train. 'auto' picks CUDA, then Apple MPS, then CPU. "
         "Only devices this server has are listed.",
     )
-    from vae_core.train import pick_device
 
     device = pick_device(dev_choice)
     model = resolve_model(choices[label], str(device)) if label in choices else None

@@ -1,7 +1,7 @@
 """Trainings of a browser session and the one panel that shows their progress.
 
 Every training (the Train page, the explorer's "train at a beta" and grids, the PCA page's autoencoders) runs
-in the server's pool of worker processes (ui/workers.py, one pool per server in st.cache_resource): a page
+in the server's pool of worker processes (ui/workers/, one pool per server in st.cache_resource): a page
 submits a task with its data and settings, the panel polls the Job, and trained models come back as
 checkpoint bytes that this session loads. One job per session at a time; waiting jobs show their place in the
 queue; a closed tab cancels its job; a worker that dies fails only its own job, with a message.
@@ -119,9 +119,11 @@ def _keep(job: Job, select: bool) -> list[str]:
         while len(results) > PCA_RESULTS_KEPT:
             results.popitem(last=False)
         return []
+    from vae_core import train
+
     kept = []
     kind = job.meta.get("kind", "vae")
-    for b, (model, hist) in zip(job.meta["betas"], workers.load_fit_results(job.result, job.meta["device"])):
+    for b, (model, hist) in zip(job.meta["betas"], train.unpack(job.result, job.meta["device"])):
         if model is None:
             st.warning(hist.diverged or f"beta={b:g}: stopped before the first epoch finished; nothing kept.")
             continue

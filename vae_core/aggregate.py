@@ -11,6 +11,7 @@ import math
 import torch
 
 from .densities import LOG_2PI, log_normal
+from .model import VAE
 
 _CHUNK_ELEMENTS = 2**22  # points x components per block of a pairwise log-density matrix
 # I(x;z) is flagged as bounded by log N when the estimate on all N rows exceeds the estimate on half of
@@ -60,7 +61,7 @@ def information(mu: torch.Tensor, logvar: torch.Tensor, n_z: int, gen: torch.Gen
     mu, logvar = mu.double().cpu(), logvar.double().cpu()
     n, k = mu.shape
     eps = torch.randn((n_z, n, k), generator=gen, dtype=torch.float64)
-    z = mu + torch.exp(0.5 * logvar) * eps  # (n_z, N, k)
+    z = VAE.reparameterize(mu, logvar, eps=eps)  # (n_z, N, k)
     log_own = log_normal(z, mu, logvar)  # (n_z, N)
     terms = log_own - mixture_log_density(z.reshape(-1, k), mu, logvar).reshape(n_z, n)
     mi = float(terms.mean())

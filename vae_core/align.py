@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .checks import linear_layers
 from .errors import InputError
 
 if TYPE_CHECKING:  # torch loads only when a model is changed: the layout maths below is numpy
@@ -90,6 +89,8 @@ def apply_signed_permutation(model: VAE, p: np.ndarray) -> VAE:
         raise InputError(f"P must be a ({k}, {k}) signed permutation matrix.")
     import torch
 
+    from .model_checks import linear_layers  # torch-based: loaded only when a model is aligned
+
     out = copy.deepcopy(model)
     out.info = model.info
     pt = torch.as_tensor(p, dtype=torch.float32, device=model.device)
@@ -137,17 +138,3 @@ def grid_permutations(mus: list[np.ndarray], betas: list[float], anchor_beta: fl
             }
         )
     return perms, report
-
-
-def aligned_grid(models: list[VAE], betas: list[float], x, anchor_beta: float = 1.0) -> tuple[list[VAE], list[dict]]:
-    """Models that differ only in beta, with latent axes aligned (grid_permutations of their codes of x
-    (n, input_dim)); a model is copied only when its permutation is not the identity. Returns (models, report)."""
-    import torch
-
-    if len(models) != len(betas):
-        raise InputError(f"aligned_grid needs one beta per model, got {len(models)} models and {len(betas)} betas.")
-    with torch.no_grad():
-        mus = [m.encode(x)[0].cpu().numpy() for m in models]
-    perms, report = grid_permutations(mus, betas, anchor_beta)
-    out = [m if np.allclose(p, np.eye(p.shape[0])) else apply_signed_permutation(m, p) for m, p in zip(models, perms)]
-    return out, report

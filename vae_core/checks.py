@@ -1,8 +1,10 @@
-"""Argument validation shared by the library: numbers, seeds, data rows, models of the right kind, linear layers.
+"""Scalar argument validation shared by the library: whole numbers, seeds, finite reals in a range.
 
 Every check raises InputError naming the argument, the value it got and what is accepted, so the app can show
-the message as is. Modules call these instead of keeping private copies. torch is imported only inside the
-checks that need it: config uses this module, and importing vae_core must stay light.
+the message as is. Modules call these instead of keeping private copies. No model here, and torch only inside
+`check_rows` (the one validator of data rows, which the model itself uses): config uses this module, and
+importing vae_core must stay light. The checks that need a model (its kind, its layers, rows for its input) are
+in vae_core.model_checks, above vae_core.model.
 """
 
 from __future__ import annotations
@@ -64,66 +66,50 @@ def short(value: Any) -> str:
     return text if len(text) <= 80 else text[:80] + "..."
 
 
-def require_model(model) -> None:
-    """A vae_core model (VAE or AE) built by train.fit or checkpoints.load."""
-    from .model import VAE
-
-    if not isinstance(model, VAE):
-        raise InputError(f"expected a vae_core model (from train.fit or checkpoints.load), got {type(model).__name__}.")
-
-
-def require_vae(model, what: str) -> None:
-    """A vae_core model of kind "vae"; `what` names the computation that needs a density, e.g. "the ELBO"."""
-    require_model(model)
-    if not model.is_vae:
-        raise InputError(
-            f"{what} needs a VAE: a deterministic autoencoder maps each input to one point and defines no "
-            "density q(z|x) or p(x). Pick or train a VAE."
-        )
-
-
-def as_rows(model, x, name: str = "x", min_rows: int = 1, dtype=None, device=None, allow_1d: bool = False):
-    """Validate data rows for `model`: (n, input_dim) finite real numbers -> a copy in `dtype` on `device`
-    (default: the model's; dtype default float32). With allow_1d, a 1-D x of length input_dim is one row."""
+def check_rows(
+    name: str,
+    x,
+    width: int,
+    *,
+    of: str = "the model's input_dim",
+    min_rows: int = 1,
+    max_rows: int | None = None,
+    dtype=None,
+    device=None,
+    allow_1d: bool = False,
+    stacked: bool = False,
+    finite: bool = True,
+):
+    """Validate rows of `width` real numbers: an array or tensor (n, width) -> a torch tensor in `dtype`
+    (default float32) on `device` (default CPU). An array is always copied (shared datasets are read-only, and
+    torch cannot wrap those); a tensor is converted only when its dtype or device differ, and keeps its graph.
+    With allow_1d a 1-D x of length width is one row; with stacked, leading axes are allowed (..., n, width),
+    as for k draws of z per input; finite=False skips the NaN/inf scan (the model's own
+    forward pass, where a scan per call would make every step wait for the device). `of` names what the width
+    is, for the message."""
     import torch
 
     if isinstance(x, torch.Tensor):
         if x.is_complex():
             raise InputError(f"{name} must hold real numbers, got a complex tensor.")
-        t = x.detach()
+        t = x
     else:
         arr = np.asarray(x)
         if arr.dtype == object or arr.dtype.kind not in "biuf":
             raise InputError(f"{name} must be an array of real numbers, got {arr.dtype} values.")
         t = torch.tensor(arr, dtype=torch.float64 if arr.dtype == np.float64 else torch.float32)  # a copy
-    d = model.config.input_dim
-    if allow_1d and t.ndim == 1 and t.shape[0] == d:
+    if allow_1d and t.ndim == 1 and t.shape[0] == width:
         t = t.unsqueeze(0)
-    if t.ndim != 2 or t.shape[1] != d:
-        raise InputError(
-            f"{name} must have shape (n_samples, {d}) to match the model's input_dim; got shape {tuple(t.shape)}."
-        )
+    if (t.ndim != 2 and not (stacked and t.ndim > 2)) or t.shape[-1] != width:
+        raise InputError(f"{name} must have shape (n_samples, {width}) to match {of}; got shape {tuple(t.shape)}.")
     if t.shape[0] < min_rows:
         raise InputError(f"{name} has {t.shape[0]} row(s); this measurement needs at least {min_rows}.")
-    t = t.to(device=model.device if device is None else device, dtype=torch.float32 if dtype is None else dtype)
-    if not bool(torch.isfinite(t).all()):
+    if max_rows is not None and t.shape[0] > max_rows:
+        raise InputError(f"{name} must be at most {max_rows} input(s) of {width} values, got shape {tuple(t.shape)}.")
+    t = t.to(device="cpu" if device is None else device, dtype=torch.float32 if dtype is None else dtype)
+    if finite and not bool(torch.isfinite(t).all()):
         raise InputError(f"{name} contains NaN or infinite values; remove or replace them.")
     return t
 
 
-def linear_layers(seq) -> list:
-    """The nn.Linear layers of an encoder or decoder stack (an nn.Sequential), input to output."""
-    import torch
-
-    return [m for m in seq if isinstance(m, torch.nn.Linear)]
-
-
-__all__ = [
-    "as_rows",
-    "check_float",
-    "check_int",
-    "check_seed",
-    "linear_layers",
-    "require_model",
-    "require_vae",
-]
+__all__ = ["check_float", "check_int", "check_rows", "check_seed", "short"]

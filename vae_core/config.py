@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from .checks import check_float, check_int, short
+from .checks import check_float, check_int
 from .errors import InputError
 
 Kind = Literal["ae", "vae"]
@@ -164,80 +163,4 @@ def parse_betas(tokens, what: str = "--betas", max_count: int = MAX_BETAS) -> li
     return betas
 
 
-# ---- the rest of a checkpoint's metadata: each field's type and range ----
-
-MAX_NAME_CHARS = 200
-MAX_SAMPLES = 2**31 - 1
-
-
-def check_meta(record: dict, cfg: ModelConfig) -> None:
-    """Validate the fields of a checkpoint record other than the model config (which made `cfg`).
-
-    train: TrainConfig settings; dataset: Dataset.describe() of data with cfg.input_dim features; metrics:
-    finite numbers (or lists of them) by name; epochs_done: a count; extra: a JSON object. Each may be null."""
-    train = record.get("train")
-    if train is not None:
-        _in_field("train", lambda: TrainConfig.from_dict(train))
-    if record.get("dataset") is not None:
-        _in_field("dataset", lambda: _check_dataset(record["dataset"], cfg.input_dim))
-    if record.get("metrics") is not None:
-        _in_field("metrics", lambda: _check_metrics(record["metrics"]))
-    if record.get("epochs_done") is not None:
-        _in_field("epochs_done", lambda: check_int("epochs_done", record["epochs_done"], 0, 100_000))
-    if record.get("extra") is not None and not isinstance(record["extra"], dict):
-        raise InputError(f"checkpoint metadata 'extra' must be a JSON object, got {type(record['extra']).__name__}.")
-
-
-def _in_field(field: str, check) -> None:
-    try:
-        check()
-    except InputError as e:
-        raise InputError(f"checkpoint metadata {field!r}: {e}") from None
-
-
-def _check_dataset(d: Any, dim: int) -> None:
-    keys = {"name", "n", "dim", "image_shape", "standardized", "mean", "scale"}
-    if not isinstance(d, dict):
-        raise InputError(f"must be a JSON object with keys {sorted(keys)}, got {type(d).__name__}.")
-    unknown = sorted(set(d) - keys)
-    if unknown:
-        raise InputError(f"unknown key(s) {unknown}; known keys: {sorted(keys)}.")
-    name = d.get("name")
-    if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME_CHARS):
-        raise InputError(f"name must be text of at most {MAX_NAME_CHARS} characters.")
-    if d.get("n") is not None:
-        check_int("n", d["n"], 0, MAX_SAMPLES)
-    if d.get("dim", dim) != dim:
-        raise InputError(f"dim={short(d['dim'])} does not match the model's input_dim={dim}.")
-    shape = d.get("image_shape")
-    if shape is not None:
-        if not isinstance(shape, list) or len(shape) != 2:
-            raise InputError(f"image_shape must be [height, width], got {short(shape)}.")
-        h, w = (check_int(f"image_shape[{i}]", v, 1, MAX_INPUT_DIM) for i, v in enumerate(shape))
-        if h * w != dim:
-            raise InputError(f"image_shape {shape} has {h * w} pixels but the model has input_dim={dim}.")
-    if not isinstance(d.get("standardized", False), bool):
-        raise InputError(f"standardized must be true or false, got {short(d['standardized'])}.")
-    for key, lo in (("mean", -3.4e38), ("scale", 1e-38)):
-        values = d.get(key)
-        if values is None:
-            continue
-        if not isinstance(values, list) or len(values) != dim:
-            raise InputError(f"{key} must be a list of {dim} numbers (one per feature).")
-        for i, v in enumerate(values):
-            check_float(f"{key}[{i}]", v, lo, 3.4e38)
-
-
-def _check_metrics(d: Any) -> None:
-    if not isinstance(d, dict):
-        raise InputError(f"must be a JSON object of named numbers, got {type(d).__name__}.")
-    for key, value in d.items():
-        values = value if isinstance(value, list) else [value]
-        if len(values) > MAX_LATENT_DIM:
-            raise InputError(f"{key!r} holds {len(values)} values; at most {MAX_LATENT_DIM} (one per latent).")
-        for v in values:
-            if v is not None:
-                check_float(repr(key), v, -math.inf, math.inf)
-
-
-__all__ = ["BETA_GRID", "MAX_BETAS", "ModelConfig", "TrainConfig", "check_meta", "parse_betas"]
+__all__ = ["BETA_GRID", "MAX_BETAS", "ModelConfig", "TrainConfig", "parse_betas"]

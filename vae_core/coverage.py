@@ -14,9 +14,10 @@ import torch
 
 from .aggregate import mixture_log_density
 from .batched import decode_rows, encode_rows, subsample
-from .checks import as_rows, check_float, check_int, check_seed, require_model
+from .checks import check_float, check_int, check_seed
 from .densities import log_std_normal
 from .errors import InputError
+from .model_checks import as_rows, require_model
 
 HOLES_EXTENT = 4.0  # the holes map covers [-4, 4]^2: all but 1.3e-4 of the 2-D prior's mass
 HOLES_CELLS = 48

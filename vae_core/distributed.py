@@ -2,7 +2,8 @@
 spread over ranks (gloo on CPU, NCCL on CUDA).
 
 `train.fit_many` trains stacked copies of the parameters in one process; DDP wants one nn.Module, so this
-module has its own small loop, and it keeps fit's seed rules exactly. Every rank draws the same
+module has its own step, inside the epoch loop's shared parts (vae_core.epochs: the seeded start, minibatches,
+noise and records), which keep fit's seed rules exactly. Every rank draws the same
 initialization, the same per-epoch permutation and the same per-step noise from one torch.Generator seeded
 with tcfg.seed, and rank r takes the strided shard `batch[r::world]` of each global minibatch (the split
 torch's DistributedSampler uses). Each rank's loss is its shard's sum divided by the global batch size and
@@ -14,7 +15,6 @@ rounding (tests/test_distributed.py checks the final ELBO and the weights).
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,12 +22,15 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from . import epochs
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
+from .densities import log_likelihood
+from .epochs import History
 from .errors import InputError, TrainingDiverged
-from .model import VAE, empty, init_parameters, log_likelihood
+from .model import VAE
 from .objectives import kl_per_dim
-from .train import History, _check_fit_args
+from .train import _check_fit_args
 
 TORCHRUN_HINT = "torchrun --nproc_per_node N -m vae_core train ... --distributed"
 
@@ -98,10 +101,8 @@ class _Objective(nn.Module):
     def forward(self, x: torch.Tensor, eps: torch.Tensor, beta: float):
         """x (n, d), eps (n, latent) -> summed loss, summed recon (nats), summed KL per dim (latent,)."""
         mu, logvar = self.model.encode(x)
-        if logvar is None:
-            z, kl = mu, torch.zeros_like(mu)
-        else:
-            z, kl = mu + torch.exp(0.5 * logvar) * eps, kl_per_dim(mu, logvar)
+        z = self.model.reparameterize(mu, logvar, eps=eps)
+        kl = torch.zeros_like(mu) if logvar is None else kl_per_dim(mu, logvar)
         cfg = self.model.config
         recon = -log_likelihood(x, self.model.decode_raw(z), cfg.likelihood, cfg.obs_var)
         kl_sum = kl.sum(0)
@@ -123,26 +124,18 @@ def fit_ddp(
     stops all of them after the current step."""
     _check_fit_args(ds, cfg, [tcfg.beta])
     dev = ctx.device
-    gen = torch.Generator().manual_seed(tcfg.seed)
-    model = empty(cfg)
-    init_parameters(model, gen)  # the same draws as train.fit, so the start is identical
-    model = model.to(dev)
+    run = epochs.start(ds, cfg, tcfg, dev)  # the same draws as train.fit, so the start is identical
+    model = run.model.to(dev)
     ddp = nn.parallel.DistributedDataParallel(_Objective(model), device_ids=[dev.index] if dev.type == "cuda" else None)
     opt = torch.optim.Adam(ddp.parameters(), lr=tcfg.lr, fused=dev.type in ("cpu", "cuda"))
-    x_all = torch.tensor(ds.x, dtype=torch.float32, device=dev)
-    n, bs = x_all.shape[0], min(tcfg.batch_size, x_all.shape[0])
-    noise_gen = gen if dev.type == "cpu" else torch.Generator(device=dev).manual_seed(tcfg.seed + 1)
-    history, t0, latent = History(), time.perf_counter(), cfg.latent_dim
+    history, latent = History(), cfg.latent_dim
     for epoch in range(1, tcfg.epochs + 1):
-        perm = torch.randperm(n, generator=gen).to(dev)
         sums = torch.zeros(2 + latent, device=dev, dtype=torch.float64)  # loss, recon, kl per dim (global)
         seen = 0
-        for start in range(0, n, bs):
+        for idx, eps in epochs.minibatches(run, latent):  # eps for the whole batch, as fit draws it
             stop_here = should_stop is not None and should_stop()
-            idx = perm[start : start + bs]
-            eps = torch.randn(idx.shape[0], latent, generator=noise_gen, device=dev)  # the whole batch, as fit
             mine = shard(torch.arange(idx.shape[0], device=dev), ctx.rank, ctx.world)
-            loss, recon, kl = ddp(x_all[idx[mine]], eps[mine], tcfg.beta)
+            loss, recon, kl = ddp(run.x[idx[mine]], eps[mine], tcfg.beta)
             # One small all-reduce per step: global sums for the record, and the stop / diverged flags.
             step = torch.cat([torch.stack([loss, recon]).detach(), kl.detach()]).double()
             flags = torch.tensor([float(stop_here), float(not bool(torch.isfinite(step).all()))], device=dev)
@@ -162,17 +155,7 @@ def fit_ddp(
             sums += shared[: 2 + latent]
             seen += idx.shape[0]
         if seen:
-            means = (sums / seen).cpu()
-            kl_d = means[2:]
-            rec = {
-                "epoch": epoch,
-                "loss": float(means[0]),
-                "recon": float(means[1]),
-                "kl": float(kl_d.sum()),
-                "kl_per_dim": [float(v) for v in kl_d],
-                "elbo": -float(means[1] + kl_d.sum()) if cfg.kind == "vae" else None,  # an AE has no ELBO
-                "seconds": time.perf_counter() - t0,
-            }
+            rec = epochs.record(epoch, (sums / seen).cpu(), cfg.kind == "vae", run.t0)
             history.append(rec)
             if on_epoch is not None:
                 on_epoch(epoch, rec)
@@ -181,12 +164,7 @@ def fit_ddp(
     if not history:
         raise InputError("training was stopped before the first epoch finished; no model was kept.")
     model.eval()
-    model.info = {
-        "train": tcfg.to_dict(),
-        "dataset": ds.describe(),
-        "metrics": {k: history[-1][k] for k in ("elbo", "recon", "kl", "kl_per_dim")},
-        "epochs_done": len(history),
-    }
+    model.info = epochs.trained_info(tcfg, ds, history)
     return model, history
 
 

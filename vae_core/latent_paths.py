@@ -7,7 +7,8 @@ import math
 import torch
 
 from .batched import decode_rows, encode_rows
-from .checks import as_rows, check_int, check_seed, require_model
+from .checks import check_int, check_seed
+from .model_checks import as_rows, require_model
 
 
 @torch.no_grad()

@@ -118,9 +118,10 @@ def build(model, ds, classifier="auto") -> tuple[np.ndarray, np.ndarray | None, 
     import torch
 
     from . import coverage, metrics, samples
+    from .model_checks import as_rows
 
     with torch.no_grad():
-        mu, logvar = metrics.encode_rows(model, model.as_input(ds.x, model.config.input_dim, "x"))
+        mu, logvar = metrics.encode_rows(model, as_rows(model, ds.x))
     summary = compact_summary(metrics.summary(model, ds.x, seed=0))
     clf = samples.classifier_for(ds) if classifier == "auto" else classifier
     space = samples.data_space(model, ds, clf, seed=0)

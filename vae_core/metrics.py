@@ -20,11 +20,12 @@ import torch
 
 from . import aggregate
 from .batched import decode_rows, encode_rows, subsample
-from .checks import as_rows, check_float, check_int, check_seed, require_model
+from .checks import check_float, check_int, check_seed
 from .coverage import completeness
 from .densities import is_cross_entropy
 from .errors import InputError
 from .latent_paths import continuity
+from .model_checks import as_rows, require_model
 from .objectives import kl_per_dim
 
 # Burda et al. (2016): a latent unit is "active" when Var_x(E_q[z_j|x]) > 0.01.
@@ -195,10 +196,8 @@ def _reconstruction(model, xt: torch.Tensor, gen: torch.Generator) -> float:
     for i in range(0, xt.shape[0], _BATCH):
         xb = xt[i : i + _BATCH]
         mu, logvar = model.encode(xb)
-        if logvar is not None:
-            eps = torch.randn(mu.shape, generator=gen).to(mu.device)
-            mu = mu + torch.exp(0.5 * logvar) * eps
-        total += float(-model.log_px_given_z(xb, model.decode_raw(mu)).sum())
+        z = model.reparameterize(mu, logvar, gen)  # the code itself for an AE
+        total += float(-model.log_px_given_z(xb, model.decode_raw(z)).sum())
     return total / xt.shape[0]
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 from torch import nn
 
+from .checks import check_rows
 from .config import ModelConfig
 from .densities import MEAN_LINKS, log_likelihood, mean_from_raw
-from .errors import InputError
 
 # log-variance is clamped so that a KL-free model (beta = 0) cannot drive sigma to exactly 0 (log 0 = -inf).
 LOGVAR_MIN, LOGVAR_MAX = -18.0, 12.0
@@ -70,19 +69,10 @@ class VAE(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def as_input(self, x, width: int, what: str) -> torch.Tensor:
-        if isinstance(x, np.ndarray) and not x.flags.writeable:
-            x = np.array(x)  # torch cannot wrap read-only arrays (shared datasets are read-only)
-        t = torch.as_tensor(x, dtype=torch.float32, device=self.device)
-        if t.ndim == 1:
-            t = t.unsqueeze(0)
-        if t.ndim < 2 or t.shape[-1] != width:
-            raise InputError(f"{what} must have shape (n, {width}); got {tuple(t.shape)}.")
-        return t
-
     def encode(self, x) -> tuple[torch.Tensor, torch.Tensor | None]:
         """x: (n, input_dim) -> mu (n, latent_dim), logvar (n, latent_dim) or None for an AE."""
-        h = self.encoder(self.as_input(x, self.config.input_dim, "x"))
+        x = check_rows("x", x, self.config.input_dim, device=self.device, allow_1d=True, stacked=True, finite=False)
+        h = self.encoder(x)
         if not self.is_vae:
             return h, None
         mu, logvar = h.chunk(2, dim=-1)
@@ -90,18 +80,29 @@ class VAE(nn.Module):
 
     @staticmethod
     def reparameterize(
-        mu: torch.Tensor, logvar: torch.Tensor | None, generator: torch.Generator | None = None
+        mu: torch.Tensor,
+        logvar: torch.Tensor | None,
+        generator: torch.Generator | None = None,
+        eps: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """z = mu + sigma * eps with eps ~ N(0, I) (Kingma & Welling 2014, sec. 2.4); the noise is an input,
-        so gradients reach mu and sigma. An AE (logvar None) returns mu."""
+        so gradients reach mu and sigma. An AE (logvar None) returns mu.
+
+        eps: the noise itself, any shape that broadcasts against mu (e.g. (k, n, latent_dim) for k draws per
+        row; training passes the noise it drew for the whole minibatch); when None it is drawn here, shaped
+        like mu, from `generator` on the generator's own device (then moved to mu's)."""
         if logvar is None:
             return mu
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        if eps is None:
+            dev = mu.device if generator is None else generator.device
+            eps = torch.randn(mu.shape, generator=generator, device=dev, dtype=mu.dtype).to(mu.device)
         return mu + torch.exp(0.5 * logvar) * eps
 
     def decode_raw(self, z) -> torch.Tensor:
         """Decoder output before the link: logits (both Bernoullis) or the mean f(z) (Gaussian), (n, input_dim)."""
-        return self.decoder(self.as_input(z, self.config.latent_dim, "z"))
+        of, dev = "the model's latent_dim", self.device
+        z = check_rows("z", z, self.config.latent_dim, of=of, device=dev, allow_1d=True, stacked=True, finite=False)
+        return self.decoder(z)
 
     def decode(self, z) -> torch.Tensor:
         """Mean of p(x|z), shape (n, input_dim)."""

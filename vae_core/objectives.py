@@ -7,8 +7,9 @@ import math
 
 import torch
 
-from .checks import check_int, require_vae
+from .checks import check_int
 from .densities import log_normal, log_std_normal
+from .model_checks import as_rows, require_vae
 
 
 def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -31,7 +32,7 @@ def terms(model, x: torch.Tensor, generator: torch.Generator | None = None):
 
 
 def _batches(x, model, batch: int):
-    x = model.as_input(x, model.config.input_dim, "x")  # validates the shape, copies read-only arrays
+    x = as_rows(model, x, allow_1d=True)
     for i in range(0, x.shape[0], batch):
         yield x[i : i + batch]
 
@@ -59,6 +60,23 @@ def elbo(
 
 
 @torch.no_grad()
+def elbo_estimate(model, x, k: int = 1000, generator: torch.Generator | None = None) -> dict:
+    """The ELBO of one input x (input_dim,) at beta = 1 from k draws z ~ q(z|x), with its standard error:
+    `elbo` on k copies of x with one draw each (the same average as n_samples=k, in one batched pass).
+
+    Returns, in nats: "elbo" (the mean), "elbo_se" (sample standard deviation / sqrt(k)), "kl" (KL(q(z|x) ||
+    p(z)) in closed form, no noise) and "recon" = E_q[log p(x|z)] = elbo + kl, whose error is elbo_se."""
+    require_vae(model, "the ELBO")
+    k = check_int("k", k, 2)
+    xt = as_rows(model, x, allow_1d=True, max_rows=1)
+    per = elbo(model, xt.expand(k, -1), generator=generator).double()
+    mu, logvar = model.encode(xt)
+    kl = float(kl_per_dim(mu, logvar).sum())
+    mean = float(per.mean())
+    return {"elbo": mean, "elbo_se": float(per.std() / math.sqrt(k)), "kl": kl, "recon": mean + kl}
+
+
+@torch.no_grad()
 def log_px(
     model, x, k: int = 1000, generator: torch.Generator | None = None, max_elements: int = 2**24
 ) -> torch.Tensor:
@@ -79,7 +97,7 @@ def log_px(
         for start in range(0, k, k_chunk):
             kk = min(k_chunk, k - start)
             eps = torch.randn((kk, *mu.shape), generator=generator, device=mu.device)
-            z = mu + torch.exp(0.5 * logvar) * eps  # (kk, n, latent)
+            z = model.reparameterize(mu, logvar, eps=eps)  # (kk, n, latent)
             lw = (
                 model.log_px_given_z(xb, model.decode_raw(z)) + log_std_normal(z) - log_normal(z, mu, logvar)
             )  # (kk, n)

@@ -16,9 +16,10 @@ import numpy as np
 import torch
 from scipy.special import logsumexp
 
-from .checks import as_rows, check_int, require_vae
+from .checks import check_int
 from .densities import log_normal, log_std_normal
 from .errors import InputError
+from .model_checks import as_rows, require_vae
 
 # ---- the true posterior of a 2-D-latent VAE on a grid ----
 
@@ -86,19 +87,12 @@ def _check_2d(model) -> None:
         )
 
 
-def _as_row(model, x) -> torch.Tensor:
-    t = as_rows(model, x, allow_1d=True)
-    if t.shape[0] != 1:
-        raise InputError(f"x must be one input of {model.config.input_dim} values, got shape {tuple(t.shape)}.")
-    return t
-
-
 @torch.no_grad()
 def log_joint(model, x, zs, max_elements: int = 2**22) -> np.ndarray:
     """log p(x|z) + log p(z) in nats, float64 (m,), for one input x (d,) at latent points zs (m, latent_dim).
 
     Decodes in chunks so that chunk * input_dim stays under max_elements (bounded memory on any dataset)."""
-    xt = _as_row(model, x)
+    xt = as_rows(model, x, allow_1d=True, max_rows=1)
     z = torch.as_tensor(np.array(zs, dtype=np.float32), device=model.device)
     chunk = max(1, max_elements // model.config.input_dim)
     out = []
@@ -144,7 +138,7 @@ def encoder_q(model, x) -> tuple[np.ndarray, np.ndarray]:
     """The encoder's q(z|x) for one input: mean (latent_dim,) and log-variance (latent_dim,), float64."""
     require_vae(model, "q(z|x)")
     with torch.no_grad():
-        mu, logvar = model.encode(_as_row(model, x))
+        mu, logvar = model.encode(as_rows(model, x, allow_1d=True, max_rows=1))
     return mu[0].double().cpu().numpy(), logvar[0].double().cpu().numpy()
 
 

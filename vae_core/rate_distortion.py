@@ -9,11 +9,11 @@ import numpy as np
 import torch
 
 from . import theory, train
-from .checks import as_rows, require_vae
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
 from .densities import mean_from_raw
 from .errors import InputError
+from .model_checks import as_rows, require_vae
 from .objectives import kl_per_dim
 
 

@@ -17,8 +17,9 @@ import numpy as np
 import torch
 
 from .batched import decode_rows, encode_rows
-from .checks import check_int, check_seed, require_model
+from .checks import check_int, check_seed
 from .errors import InputError
+from .model_checks import as_rows, require_model
 
 HOLDOUT_FRACTION = 0.3  # rows the classifier never sees; also the real set of precision and recall
 HOLDOUT_SEED = 0
@@ -218,7 +219,7 @@ def data_space(model, ds, classifier: Classifier | None = None, n: int = 2000, s
     decoded = decode_rows(model, z).cpu().numpy()
     _, held = holdout_split(ds.n)
     held = held[:MAX_PR_ROWS]
-    xh = model.as_input(np.asarray(ds.x)[held], model.config.input_dim, "x")
+    xh = as_rows(model, np.asarray(ds.x)[held])
     real = decode_rows(model, encode_rows(model, xh)[0]).cpu().numpy()
     m = min(real.shape[0], n)
     precision, recall = precision_recall(real[:m], decoded[:m]) if m > PR_NEIGHBOURS else (None, None)

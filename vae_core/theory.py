@@ -15,9 +15,10 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .checks import as_rows, check_float, check_int, linear_layers, require_vae
+from .checks import check_float, check_int
 from .densities import LOG_2PI
 from .errors import InputError
+from .model_checks import as_rows, linear_layers, require_vae
 
 
 def _linear_decoder(model, need_encoder: bool = False) -> tuple[torch.Tensor, torch.Tensor, float]:
@@ -39,10 +40,6 @@ def _linear_decoder(model, need_encoder: bool = False) -> tuple[torch.Tensor, to
     return w, b, float(cfg.obs_var)
 
 
-def _as_x(model, x) -> torch.Tensor:
-    return as_rows(model, x, dtype=torch.float64, device="cpu", allow_1d=True)
-
-
 def linear_gaussian_log_px(model, x) -> torch.Tensor:
     """Exact marginal log-likelihood log p(x) of a linear Gaussian VAE, float64 tensor (n,) in nats.
 
@@ -54,7 +51,7 @@ def linear_gaussian_log_px(model, x) -> torch.Tensor:
     Raises InputError for an autoencoder, a model with hidden layers or a Bernoulli likelihood.
     """
     w, b, c = _linear_decoder(model)
-    xs = _as_x(model, x)
+    xs = as_rows(model, x, dtype=torch.float64, device="cpu", allow_1d=True)
     d, k = w.shape
     m = w.T @ w + c * torch.eye(k, dtype=torch.float64)
     chol = torch.linalg.cholesky(m)
@@ -72,7 +69,7 @@ def linear_gaussian_posterior(model, x) -> tuple[torch.Tensor, torch.Tensor]:
     covariance is the same for every x, which is why a VAE's diagonal Gaussian q(z|x) can be exact here.
     """
     w, b, c = _linear_decoder(model)
-    xs = _as_x(model, x)
+    xs = as_rows(model, x, dtype=torch.float64, device="cpu", allow_1d=True)
     m_inv = torch.linalg.inv(w.T @ w + c * torch.eye(w.shape[1], dtype=torch.float64))
     return (xs - b) @ w @ m_inv.T, c * m_inv
 
@@ -86,7 +83,7 @@ def linear_gaussian_elbo(model, x, beta: float = 1.0) -> torch.Tensor:
     beta = 1, log p(x) - ELBO = KL(q(z|x) || p(z|x)) >= 0 for every x (the gap the ELBO page shows).
     """
     w, b, c = _linear_decoder(model, need_encoder=True)
-    xs = _as_x(model, x)
+    xs = as_rows(model, x, dtype=torch.float64, device="cpu", allow_1d=True)
     enc = linear_layers(model.encoder)[0]
     h = xs @ enc.weight.detach().to("cpu", torch.float64).T + enc.bias.detach().to("cpu", torch.float64)
     mu, logvar = h.chunk(2, dim=-1)

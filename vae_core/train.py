@@ -2,59 +2,26 @@
 
 Both share one loop over stacked parameters (a leading "model" axis, batched matrix products), so
 `fit(beta=b)` and the b-th model of `fit_many` see the same initialization, data order and noise and
-end up with the same weights. Randomness comes only from per-call torch.Generators: the app runs
-browser sessions as threads of one process, so nothing here touches the global RNG.
+end up with the same weights. The seeded start, the minibatches and the records come from vae_core.epochs,
+which distributed.fit_ddp uses too. `pack` and `unpack` carry fit_many's results between processes.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 
 import torch
 
-from .checks import linear_layers
+from . import epochs
 from .config import ModelConfig, TrainConfig
 from .data import Dataset
 from .densities import NAMES, log_likelihood
+from .devices import pick_device
+from .epochs import History
 from .errors import InputError, TrainingDiverged
-from .model import ACTIVATIONS, LOGVAR_MAX, LOGVAR_MIN, VAE, empty, init_parameters
+from .model import ACTIVATIONS, LOGVAR_MAX, LOGVAR_MIN, VAE, empty
+from .model_checks import linear_layers
 from .objectives import kl_per_dim
-
-
-class History(list):
-    """Per-epoch records (dicts with "epoch", "recon", "kl", "kl_per_dim", "elbo" (None for an AE), "loss",
-    "seconds"), all in
-    nats per sample on the training data, averaged over the epoch's minibatches. `diverged` holds the
-    reason when training stopped on a non-finite loss, `stopped` is True when should_stop ended it early."""
-
-    diverged: str | None = None
-    stopped: bool = False
-
-
-def available_devices() -> list[str]:
-    """Devices this machine can train and decode on, best first."""
-    out = []
-    if torch.cuda.is_available():
-        out.append("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        out.append("mps")
-    return out + ["cpu"]
-
-
-def pick_device(device: str | torch.device = "auto") -> torch.device:
-    """ "auto" picks CUDA, then MPS, then CPU; an explicit device must exist here."""
-    name = str(device)
-    if name == "auto":
-        return torch.device(available_devices()[0])
-    base = name.split(":")[0]
-    if base not in ("cpu", "cuda", "mps"):
-        raise InputError(f"unknown device {name!r}; use 'auto', 'cpu', 'cuda' or 'mps'.")
-    if base not in available_devices():
-        raise InputError(
-            f"device {name!r} is not available on this machine; available: {', '.join(available_devices())}."
-        )
-    return torch.device(name)
 
 
 def _check_fit_args(ds: Dataset, cfg: ModelConfig, betas: Sequence[float]) -> None:
@@ -111,7 +78,7 @@ class _Stack:
         if self.cfg.kind == "vae":
             mu, logvar = h.chunk(2, dim=-1)
             logvar = logvar.clamp(LOGVAR_MIN, LOGVAR_MAX)
-            z = mu + torch.exp(0.5 * logvar) * eps
+            z = VAE.reparameterize(mu, logvar, eps=eps)
             kl = kl_per_dim(mu, logvar).mean(1)
         else:
             z = h
@@ -147,33 +114,25 @@ def fit_many(
     """
     _check_fit_args(ds, cfg, betas)
     dev = pick_device(device)
-    gen = torch.Generator().manual_seed(tcfg.seed)
-    base = empty(cfg)
-    init_parameters(base, gen)
+    run = epochs.start(ds, cfg, tcfg, dev)
     B = len(betas)
-    stack = _Stack([base] * B)
+    stack = _Stack([run.model] * B)
     for t in stack.parameters():
         t.data = t.data.to(dev)
     beta_t = torch.tensor([float(b) for b in betas], device=dev)
     # The fused Adam kernel updates all stacked tensors in one pass (3x cheaper than the loop on 2 CPU cores).
     opt = torch.optim.Adam(stack.parameters(), lr=tcfg.lr, fused=dev.type in ("cpu", "cuda"))
-    x_all = torch.tensor(ds.x, dtype=torch.float32, device=dev)
-    n, bs = x_all.shape[0], min(tcfg.batch_size, x_all.shape[0])
-    noise_gen = gen if dev.type == "cpu" else torch.Generator(device=dev).manual_seed(tcfg.seed + 1)
     alive = torch.ones(B, dtype=torch.bool, device=dev)
     histories = [History() for _ in betas]
-    t0 = time.perf_counter()
     stopped = False
     for epoch in range(1, tcfg.epochs + 1):
-        perm = torch.randperm(n, generator=gen).to(dev)
         sums = torch.zeros(B, 2 + cfg.latent_dim, device=dev)  # loss, recon, kl per dim
         steps = 0
-        for start in range(0, n, bs):
+        for idx, eps in epochs.minibatches(run, cfg.latent_dim):
             if should_stop is not None and should_stop():
                 stopped = True
                 break
-            xb = x_all[perm[start : start + bs]]
-            eps = torch.randn(xb.shape[0], cfg.latent_dim, generator=noise_gen, device=dev)
+            xb = run.x[idx]
             loss, recon, kl = stack.losses(xb, eps, beta_t)
             finite = torch.isfinite(loss) & torch.isfinite(kl).all(-1)
             if not bool(finite[alive].all()):
@@ -196,24 +155,12 @@ def fit_many(
         if steps == 0 or not bool(alive.any()):
             break
         means = (sums / steps).cpu()
-        records: list[dict | None] = []
-        for i in range(B):
-            if not bool(alive[i]):
-                records.append(None)
-                continue
-            kl_d = means[i, 2:]
-            rec = {
-                "epoch": epoch,
-                "loss": float(means[i, 0]),
-                "recon": float(means[i, 1]),
-                "kl": float(kl_d.sum()),
-                "kl_per_dim": [float(v) for v in kl_d],
-                # An autoencoder has no ELBO: its loss is the reconstruction term alone.
-                "elbo": -float(means[i, 1] + kl_d.sum()) if cfg.kind == "vae" else None,
-                "seconds": time.perf_counter() - t0,
-            }
-            histories[i].append(rec)
-            records.append(rec)
+        records = [
+            epochs.record(epoch, means[i], cfg.kind == "vae", run.t0) if bool(alive[i]) else None for i in range(B)
+        ]
+        for history, rec in zip(histories, records):
+            if rec is not None:
+                history.append(rec)
         if on_epoch is not None:
             on_epoch(epoch, records)
         if stopped:
@@ -229,12 +176,7 @@ def fit_many(
             histories[i].diverged = f"training at beta={b:g} produced non-finite weights; no weights were kept."
             results.append((None, histories[i]))
             continue
-        model.info = {
-            "train": tcfg.replace(beta=float(b)).to_dict(),
-            "dataset": ds.describe(),
-            "metrics": {k: histories[i][-1][k] for k in ("elbo", "recon", "kl", "kl_per_dim")},
-            "epochs_done": len(histories[i]),
-        }
+        model.info = epochs.trained_info(tcfg.replace(beta=float(b)), ds, histories[i])
         results.append((model, histories[i]))
     return results
 
@@ -259,3 +201,21 @@ def fit(
             raise TrainingDiverged(history.diverged)
         raise InputError("training was stopped before the first epoch finished; no model was kept.")
     return model, history
+
+
+def pack(results: list) -> list:
+    """fit_many's results -> plain values another process can receive: per beta (checkpoint bytes or None,
+    the records, diverged, stopped)."""
+    from . import checkpoints
+
+    return [(None if m is None else checkpoints.to_bytes(m), list(h), h.diverged, h.stopped) for m, h in results]
+
+
+def unpack(packed: list, device="cpu") -> list[tuple[VAE | None, History]]:
+    """`pack`'s output -> [(model or None, History)] per beta, the models loaded here on `device`."""
+    from . import checkpoints
+
+    return [
+        (None if blob is None else checkpoints.load(blob, device=device)[0], History.of(records, diverged, stopped))
+        for blob, records, diverged, stopped in packed
+    ]

@@ -11,12 +11,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ui.share import Z_LIMIT
 from vae_core import InputError
 
 from .payload import b64
 
 log = logging.getLogger(__name__)
-Z_ABS_MAX = 50.0
 SOURCES = ("click", "slider")
 
 
@@ -28,7 +28,7 @@ def model_latent_dim(model) -> int:
 
 
 def check_z(z, k: int) -> np.ndarray:
-    """A latent vector sent by the browser: k finite numbers within +-Z_ABS_MAX -> float32 (k,); else InputError."""
+    """A latent vector sent by the browser: k finite numbers within +-Z_LIMIT -> float32 (k,); else InputError."""
     if not isinstance(z, (list, tuple, np.ndarray)):
         raise InputError(f"z must be a list of {k} numbers.")
     try:
@@ -37,8 +37,8 @@ def check_z(z, k: int) -> np.ndarray:
         raise InputError(f"z must be a list of {k} numbers.") from None
     if arr.shape[0] != k:
         raise InputError(f"z must have {k} values for this model, got {arr.shape[0]}.")
-    if not np.isfinite(arr).all() or np.abs(arr).max() > Z_ABS_MAX:
-        raise InputError(f"z must be finite with every value within +-{Z_ABS_MAX:g}; got {arr.tolist()}.")
+    if not np.isfinite(arr).all() or np.abs(arr).max() > Z_LIMIT:
+        raise InputError(f"z must be finite with every value within +-{Z_LIMIT:g}; got {arr.tolist()}.")
     return arr.astype(np.float32)
 
 

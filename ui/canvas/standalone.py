@@ -103,7 +103,7 @@ class _Blobs:
         return {"dtype": _DTYPES[a.dtype], "shape": list(a.shape), "blob": self.index[key]}
 
 
-def _light(cfg, dataset: dict, grid: Grid) -> dict:
+def page_light(cfg, dataset: dict, grid: Grid) -> dict:
     """The canvas's settings (as ui.canvas.widget sends them for the explorer's grid), for this page."""
     k = int(cfg.latent_dim)
     names = [f"z{i + 1}" for i in range(k)]
@@ -125,10 +125,11 @@ def _light(cfg, dataset: dict, grid: Grid) -> dict:
         "out_scale": [float(v) for v in scale] if transform else None,
         "out_names": None,
         "hover_interval_ms": 150,
-        "epoch": 0,  # the page's view (ui.view): adopted once, then the person's choices stand
+        "epoch": 0,  # the page's view number: this page never changes the view itself, the person does
         "grid": {"index": int(grid.index), "kl_on": bool(grid.kl_on), "off_index": grid.off_index},
         "ellipse_n": ELLIPSES,
         "density": False,
+        "holes": False,  # each stop's stored holes map (layout format 2), when it has one
         "standalone": True,
     }
 
@@ -159,14 +160,15 @@ def page_html(grid: Grid, cfg, dataset: dict, models, *, written_at: str, versio
     # The manifest's identity must not depend on where the app keeps its files.
     _, build = grid_blob(dataclasses.replace(grid, name="standalone"), cfg, "plotly", file_url=lambda p: names[str(p)])
     manifest = build()
-    blobs, files, n_points = _Blobs(), {}, None
+    blobs, files, n_points, has_holes = _Blobs(), {}, None, True
     decoder_names = [op["param"] + part for op in dec["ops"] if op["op"] == "linear" for part in (".weight", ".bias")]
     for i, s in enumerate(grid.stops):
         files[f"inline:decoder-{i}"] = {k: blobs.add(v) for k, v in _tensors(Path(s.checkpoint), decoder_names).items()}
         lay = _tensors(Path(s.layout))
         files[f"inline:layout-{i}"] = {k: blobs.add(v) for k, v in lay.items()}
         n_points = int(lay["mu"].shape[0])
-    light = _light(cfg, dataset, grid)
+        has_holes = has_holes and "holes_share" in lay
+    light = page_light(cfg, dataset, grid)
     page = {"light": light, "grid": manifest, "files": files, "blobs": blobs.items, "ellipse_n": ELLIPSES}
     plotly_version, plotly_b64 = _plotly_packed()
     script = bundle("standalone.js")
@@ -184,6 +186,11 @@ def page_html(grid: Grid, cfg, dataset: dict, models, *, written_at: str, versio
         encoding="utf-8"
     )
     e = html.escape
+    holes_box = (
+        '<label><input type="checkbox" id="sa-holes"> Holes: where the prior\'s mass finds no code</label>\n'
+        if has_holes
+        else ""
+    )
     ds_name = str(dataset.get("name") or "data")
     shape = dataset.get("image_shape")
     what = f"{n_points:,} inputs" + (f", {shape[0]}x{shape[1]} images" if shape else "")
@@ -209,14 +216,15 @@ This page needs no server and makes no network request.</p>
 <label><input type="checkbox" id="sa-ellipses" checked> Ellipses: q(z|x) at 1 and 2 σ for {ELLIPSES} inputs</label>
 <label><input type="checkbox" id="sa-prior" checked> Prior contours</label>
 <label><input type="checkbox" id="sa-density"> Aggregate posterior density</label>
-</div>
+{holes_box}</div>
 <div id="lc-app" class="sa-app"></div>
 <footer class="sa-foot">
 <h2>What is inside this file</h2>
 <ul>
 <li>For each model, its decoder's weights (float32; no encoder) and its layout: the posterior mean and log-variance
-of each of the {n_points:,} inputs, their labels, and the model's summary scores. No image of the data set is
-stored: every image on this page is decoded here, in your browser. The models:<ul>{model_items}</ul></li>
+of each of the {n_points:,} inputs, their labels, {"its holes map, " if has_holes else ""}and its summary scores
+with their standard errors. No image of the data set is stored: every image on this page is decoded here, in your
+browser. The models:<ul>{model_items}</ul></li>
 <li>The explorer's canvas code (JavaScript, CSS) and plotly.js {e(plotly_version)} (MIT license), compressed.</li>
 </ul></footer></main>
 <script type="application/json" id="lc-page">{_json_for_script(page)}</script>

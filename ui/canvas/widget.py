@@ -106,14 +106,16 @@ class Overlays:
     sigma, coloured by ellipse_labels; prior_contours: N(0, I) at 1, 2, 3 sigma; density (xs, ys, zz) with zz
     (len(ys), len(xs)), filled; path (k, 2) named path_name; extra_points (m, 2) named extra_name;
     gaussians: Gaussian(mu, logvar, color, label) items, each a point with 1- and 2-sigma ellipses.
-    With a beta grid the browser has every model's layout: ellipses is then a count (that many inputs,
-    evenly spaced) and density True draws the aggregate posterior computed in the browser; holes True draws
-    each stop's stored holes map (grid only)."""
+    With a beta grid the browser has every model's layout and draws three things itself: ellipse_count
+    inputs' ellipses (evenly spaced rows), with browser_density the aggregate posterior, and with holes each
+    stop's stored holes map (grid only)."""
 
     ellipses: Any = None
     ellipse_labels: Any = None
+    ellipse_count: int = 0
     prior_contours: bool = False
     density: tuple | None = None
+    browser_density: bool = False
     holes: bool = False
     path: Any = None
     extra_points: Any = None
@@ -305,8 +307,8 @@ def latent_canvas(
     }
     if grid is not None:
         data["grid"] = {"index": int(grid.index), "kl_on": bool(grid.kl_on), "off_index": grid.off_index}
-        data["ellipse_n"] = int(overlays.ellipses or 0) if isinstance(overlays.ellipses, int) else 0
-        data["density"] = overlays.density is True
+        data["ellipse_n"] = int(overlays.ellipse_count)
+        data["density"] = bool(overlays.browser_density)
         data["holes"] = bool(overlays.holes)  # the holes layer of each stop's layout (static/holes.js)
     n_stops = len(grid.stops) if grid is not None else 0
     _component(

@@ -67,20 +67,13 @@ def image_html(x, image_shape, size_px: int, caption: str, testid: str, attrs: s
     )
 
 
-@torch.no_grad()
 def _elbo_terms(model, x: np.ndarray) -> tuple[float, float, float, float]:
-    """(ELBO, E_q[log p(x|z)], KL(q(z|x) || p(z)), standard error of the first two), nats, beta = 1.
-
-    ELBO = E_q[log p(x|z)] - KL (Kingma & Welling 2014, eq. 3); KL in closed form, the expectation over
-    ELBO_SAMPLES draws of z with a fixed seed, so the numbers do not flicker between reruns."""
-    xt = torch.from_numpy(x[None]).to(model.device)
-    mu, logvar = model.encode(xt)
-    kl = float(objectives.kl_per_dim(mu, logvar).sum())
+    """(ELBO, E_q[log p(x|z)], KL(q(z|x) || p(z)), standard error of the first two), nats, beta = 1:
+    objectives.elbo_estimate over ELBO_SAMPLES draws of z with a fixed seed, so the numbers do not flicker
+    between reruns."""
     g = torch.Generator(device=model.device).manual_seed(0)
-    z = model.reparameterize(mu.expand(ELBO_SAMPLES, -1), logvar.expand(ELBO_SAMPLES, -1), g)
-    rec = model.log_px_given_z(xt.expand(ELBO_SAMPLES, -1), model.decode_raw(z)).double().cpu()
-    se = float(rec.std() / ELBO_SAMPLES**0.5)
-    return float(rec.mean()) - kl, float(rec.mean()), kl, se
+    e = objectives.elbo_estimate(model, x, k=ELBO_SAMPLES, generator=g)
+    return e["elbo"], e["recon"], e["kl"], e["elbo_se"]
 
 
 def drawing_panel(model, ds: Dataset, dataset_name: str, key: str = "drawpad", n_near: int = 6) -> Drawn | None:

@@ -91,7 +91,7 @@ def across_beta_tab(grid: list[dict], sel, beta) -> None:
 
 
 def alignment_report(report: list[dict]) -> None:
-    """How well neighbouring grid models line up after alignment (vae_core.align.aligned_grid's report)."""
+    """How well neighbouring grid models line up after alignment (vae_core.align.grid_permutations's report)."""
     if not report:
         return
     st.markdown(

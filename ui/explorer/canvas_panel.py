@@ -24,7 +24,7 @@ from vae_core import drawing
 class Switches:
     """The overlay switches above the plot."""
 
-    ellipses: int | None  # how many inputs' q(z|x) to draw, or None
+    ellipse_count: int  # how many inputs' q(z|x) to draw (0: none)
     prior: bool
     density: bool
     holes: bool
@@ -70,7 +70,7 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None) -> No
         ),
     )
     show_samples = opts[5].toggle("Prior samples", key="ex_samples")
-    switches = Switches(int(n_ell) if show_ell else None, show_prior, show_density, show_holes, show_samples)
+    switches = Switches(int(n_ell) if show_ell else 0, show_prior, show_density, show_holes, show_samples)
     plot_area, pad_area = st.container(), st.container()
     drawn = None
     if drawing.supports(ds.image_shape):
@@ -101,12 +101,12 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
     cs = view.publish(shown, sel, entries)
     if bg is not None:
         # The browser holds every grid model's layout: it draws ellipses and density itself.
-        points, ellipses, density = Points(None), sw.ellipses, (True if sw.density else None)
+        points, ellipses, density = Points(None), None, None
     else:
         lim = plane.view_limit(mu[:, list(dims)])
         pkey = f"{sel.dataset_name}|{cache.model_key(model)}|{dims}"
         points = Points(mu[:, list(dims)], labels=ds.y, color=ds.color, key=pkey)
-        ellipses = None if sw.ellipses is None else plane.ellipses(mu, logvar, dims, sw.ellipses)
+        ellipses = plane.ellipses(mu, logvar, dims, sw.ellipse_count) if sw.ellipse_count else None
         density = cache.density(model, ds, tuple(dims), round(lim, 2)) if sw.density else None
     # The server's answer to a click sits beside the canvas, in view while one clicks (below it, it fell under
     # the fold of a 1400x1000 window).
@@ -118,8 +118,10 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
             key=key,
             overlays=Overlays(
                 ellipses=ellipses,
+                ellipse_count=sw.ellipse_count if bg is not None else 0,
                 prior_contours=sw.prior,
                 density=density,
+                browser_density=bg is not None and sw.density,
                 holes=sw.holes and bg is not None,
                 path=st.session_state.get(keys.EX_PATH),
                 extra_points=plane.prior_points(k, dims) if sw.samples else None,

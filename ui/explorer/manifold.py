@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui.cache import decoded_grid
+from ui.cache import manifold_images
 from ui.explorer import export
 from ui.explorer.plane import scatter_nd
 from ui.figures import show_images
@@ -19,7 +19,7 @@ def manifold_tab(model: VAE, ds: Dataset, dims, lim: float) -> None:
     span = st.slider(
         "Latent range shown (+-)", 0.5, float(round(lim + 2)), min(3.0, float(round(lim))), 0.5, key="ex_grid_lim"
     )
-    images, vals = decoded_grid(model, n=n, lim=span, dims=dims)
+    images, vals = manifold_images(model, n=n, lim=span, dims=dims)
     if ds.image_shape is not None:
         st.caption(
             f"Decoded means on a {n} x {n} grid: x runs over z{dims[0] + 1}, y over z{dims[1] + 1} "

@@ -16,7 +16,8 @@ def view_limit(points: np.ndarray) -> float:
 
 
 def ellipses(mu, logvar, dims, n: int) -> np.ndarray | None:
-    """(n, 4) [mu_x, mu_y, sigma_x, sigma_y] for the first n inputs (a fixed, reproducible choice)."""
+    """(n, 4) [mu_x, mu_y, sigma_x, sigma_y] for n inputs taken at evenly spaced rows of mu (a fixed,
+    reproducible choice that spans the data set; all of them when n >= the row count)."""
     if logvar is None:
         return None
     idx = np.linspace(0, mu.shape[0] - 1, min(n, mu.shape[0])).astype(int)

@@ -55,6 +55,7 @@ async function boot() {
   on("sa-ellipses").addEventListener("change", (e) => { data = { ...data, ellipse_n: e.target.checked ? page.ellipse_n : 0 }; redraw(); });
   on("sa-prior").addEventListener("change", (e) => { data = { ...data, prior: e.target.checked }; redraw(); });
   on("sa-density").addEventListener("change", (e) => { data = { ...data, density: e.target.checked }; redraw(); });
+  on("sa-holes")?.addEventListener("change", (e) => { data = { ...data, holes: e.target.checked }; redraw(); });
   window.__lcStandalone = { events };
   redraw();
 }

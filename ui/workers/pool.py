@@ -1,17 +1,13 @@
-"""A pool of warm worker processes that runs every training of one server, shared by all its browser sessions.
+"""The server's side of the training pool: warm worker processes, a FIFO of waiting jobs, one monitor thread.
 
-Trainings used to run as threads of the Streamlit server and shared its GIL with every session's clicks. Here
-each worker is a spawned process that imports torch once, runs one job at a time at lower priority with one
-torch thread, and talks to the server over its own pair of pipes: jobs and stop requests in, progress and
-results out. A pipe per worker (not one shared queue) because a worker killed mid-write can only tear its own
-pipe; the server notices the death (end of file on that pipe), fails that job with a clear message, and
-starts a replacement. Trained models come back as safetensors checkpoint bytes, which the session loads.
+Each worker (ui.workers.worker) is a process started as `python -m ui.workers.worker FD_IN FD_OUT` with its own
+pair of pipes: jobs and stop requests in, progress and results out. A pipe per worker (not one shared queue)
+because a worker killed mid-write can only tear its own pipe; the monitor notices the death (end of file on
+that pipe), fails that job with a clear message, and starts a replacement. Trained models come back as
+safetensors checkpoint bytes (vae_core.train.pack), which the session loads.
 
 No Streamlit here (ui/training.py holds the one pool per server in st.cache_resource), so tests drive it
 directly. Size: VAE_WORKERS (environment), default max(1, cores - 1): one core stays with the server.
-
-Longer than ~350 lines because the pool, the worker loop and the process life cycle (start, replace a dead
-worker, cancel) share one protocol over the pipes; split apart, each half would have to restate it.
 """
 
 from __future__ import annotations
@@ -33,13 +29,13 @@ from pathlib import Path
 
 from vae_core import InputError
 
+from .worker import TASKS
+
 log = logging.getLogger(__name__)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENV_SIZE = "VAE_WORKERS"
 MAX_WORKERS = 64
-WORKER_NICENESS = 10
 MAX_FAILED_STARTS = 3
-PROGRESS_EVERY_S = 0.2  # progress is batched: one message per 0.2 s at most keeps the server's GIL free
 
 
 def pool_size(env: dict | None = None) -> int:
@@ -51,11 +47,6 @@ def pool_size(env: dict | None = None) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_WORKERS:
         raise InputError(f"{ENV_SIZE}={raw!r} is not a worker count; set a whole number from 1 to {MAX_WORKERS}.")
     return int(raw)
-
-
-class JobStopped(Exception):
-    """Raised inside a worker's progress callback when its job was asked to stop (for tasks with no
-    should_stop of their own, such as the PCA comparison)."""
 
 
 @dataclass
@@ -98,144 +89,12 @@ class Job:
             self._cancel()
 
 
-# ---- the worker process ----
-
-
-def _run_fit_many(args: dict, progress, should_stop):
-    from vae_core import ModelConfig, TrainConfig, checkpoints, train
-
-    results = train.fit_many(
-        _dataset(args["dataset"]),
-        ModelConfig.from_dict(args["model"]),
-        TrainConfig.from_dict(args["train"]),
-        args["betas"],
-        device=args.get("device", "cpu"),
-        on_epoch=lambda epoch, records: progress(epoch, records),
-        should_stop=should_stop,
-    )
-    return [(None if m is None else checkpoints.to_bytes(m), list(h), h.diverged, h.stopped) for m, h in results]
-
-
-def _run_pca_comparison(args: dict, progress, should_stop):
-    from vae_core.pca_comparison import pca_comparison
-
-    def on_step(i: int, total: int, label: str) -> None:
-        if should_stop():
-            raise JobStopped
-        progress(i, label)
-
-    ds = _dataset(args["dataset"])
-    return pca_comparison(ds, **args["options"], on_step=on_step)
-
-
-TASKS = {"fit_many": _run_fit_many, "pca_comparison": _run_pca_comparison}
-_DATASETS: dict = {}
-
-
-def _dataset(ref):
-    """A built-in dataset arrives by name and is loaded (and kept) here; anything else arrives as a Dataset."""
-    from vae_core import data
-
-    if not isinstance(ref, str):
-        return ref
-    if ref not in _DATASETS:
-        _DATASETS.clear()  # keep one: MNIST alone is 220 MB
-        _DATASETS[ref] = data.load(ref)
-    return _DATASETS[ref]
-
-
-def _warm_up() -> None:
-    """Import torch and run one tiny real training, so the first user's job does not pay for first calls."""
-    import numpy as np
-
-    from vae_core import ModelConfig, TrainConfig, data, train
-
-    ds = data.load("digits").subset(np.arange(64))
-    train.fit(ds, ModelConfig(input_dim=ds.dim, hidden=(8,)), TrainConfig(epochs=1, batch_size=32), device="cpu")
-
-
-def _worker_main(inbox, outbox) -> None:
-    """Loop: receive ("run", job_id, task, args), report ("progress" | "done" | "failed" | "stopped", job_id, ...)
-    on outbox. A closed pipe (the server is gone) ends the worker."""
-    try:
-        _serve(inbox, outbox)
-    except (EOFError, BrokenPipeError, ConnectionResetError):
-        return
-
-
-def _serve(inbox, outbox) -> None:
-    try:
-        os.nice(WORKER_NICENESS)  # the server's threads (every session's clicks) are scheduled first
-    except OSError:
-        pass
-    import torch
-
-    torch.set_num_threads(1)
-    _warm_up()
-    outbox.send(("ready", None))
-    while True:
-        msg = inbox.recv()
-        if msg is None:
-            return
-        if msg[0] == "run" and _run_job(*msg[1:], inbox, outbox):  # a late ("stop", id) is stale: skipped
-            return
-
-
-def _run_job(job_id: int, task: str, args: dict, inbox, outbox) -> bool:
-    """Run one job and report it; returns True when the server asked the worker to exit meanwhile."""
-    stop = closing = False
-    pending: list = []
-    last_sent = 0.0
-
-    def should_stop() -> bool:
-        nonlocal stop, closing
-        while not stop and inbox.poll():
-            try:
-                msg = inbox.recv()
-            except EOFError:
-                msg = None
-            closing = closing or msg is None
-            stop = closing or msg == ("stop", job_id)
-        return stop
-
-    def flush() -> None:
-        nonlocal pending, last_sent
-        if pending:
-            outbox.send(("progress", job_id, pending))
-            pending, last_sent = [], time.monotonic()
-
-    def progress(step: int, payload) -> None:
-        pending.append((step, payload))
-        if time.monotonic() - last_sent >= PROGRESS_EVERY_S:
-            flush()
-
-    try:
-        result = TASKS[task](args, progress, should_stop)
-    except JobStopped:
-        flush()
-        outbox.send(("stopped", job_id, None))
-    except InputError as e:
-        flush()
-        outbox.send(("failed", job_id, str(e)))
-    except Exception as e:  # noqa: BLE001 - report every failure to the session that asked, keep serving
-        log.exception("job %s failed", job_id)
-        flush()
-        outbox.send(("failed", job_id, f"training failed unexpectedly: {type(e).__name__}: {e}"))
-    else:
-        flush()
-        outbox.send(("stopped" if should_stop() else "done", job_id, result))
-    return closing
-
-
-# ---- the server side ----
-
-
 class _Proc:
-    """A worker started as `python -m ui.workers FD_IN FD_OUT`. Not multiprocessing's spawn: it re-runs the
-    parent's __main__ module in the child, and under Streamlit that module is the app script itself."""
+    """A worker started as `python -m ui.workers.worker FD_IN FD_OUT`. Not multiprocessing's spawn: it re-runs
+    the parent's __main__ module in the child, and under Streamlit that module is the app script itself."""
 
     def __init__(self, fd_in: int, fd_out: int):
-        cmd = [sys.executable, "-m", "ui.workers", str(fd_in), str(fd_out)]
+        cmd = [sys.executable, "-m", "ui.workers.worker", str(fd_in), str(fd_out)]
         self.popen = subprocess.Popen(cmd, pass_fds=(fd_in, fd_out), cwd=ROOT)
         self.pid = self.popen.pid
 
@@ -482,26 +341,3 @@ def _safe(alive: Callable[[], bool]) -> bool:
         return bool(alive())
     except Exception:  # noqa: BLE001 - a broken liveness check must not stop the monitor; keep the job
         return True
-
-
-def load_fit_results(result: list, device: str = "cpu") -> list:
-    """fit_many's result from a worker -> [(model or None, History)] per beta, models loaded in this process."""
-    from vae_core import checkpoints, train
-
-    out = []
-    for blob, records, diverged, stopped in result:
-        history = train.History(records)
-        history.diverged, history.stopped = diverged, stopped
-        out.append((None if blob is None else checkpoints.load(blob, device=device)[0], history))
-    return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of a worker process: `python -m ui.workers FD_IN FD_OUT` (started by Pool, not by hand)."""
-    fd_in, fd_out = (int(a) for a in (sys.argv[1:] if argv is None else argv))
-    _worker_main(Connection(fd_in, writable=False), Connection(fd_out, readable=False))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
