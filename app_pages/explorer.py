@@ -60,7 +60,7 @@ elif k < 2:
 
 if bg is not None:  # the canvas shows the slider, the KL switch and each model's numbers itself
     canvas_panel(model, None, None, sel, dims, bg)
-    downloads = st.columns(3)
+    downloads = [st.container(horizontal=True)] * 3  # one row that wraps: in three columns labels were cut
     export.codes_and_checkpoint(model, ds, bg.entries[stop]["label"], where=downloads[:2])
     grid = explorer_grid.canvas_grid(bg, canvas_state.index, canvas_state.kl_on, sel)
     export.standalone_button(bg, grid, sel.model.config, ds, where=downloads[2])
@@ -79,7 +79,7 @@ else:
         metrics_column.metrics_column(summary, model, beta)
         export.codes_and_checkpoint(model, ds, sel.model_name or "model")
     if summary["collapsed"]:
-        st.warning(f"Posterior collapse: {summary['message']}")
+        st.warning(summary["message"][:1].upper() + summary["message"][1:])  # "Full posterior collapse: ..."
 
 # ---- one panel under the canvas, built only when open ----
 grid_rows = state.beta_grid(sel)

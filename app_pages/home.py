@@ -70,19 +70,23 @@ image_rows = sorted(
 )
 if not image_rows:
     st.info("No shipped image models found in models/. Rebuild them with `python -m vae_core pretrain`.")
-cols = st.columns(4)
-for i, row in enumerate(image_rows):
-    model = state.shipped_model(row["path"], "cpu")
-    images, _ = manifold_images(model, n=12)
-    m = row["metrics"]
-    kind = "autoencoder" if row["kind"] == "ae" else f"VAE, beta={row['beta']:g}"
-    if row.get("likelihood") == "continuous_bernoulli":  # short: a tile's title has room for ~28 characters
-        kind = "VAE, cont. Bernoulli"
-    title = f"{row['dataset']} {kind}"
-    with cols[i % 4]:
-        show_images(images, row["image_shape"], 12, px=240, caption=title)
-        if m:
-            st.caption(gallery_numbers(row))
+# One block per data set and a fresh row of four for every four tiles, so tiles of one size sit side by side
+# and every row starts level (tiles flowing down four columns mixed 8x8 and 28x28 grids in ragged rows).
+for ds_name in dict.fromkeys(r["dataset"] for r in image_rows):
+    group = [r for r in image_rows if r["dataset"] == ds_name]
+    st.markdown(f"**{state.DATASET_LABELS.get(ds_name, ds_name)}**")
+    for start in range(0, len(group), 4):
+        cols = st.columns(4)
+        for col, row in zip(cols, group[start : start + 4]):
+            model = state.shipped_model(row["path"], "cpu")
+            images, _ = manifold_images(model, n=12)
+            kind = "autoencoder" if row["kind"] == "ae" else f"VAE, beta={row['beta']:g}"
+            if row.get("likelihood") == "continuous_bernoulli":  # short: a tile's title has room for ~28 characters
+                kind = "VAE, cont. Bernoulli"
+            with col:
+                show_images(images, row["image_shape"], 12, px=240, caption=f"{row['dataset']} {kind}")
+                if row["metrics"]:
+                    st.caption(gallery_numbers(row))
 
 
 def box_sentence(row: dict | None) -> str:

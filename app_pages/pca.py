@@ -92,10 +92,11 @@ with left:
         fig.update_yaxes(title_text="degrees", row=1, col=2)
     else:
         fig.add_annotation(
-            text="press <b>Train the autoencoders</b><br>to measure the linear AE's subspace",
+            # In the empty panel's own box, in short lines: one long line ran over the error curve when narrow.
+            text="press <b>Train the<br>autoencoders</b><br>to measure<br>the linear AE's<br>subspace",
             xref="paper",
             yref="paper",
-            x=0.78,
+            x=sum(fig.layout.xaxis2.domain) / 2,
             y=0.5,
             showarrow=False,
         )

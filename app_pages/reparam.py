@@ -35,15 +35,16 @@ def experiment() -> None:
     fig_col, ctl = st.columns([3, 2], gap="large")
     with ctl:
         st.markdown("**Estimate the gradient of E[f(z)], z ~ N(mu, sigma^2), with respect to mu and sigma.**")
-        c1, c2 = st.columns(2)
-        key = c1.selectbox(
+        # f and the baseline switch get the column's whole width: at half of it their text was cut short.
+        key = st.selectbox(
             "test function f",
             list(estimators.FUNCTIONS),
             key="rp_f",
             format_func=lambda k: "f(z) = " + k.replace("step(z-a)", "1[z > a]"),
         )
         fn = estimators.get_function(key)
-        a = c2.slider(
+        c1, c2 = st.columns(2)
+        a = c1.slider(
             "shift a",
             -3.0,
             3.0,
@@ -53,18 +54,18 @@ def experiment() -> None:
             disabled=not fn.uses_a,
             help="Only used by the functions that contain a.",
         )
+        seed = int(c2.number_input("seed", 0, 2**31 - 1, 0, key="rp_seed"))
         mu = c1.slider("mu", -3.0, 3.0, 1.0, 0.05, key="rp_mu")
         sigma = c2.slider("sigma", 0.1, 3.0, 1.0, 0.05, key="rp_sigma")
         batch = c1.select_slider("draws per estimate (batch m)", BATCHES, 16, key="rp_m")
         n_est = c2.select_slider("number of estimates", [500, 1000, 2000, 5000], 2000, key="rp_n")
-        baseline = c1.toggle(
+        baseline = st.toggle(
             "baseline (score fn.)",
             False,
             key="rp_baseline",
             help="Subtract from each f(z_j) the mean of the other draws of its batch: still "
             "unbiased, usually less variance. Needs m >= 2.",
         )
-        seed = int(c2.number_input("seed", 0, 2**31 - 1, 0, key="rp_seed"))
     try:
         r = gradient_estimates(key, mu, sigma, int(batch), int(n_est), a if fn.uses_a else 0.0, seed, baseline)
     except InputError as e:
@@ -128,7 +129,7 @@ def experiment() -> None:
                     "m x variance": batch * s["var"][j],
                 }
             )
-    with fig_col:
+    with st.container():  # the whole width: in the figure's column its right columns were cut
         st.dataframe(
             pd.DataFrame(rows),
             hide_index=True,
@@ -144,14 +145,15 @@ def experiment() -> None:
             "m x variance: flat in m when the m draws are independent."
         )
     with ctl:
-        c = st.columns(2)
+        row = st.container(horizontal=True, gap="medium")  # side by side where they fit, else one under the other
         for j, par in enumerate(("mu", "sigma")):
             ratio = ss["var"][j] / rs["var"][j] if rs["var"][j] > 0 else float("inf")
-            c[j].metric(
+            row.metric(
                 f"variance ratio, d/d{par}",
                 f"{ratio:.2f}" if np.isfinite(ratio) else "inf",
                 help="Variance of the score-function estimates divided by that of the reparameterization "
                 "estimates. Above 1: reparameterization is the more precise one.",
+                width="content",
             )
         st.latex(
             rf"\begin{{gathered}} {fn.latex} \\ \mathbb{{E}}_q[f] = {fn.expectation_latex} \\ = "

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import cache, keys, state, training
+from ui.inputs import number_in_range
 from vae_core import InputError, ModelConfig, TrainConfig, checkpoints, data
 from vae_core.config import parse_betas
 from vae_core.errors import quoted
@@ -96,7 +97,7 @@ with left:
         key="tr_kind",
         format_func=lambda k: {"vae": "VAE", "ae": "autoencoder"}[k],
     )
-    latent = st.number_input("Latent dimensions", 1, 64, 2, key="tr_latent")
+    latent = number_in_range("Latent dimensions", 1, 64, 2, key="tr_latent")
     hidden_txt = st.text_input(
         "Hidden layer widths",
         "256",
@@ -120,7 +121,7 @@ with mid:
     data_var = float(ds.x.var(0).mean())
     top_var = cache.largest_variance(ds)
     c_default = float(f"{max(1e-4, 0.1 * data_var):.1g}")
-    obs_var = st.number_input(
+    obs_var = number_in_range(
         "Observation variance c",
         1e-4,
         100.0,
@@ -135,7 +136,7 @@ with mid:
         f"({top_var / data_var:.3g}x the average): below it, a larger c keeps fewer directions and blurrier "
         "reconstructions, not no code. The Rate-distortion panel of the explorer draws this exactly.",
     )
-    beta = st.number_input("KL weight beta", 0.0, 100.0, 1.0, step=0.1, key="tr_beta", disabled=kind == "ae")
+    beta = number_in_range("KL weight beta", 0.0, 100.0, 1.0, step=0.1, key="tr_beta", disabled=kind == "ae")
     grid_txt = st.text_input(
         "...or a whole beta grid (trained together)",
         "",
@@ -145,10 +146,10 @@ with mid:
     )
 with right:
     defaults = TrainConfig()  # one source of truth for the defaults: the library's
-    epochs = st.number_input("Epochs", 1, training.MAX_EPOCHS, defaults.epochs, key="tr_epochs")
-    lr = st.number_input("Learning rate", 1e-5, 1.0, defaults.lr, format="%.4f", key="tr_lr")
-    batch = st.number_input("Batch size", 8, 4096, defaults.batch_size, key="tr_batch")
-    seed = st.number_input("Seed", 0, 2**31 - 1, defaults.seed, key="tr_seed")
+    epochs = number_in_range("Epochs", 1, training.MAX_EPOCHS, defaults.epochs, key="tr_epochs")
+    lr = number_in_range("Learning rate", 1e-5, 1.0, defaults.lr, format="%.4f", key="tr_lr")
+    batch = number_in_range("Batch size", 8, 4096, defaults.batch_size, key="tr_batch")
+    seed = number_in_range("Seed", 0, 2**31 - 1, defaults.seed, key="tr_seed")
 
 
 def parse_list(text: str, cast, what: str) -> list:
@@ -159,31 +160,39 @@ def parse_list(text: str, cast, what: str) -> list:
         raise InputError(f"{what} must be a comma-separated list of numbers, got {text!r}.") from None
 
 
-try:
-    hidden = tuple(parse_list(hidden_txt, int, "hidden layer widths"))
-    betas = parse_betas(grid_txt, "the beta grid") if kind == "vae" and grid_txt.strip() else []
-    cfg = ModelConfig(
-        kind=kind,
-        input_dim=ds.dim,
-        latent_dim=int(latent),
-        hidden=hidden,
-        likelihood=likelihood,
-        obs_var=float(obs_var),
-    )
-    tcfg = TrainConfig(
-        beta=float(beta) if kind == "vae" else 0.0,
-        epochs=int(epochs),
-        batch_size=int(batch),
-        lr=float(lr),
-        seed=int(seed),
-    )
-except InputError as e:
-    st.error(str(e))
-    st.stop()
+cfg = tcfg = None
+if any(v is None for v in (latent, obs_var, beta, epochs, lr, batch, seed)):
+    refused = "change the value refused in red above"
+else:
+    try:
+        hidden = tuple(parse_list(hidden_txt, int, "hidden layer widths"))
+        betas = parse_betas(grid_txt, "the beta grid") if kind == "vae" and grid_txt.strip() else []
+        cfg = ModelConfig(
+            kind=kind,
+            input_dim=ds.dim,
+            latent_dim=int(latent),
+            hidden=hidden,
+            likelihood=likelihood,
+            obs_var=float(obs_var),
+        )
+        tcfg = TrainConfig(
+            beta=float(beta) if kind == "vae" else 0.0,
+            epochs=int(epochs),
+            batch_size=int(batch),
+            lr=float(lr),
+            seed=int(seed),
+        )
+    except InputError as e:
+        st.error(str(e))
+        cfg = tcfg = None
+        refused = "change the settings refused above"
 
-st.caption(f"{cfg.n_parameters():,} parameters per model, training on **{sel.device}**.")
 job: training.Job | None = st.session_state.get(keys.TRAIN_JOB)
-if st.button("Train", type="primary", key="tr_start", disabled=bool(job and job.active)):
+if cfg is not None:
+    st.caption(f"{cfg.n_parameters():,} parameters per model, training on **{sel.device}**.")
+else:
+    st.caption(f"**Train** is off until you {refused}.")
+if st.button("Train", type="primary", key="tr_start", disabled=bool(job and job.active) or cfg is None):
     label = f"{sel.dataset_name}-{kind}"
     training.start_fit(
         keys.TRAIN_JOB, label, sel.dataset_name, ds, cfg, tcfg, betas or [tcfg.beta], str(sel.device), kind=kind

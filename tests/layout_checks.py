@@ -5,6 +5,14 @@ What counts (all measured on visible elements only, in CSS pixels, 1.5 px tolera
 - KaTeX: a formula's scrollWidth exceeds its container's clientWidth (the end of the formula is cut off).
 - plotly: a figure title, subplot title, axis title or annotation reaches outside the figure, or overlaps the
   legend; two text labels of points overlap each other.
+- text cut short: an element of the page (main area or sidebar) whose text is cut with an ellipsis
+  (text-overflow: ellipsis and scrollWidth > clientWidth), such as a metric, a widget's label or value, a
+  button or a tab; a plotly legend entry reaching outside its figure.
+- text over text: two runs of text on the page (HTML text, each KaTeX formula as one box, the text of the
+  latent canvas and the draw pad) whose glyph boxes overlap, or a run of text over a picture outside plotly
+  (the draw pad, a decoded image). Only the middle of each line box counts (the top
+  and bottom 25% are the font's ascent and descent padding, which neighbouring lines may share), and text in
+  tooltips and popovers is not on the page until it opens.
 - images of data: a plotly heatmap drawn without x/y coordinates (an image: one cell per pixel) whose rendered
   aspect ratio differs from columns/rows by more than 2%, or that reaches outside its plot area (cropped);
   an <img> or a <canvas> showing a decoded image whose rendered aspect differs from its own by more than 2%.
@@ -17,7 +25,9 @@ LAYOUT_JS = r"""
     if (!el.isConnected) return false;
     const r = el.getBoundingClientRect();
     if (r.width < 1 || r.height < 1) return false;
-    for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
+    for (let e = el, prev = null; e && e.nodeType === 1; prev = e, e = e.parentElement) {
+      // A closed <details> (a collapsed expander) lays out its content but does not draw it.
+      if (e.tagName === 'DETAILS' && !e.open && prev && prev.tagName !== 'SUMMARY') return false;
       const cs = getComputedStyle(e);
       if (cs.display === 'none' || cs.visibility === 'hidden') return false;
       if (e.getAttribute && e.getAttribute('hidden') !== null) return false;
@@ -105,6 +115,90 @@ LAYOUT_JS = r"""
         out.push(`${where(gd)}: image cropped by its plot area (figure ${name})`);
     });
   }
+
+
+  // ---- text cut short with an ellipsis ----
+  const roots = [...document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebar"]')];
+  const every = roots.flatMap(r => [...r.querySelectorAll('*')]);
+  for (const el of every) {
+    if (el.closest('svg')) continue;
+    const cs = getComputedStyle(el);
+    if (cs.textOverflow !== 'ellipsis' || !label(el)) continue;
+    if (el.scrollWidth > el.clientWidth + 1 && shown(el))
+      out.push(`${where(el)}: text cut short (${el.scrollWidth} px in ${el.clientWidth} px): "${label(el)}"`);
+  }
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    if (!shown(gd) || !gd._fullLayout) continue;
+    const svg = gd.querySelector('.main-svg');
+    if (!svg) continue;
+    const fig = svg.getBoundingClientRect();
+    for (const t of gd.querySelectorAll('.legend .legendtext')) {
+      if (!shown(t) || !label(t)) continue;
+      if (!inside(t.getBoundingClientRect(), fig))
+        out.push(`${where(gd)}: legend entry cut at the figure's edge: "${label(t)}"`);
+    }
+  }
+
+  // ---- text over text ----
+  // One box per line of each text node (a KaTeX formula is one box); a pair overlaps when their middles do.
+  const runs = [];
+  // Stale elements (faded while a script run replaces them) are on their way out, not part of the layout.
+  const skip = el => el.closest('[data-stale="true"], .katex, svg, [role="tooltip"], [data-baseweb="popover"], ' +
+                                '[data-baseweb="tooltip"], ' +
+                                'script, style, noscript, textarea, [data-testid="stToast"]');
+  for (const root of roots) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.textContent.trim()) continue;
+      const el = n.parentElement;
+      if (!el || skip(el) || !shown(el)) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      const c = clipRect(n);  // text cut off by its own box (an ellipsis) is not drawn there: only what shows
+      for (const b of range.getClientRects()) {
+        const top = Math.max(b.top, c.top), bottom = Math.min(b.bottom, c.bottom);
+        // A line mostly hidden by a clipping box (a closed expander, a scrolled list) is not shown text.
+        if (bottom - top < 0.5 * b.height) continue;
+        const r = {left: Math.max(b.left, c.left), right: Math.min(b.right, c.right), top: b.top, bottom: b.bottom,
+                   height: b.height};
+        if (r.right - r.left > 2 && r.height > 2) runs.push({el, r, text: n.textContent});
+      }
+    }
+    for (const k of root.querySelectorAll('.katex')) {
+      if (!shown(k) || k.parentElement.closest('.katex')) continue;
+      runs.push({el: k, r: k.getBoundingClientRect(), text: k.textContent});
+    }
+  }
+  // Pictures (the draw pad, decoded images) count as boxes that text must not cross; plotly's own canvases
+  // lie under its axes by design and are left to the plotly checks above.
+  const pictures = roots.flatMap(r => [...r.querySelectorAll('canvas, img')])
+    .filter(m => !m.closest('.js-plotly-plot') && shown(m) && m.getBoundingClientRect().width > 20)
+    .map(m => ({el: m, r: m.getBoundingClientRect()}));
+  for (const p of pictures)
+    for (const t of runs) {
+      if (p.el.contains(t.el) || t.el.contains(p.el)) continue;
+      const r = t.r, c = {left: r.left + 1, right: r.right - 1, top: r.top + 0.25 * r.height,
+                          bottom: r.bottom - 0.25 * r.height};
+      if (overlap(c, p.r)) {
+        const what = p.el.tagName.toLowerCase();
+        out.push(`${where(p.el)}: text over a picture: "${t.text.trim().slice(0, 40)}" on a ${what}`);
+        break;
+      }
+    }
+  const core = r => ({left: r.left + 1, right: r.right - 1,
+                      top: r.top + 0.25 * r.height, bottom: r.bottom - 0.25 * r.height});
+  const hits = new Set();
+  for (let i = 0; i < runs.length; i++)
+    for (let j = i + 1; j < runs.length; j++) {
+      const a = runs[i], b = runs[j];
+      if (a.el === b.el || a.el.contains(b.el) || b.el.contains(a.el)) continue;
+      if (!overlap(core(a.r), core(b.r))) continue;
+      const key = label(a.el) + ' | ' + label(b.el);
+      if (hits.has(key)) continue;
+      hits.add(key);
+      const t = s => s.trim().replace(/\s+/g, ' ').slice(0, 40);
+      out.push(`${where(a.el)}: text over text: "${t(a.text)}" and "${t(b.text)}"`);
+    }
 
   // ---- decoded images outside plotly: <img> from the server, <canvas> drawn by the latent canvas ----
   for (const im of document.querySelectorAll('[data-testid="stMain"] img, [data-testid="stMain"] canvas.lc-img, ' +

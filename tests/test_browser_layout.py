@@ -25,6 +25,8 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need
 PAGES = ["", "pca", "explorer", "information", "elbo", "reparam", "train"]
 SLOW = 120_000  # ms: a cold start on a loaded 2-core machine is slow
 IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+# A panel still computing (its spinner shown) is not laid out yet; a fragment's run shows no status widget.
+NO_SPINNER = "!document.querySelector('[data-testid=\"stSpinner\"]')"
 # Every plotly figure on the page has drawn (plotly marks a figure with _fullLayout once it has).
 DRAWN = (
     "[...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
@@ -35,6 +37,7 @@ DRAWN = (
 def _settle(page) -> None:
     page.wait_for_timeout(300)
     page.wait_for_function(IDLE, timeout=SLOW)
+    page.wait_for_function(NO_SPINNER, timeout=SLOW)
     page.wait_for_function(DRAWN, timeout=SLOW)
     page.evaluate("document.fonts.ready.then(() => true)")  # KaTeX's own fonts set a formula's final width
     page.wait_for_timeout(400)  # plotly lays out text (legends, titles) in a frame after it has drawn

@@ -128,3 +128,12 @@ def test_mixture_log_density_matches_torch_distributions():
     comp = torch.distributions.Independent(torch.distributions.Normal(mu.double(), (0.5 * logvar).exp().double()), 1)
     ref = torch.logsumexp(comp.log_prob(z.double()[:, None, :]), 1) - math.log(7)
     torch.testing.assert_close(mixture_log_density(z, mu, logvar), ref)
+
+
+def test_summary_caps_the_rows_of_a_large_data_set(gauss_x, monkeypatch):
+    """I(x;z) costs rows^2: past SUMMARY_MAX_ROWS rows summary uses a random subset of that size and says so."""
+    m = crafted((1.0, 1.0), 0.25)
+    assert metrics.summary(m, gauss_x)["rows_used"] == gauss_x.shape[0]
+    monkeypatch.setattr(metrics, "SUMMARY_MAX_ROWS", 500)
+    s = metrics.summary(m, gauss_x)
+    assert s["rows_used"] == 500 and s["mi_upper_bound"] == pytest.approx(math.log(500))

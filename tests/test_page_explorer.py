@@ -129,6 +129,14 @@ def test_explorer_on_3d_data_draws_the_data_space(app):
     assert any("scatter3d" in c.proto.spec for c in charts), "decoded grid drawn as 3-D points"
 
 
+def test_an_autoencoder_is_not_headed_with_a_beta(app):
+    app.sidebar.selectbox(key="sel_model").set_value("digits-ae (autoencoder)").run()
+    at = open_page(app, "explorer")
+    heads = [m.value for m in at.markdown if m.value.startswith("**This model**")]
+    assert heads == ["**This model** (an autoencoder: no KL term, so no beta)"]
+    assert not any("beta =" in h for h in heads)
+
+
 def _image(at) -> dict:
     """The server's decoded image: its data attributes (model, beta, z, seq) and its pixels in [0, 1]."""
     body = next(e.proto.body for e in at.get("html") if 'data-testid="decoded-image"' in e.proto.body)

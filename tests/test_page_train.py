@@ -45,3 +45,25 @@ def test_train_page_rejects_bad_settings(app):
     app.text_input(key="tr_grid").set_value("1, -2").run()
     assert any("beta" in e.value for e in app.error)
     assert not app.exception
+    assert app.button(key="tr_start").disabled  # refused settings never train
+
+
+def test_epochs_out_of_range_is_refused_under_the_box_and_never_trained(app):
+    open_page(app, "train")
+    app.number_input(key="tr_epochs").set_value(5).run()
+    assert not app.button(key="tr_start").disabled
+    app.number_input(key="tr_epochs").set_value(5000).run()
+    refusals = [e.value for e in app.error if e.value.startswith("Epochs:")]
+    assert refusals == ["Epochs: 5,000 is more than 2,000, the most allowed here. Enter 1 to 2,000."]
+    # The refusal sits in the settings column, right under the Epochs box.
+    col = next(c for c in app.columns if any(n.key == "tr_epochs" for n in c.number_input))
+    assert any(e.value == refusals[0] for e in col.error)
+    assert app.button(key="tr_start").disabled
+    assert any("Train** is off" in c.value for c in app.caption)
+    assert "train_job" not in app.session_state
+    app.number_input(key="tr_epochs").set_value(0).run()
+    assert any(e.value.startswith("Epochs: 0 is less than 1") for e in app.error)
+    app.number_input(key="tr_epochs").set_value(7).run()
+    assert not [e for e in app.error if e.value.startswith("Epochs:")]
+    assert not app.button(key="tr_start").disabled
+    assert not app.exception

@@ -51,3 +51,21 @@ def test_training_curves_of_an_autoencoder_show_no_elbo():
     assert len(fig.data) == 1 and list(fig.data[0].y) == [30.0, 29.0, 28.0]
     vae = training_curves([[{"recon": 1.0, "kl": 2.0, "kl_per_dim": [1.0, 1.0], "elbo": -3.0}]], ["beta=1"])
     assert "ELBO" in [a.text for a in vae.layout.annotations]
+
+
+def test_export_file_names_say_data_and_model_once():
+    from ui.explorer.export import file_stem
+
+    assert file_stem("digits-vae-beta1 (VAE, beta=1)", "digits") == "digits-vae-beta1"
+    assert file_stem("digits-vae-beta1 #3 (this session)", "digits") == "digits-vae-beta1-3"
+    assert file_stem("mine-vae #1 (this session)", "points") == "points-mine-vae-1"
+
+
+def test_the_model_list_sorts_by_kind_then_beta_as_a_number():
+    from ui.state import model_choices
+
+    labels = list(model_choices("digits"))
+    assert labels[0] == "digits-ae (autoencoder)"
+    betas = [float(lab.split("beta=")[1].rstrip(")")) for lab in labels if "-vae-beta" in lab]
+    assert betas == sorted(betas) and betas[0] == 0.0 and len(betas) == 8
+    assert labels[-1] == "digits-vae-cb-beta1 (VAE, beta=1)"  # another likelihood comes after the grid

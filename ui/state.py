@@ -107,9 +107,13 @@ class Selection:
 def model_choices(dataset_name: str) -> dict[str, str]:
     """label -> key for every model that fits a dataset: shipped first, then this session's own."""
     out = {}
-    for row in shipped_index():
-        if row["dataset"] == dataset_name:
-            out[_shipped_label(row)] = "shipped:" + row["path"]
+    # By kind, then likelihood, then beta as a number (as text, "0.1" < "0" < "1" would put beta = 0 mid-list).
+    rows = sorted(
+        (r for r in shipped_index() if r["dataset"] == dataset_name),
+        key=lambda r: (r["kind"], r["likelihood"] or "", r["beta"] if r["beta"] is not None else 0.0, r["name"]),
+    )
+    for row in rows:
+        out[_shipped_label(row)] = "shipped:" + row["path"]
     for name, entry in session_models().items():
         if entry["dataset"] == dataset_name:
             out[f"{name} (this session)"] = "session:" + name

@@ -96,6 +96,7 @@ def compact_summary(s: dict) -> dict:
         out[k] = None if comp.get(k) is None else float(comp[k])
     out["mi_se"] = _num(s.get("mi_se"))
     out["mi_growth"] = _num(s.get("mi_growth"))
+    out["rows_used"] = None if s.get("rows_used") is None else int(s["rows_used"])
     return out
 
 
@@ -130,7 +131,9 @@ def build(model, ds, classifier="auto") -> tuple[np.ndarray, np.ndarray | None, 
     holes = None
     summary.update(holes_extent=None, holes_log_ratio_clip=None, holes_mean=None, holes_mean_se=None)
     if logvar is not None and mu.shape[1] == 2:
-        hm = coverage.holes_map(mu, logvar, torch.Generator().manual_seed(0))
+        gen = torch.Generator().manual_seed(0)
+        rows = metrics.subsample(mu.shape[0], metrics.SUMMARY_MAX_ROWS, gen)  # every row, up to the summary's cap
+        hm = coverage.holes_map(mu[rows], logvar[rows], gen)
         holes = {"holes_share": hm["share"], "holes_log_ratio": hm["log_ratio"]}
         summary.update(
             holes_extent=[-hm["extent"], hm["extent"]],

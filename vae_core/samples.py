@@ -24,6 +24,7 @@ from .model_checks import as_rows, require_model
 HOLDOUT_FRACTION = 0.3  # rows the classifier never sees; also the real set of precision and recall
 HOLDOUT_SEED = 0
 MAX_FIT_ROWS = 5000  # the classifier is fitted on at most this many training rows (cost)
+MAX_CLASSES = 100  # more classes than this: no classifier (and no class mix)
 PR_NEIGHBOURS = 3  # k of the k-NN radii (Kynkaanniemi et al. 2019 use k = 3)
 MAX_PR_ROWS = 1000  # real rows (and as many decoded draws) in precision and recall
 META_KEY = "vae_core_classifier"
@@ -151,7 +152,7 @@ _FITTED: dict[str, Classifier] = {}
 def classifier_for(ds, folder=None) -> Classifier | None:
     """The classifier of a data set: the stored one in `folder` (default: the shipped models/layouts) when it was
     fitted on exactly these rows and labels, else one fitted now (kept for this process). None without labels."""
-    if ds.y is None or np.unique(np.asarray(ds.y)).shape[0] < 2:
+    if ds.y is None or not 2 <= np.unique(np.asarray(ds.y)).shape[0] <= MAX_CLASSES:
         return None
     digest = data_digest(ds)
     if digest in _FITTED:

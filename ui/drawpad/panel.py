@@ -78,7 +78,10 @@ def _elbo_terms(model, x: np.ndarray) -> tuple[float, float, float, float]:
 
 def drawing_panel(model, ds: Dataset, dataset_name: str, key: str = "drawpad", n_near: int = 6) -> Drawn | None:
     """Draw the panel; returns the encoded drawing, or None while the pad is empty."""
-    cols = st.columns([1.3, 0.8, 1.2, 1.1], gap="small")
+    # Fixed widths in one wrapping row: in proportional columns a narrow window squeezed the 190 px pad over its
+    # neighbours; here a part that does not fit moves to the next line.
+    row = st.container(horizontal=True, gap="medium")
+    cols = [row.container(width=w) for w in (200, 120, 230, 170)]
     with cols[0]:
         strokes = draw_pad(ds.image_shape, key=key, size_px=190)
     if not strokes:

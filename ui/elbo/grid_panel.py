@@ -98,17 +98,22 @@ def grid_panel(sel: Selection, px: str) -> None:
                 "width. Its true posterior is much wider: models trained with a small beta are overconfident."
             )
 
-    c = st.columns(5)
-    c[0].metric("ELBO(q)", f"{t['elbo']:.4f}", help="E_q[log p(x, z) - log q(z)], a sum over the grid.")
-    c[1].metric("KL(q || p(z|x))", f"{t['kl_post']:.4f}", help="E_q[log q(z) - log p(z|x)], a sum over the grid.")
-    c[2].metric("ELBO + KL", f"{t['elbo'] + t['kl_post']:.4f}")
-    c[3].metric(f"{px}, quadrature", f"{grid.log_px:.4f}", help="log of the sum of p(x|z) p(z) over the grid.")
-    c[4].metric(
+    # One wrapping row, each number as wide as its label: in five equal columns they were cut short.
+    row = st.container(horizontal=True, gap="medium")
+    terms = "a sum over the grid."
+    row.metric("ELBO(q)", f"{t['elbo']:.4f}", help=f"E_q[log p(x, z) - log q(z)], {terms}", width="content")
+    row.metric("KL(q || p(z|x))", f"{t['kl_post']:.4f}", help=f"E_q[log q(z) - log p(z|x)], {terms}", width="content")
+    row.metric("ELBO + KL", f"{t['elbo'] + t['kl_post']:.4f}", width="content")
+    row.metric(
+        f"{px}, quadrature", f"{grid.log_px:.4f}", help="log of the sum of p(x|z) p(z) over the grid.", width="content"
+    )
+    row.metric(
         f"{px}, IS (k={IS_K})",
         f"{s['log_px']:.4f}",
         delta=f"{s['log_px'] - grid.log_px:+.4f} vs quadrature",
         delta_color="off",
         help=f"objectives.log_px with k = {IS_K} draws from the encoder's q. A stochastic lower bound: it "
         "falls short when q is narrower than p(z|x) (try a model with beta < 1).",
+        width="content",
     )
     tries_section(sel.model_name, idx, grid.log_px, px)

@@ -39,21 +39,21 @@ def q_controls(
     for j, col in enumerate(cols):
         name, key = f"q log sigma, z{j + 1}", keys.elbo_log_sigma(j)
         log_sd.append(col.slider(name, float(lo[j]), float(hi[j]), step=0.01, format="%.2f", key=key))
-    b1, b2 = st.columns(2)
-    b1.button(
+    buttons = st.container(horizontal=True)  # side by side where they fit, else one under the other
+    buttons.button(
         "Reset to encoder",
         key="elbo_reset",
         on_click=set_q,
         args=enc,
-        width="stretch",
+        width="content",
         help="Put q back where the encoder puts it for this input.",
     )
-    b2.button(
+    buttons.button(
         "Best Gaussian q",
         key="elbo_best_btn",
         on_click=use_best,
         args=(model, x),
-        width="stretch",
+        width="content",
         help="Maximize the ELBO over q's four numbers on the grid: the smallest KL any diagonal Gaussian can reach.",
     )
     return np.array(mean), np.exp(np.array(log_sd))

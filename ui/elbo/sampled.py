@@ -35,10 +35,10 @@ def sampled_panel(sel: Selection, px: str) -> None:
     fig.update_yaxes(title_text="nats")
     fig.update_layout(height=420, barmode="overlay", margin=dict(l=10, r=10, t=30, b=10))
     fig_col.plotly_chart(fig, key="elbo_bar")
-    c = side.columns(3)
-    c[0].metric("ELBO (Monte Carlo)", f"{s['elbo']:.3f}")
-    c[1].metric(f"{px} (IS, k={IS_K})", f"{s['log_px']:.3f}")
-    c[2].metric("gap = KL(q || p(z|x))", f"{gap:.3f}")
+    row = side.container(horizontal=True, gap="medium")
+    row.metric("ELBO (Monte Carlo)", f"{s['elbo']:.3f}", width="content")
+    row.metric(f"{px} (IS, k={IS_K})", f"{s['log_px']:.3f}", width="content")
+    row.metric("gap = KL(q || p(z|x))", f"{gap:.3f}", width="content")
     side.caption(
         "Both numbers are sampled, so the gap is an estimate (importance sampling can itself fall short "
         "of log p(x) when q is much narrower than the posterior)."

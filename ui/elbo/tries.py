@@ -25,9 +25,9 @@ def record(row: dict) -> None:
 def tries_section(model_name: str, idx: int, log_px: float, px: str) -> None:
     """The table of every try and, beside it, the tries of this model and input against log_px (labelled px)."""
     tries = pd.DataFrame(st.session_state.get(keys.ELBO_TRIES, []))
-    head, clear = st.columns([5, 1], vertical_alignment="bottom")
-    head.markdown("#### Every q you tried")
-    if clear.button("Clear table", key="elbo_clear", width="stretch"):
+    head = st.container(horizontal=True, vertical_alignment="bottom", gap="large")
+    head.markdown("#### Every q you tried", width="content")
+    if head.button("Clear table", key="elbo_clear"):
         st.session_state[keys.ELBO_TRIES] = []
         tries = tries.iloc[0:0]
     tab_col, chart_col = st.columns([3.4, 1.6], gap="medium")
@@ -56,7 +56,11 @@ def tries_section(model_name: str, idx: int, log_px: float, px: str) -> None:
     # Named in the legend, not by a label on the line: a long label was cut at a narrow figure's edge.
     bar.add_trace(
         go.Scatter(
-            x=[0.5, len(mine) + 0.5], y=[log_px] * 2, mode="lines", line=dict(color="black", dash="dash"), name=px
+            x=[0.5, len(mine) + 0.5],
+            y=[log_px] * 2,
+            mode="lines",
+            line=dict(color="black", dash="dash"),
+            name=px.replace(" [", "<br>["),  # two lines: a narrow chart cut the long name at its edge
         )
     )
     bar.update_xaxes(

@@ -39,18 +39,17 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None) -> No
     in the browser, starting from the explorer's view (ui.view)."""
     ds = sel.dataset
     no_variance = bg is None and logvar is None  # an autoencoder: no ellipses, no density
-    opts = st.columns([1.1, 0.8, 1.3, 1.1, 1.0, 1.3])
-    show_ell = opts[0].toggle(
+    # One wrapping row: each switch keeps its whole label however narrow the window (columns cut them short).
+    opts = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+    show_ell = opts.toggle(
         "Ellipses",
         key="ex_ell",
         disabled=no_variance,
-        help="q(z|x) drawn at 1 and 2 standard deviations, to scale, for this many inputs.",
+        help="q(z|x) drawn at 1 and 2 standard deviations, to scale, for as many inputs as the box beside says.",
     )
-    n_ell = opts[1].number_input(
-        "how many", 1, 500, 40, key="ex_nell", disabled=not show_ell, label_visibility="collapsed"
-    )
-    show_prior = opts[2].toggle("Prior contours", value=True, key="ex_prior")
-    show_density = opts[3].toggle(
+    n_ell = opts.number_input("Inputs with ellipses", 1, 500, 40, key="ex_nell", disabled=not show_ell, width=130)
+    show_prior = opts.toggle("Prior contours", value=True, key="ex_prior")
+    show_density = opts.toggle(
         "Density",
         key="ex_density",
         disabled=no_variance,
@@ -58,7 +57,7 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None) -> No
         "q(z|x). At beta = 0 each q(z|x) is a spike far thinner than a pixel of this plot, so there is almost "
         "nothing to draw: the Holes layer shows where prior mass finds no code.",
     )
-    show_holes = opts[4].toggle(
+    show_holes = opts.toggle(
         "Holes",
         key="ex_holes",
         disabled=bg is None or model.config.latent_dim != 2,
@@ -69,7 +68,7 @@ def canvas_panel(model, mu: np.ndarray, logvar, sel, dims: tuple, bg=None) -> No
             else " Drawn for a KL-weight grid of models with 2-D codes (train one in the last panel)."
         ),
     )
-    show_samples = opts[5].toggle("Prior samples", key="ex_samples")
+    show_samples = opts.toggle("Prior samples", key="ex_samples")
     switches = Switches(int(n_ell) if show_ell else 0, show_prior, show_density, show_holes, show_samples)
     plot_area, pad_area = st.container(), st.container()
     drawn = None

@@ -20,19 +20,27 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-")[:80] or "model"
 
 
+def file_stem(model_name: str, dataset_name: str) -> str:
+    """A file name for a model's exports: its name without the sidebar's note in brackets ("(VAE, beta=1)",
+    "(this session)"), led by the data set's name unless the model's name already starts with it."""
+    name = _slug(re.sub(r"\s*\([^)]*\)\s*$", "", model_name))
+    data = _slug(dataset_name)
+    return name if name.startswith(data) else f"{data}-{name}"
+
+
 def codes_and_checkpoint(model, ds: Dataset, model_name: str, where=st) -> None:
     """Two buttons: the latent codes of every row of ds under model (CSV: index, label, mu_*, logvar_*),
     and the model as a .safetensors checkpoint (the Train page's format; loads with checkpoints.load).
     where: a container, or two (one per button)."""
-    name = _slug(model_name)
+    name = file_stem(model_name, ds.name)
     first, second = where if isinstance(where, (tuple, list)) else (where, where)
     first.download_button(
         "Codes (CSV)",
         lambda: export.latents_csv(model, ds),
-        file_name=f"{_slug(ds.name)}-{name}-codes.csv",
+        file_name=f"{name}-codes.csv",
         mime="text/csv",
         key="ex_dl_csv",
-        width="stretch",
+        width="content",
         on_click="ignore",
         icon=":material/download:",
         help=f"One row per sample of {ds.name} ({ds.n:,}): index, label, posterior mean and log-variance.",
@@ -43,7 +51,7 @@ def codes_and_checkpoint(model, ds: Dataset, model_name: str, where=st) -> None:
         file_name=f"{name}.safetensors",
         mime="application/octet-stream",
         key="ex_dl_ckpt",
-        width="stretch",
+        width="content",
         on_click="ignore",
         icon=":material/download:",
         help="The model shown, as safetensors (weights + JSON config); upload it on the Train page.",
@@ -82,7 +90,7 @@ def standalone_button(bg, grid, cfg, ds: Dataset, where=st) -> None:
         file_name=f"{_slug(ds.name)}-beta-grid.html",
         mime="text/html",
         key="ex_dl_html",
-        width="stretch",
+        width="content",
         on_click="ignore",
         icon=":material/download:",
         help=f"The KL slider and switch, hover decoding and each model's scores for these {len(names)} models, "

@@ -12,7 +12,10 @@ from vae_core.model import VAE
 
 def metrics_column(s: dict, model: VAE, beta) -> None:
     """The live numbers beside the canvas: KL per dim, active units, continuity, completeness."""
-    st.markdown("**This model**" + (f" (beta = {beta:g})" if beta is not None else ""))
+    if not model.is_vae:
+        st.markdown("**This model** (an autoencoder: no KL term, so no beta)")
+    else:
+        st.markdown("**This model**" + (f" (beta = {beta:g})" if beta is not None else ""))
     k = s["latent_dim"]
     a, b = st.columns(2)
     a.metric(

@@ -64,12 +64,12 @@ def bayes_panel() -> None:
             r"\begin{aligned} \mu_{\text{post}} &= \sigma_{\text{post}}^2 \times \\ "
             r"&\left(\frac{\mu_0}{\sigma_0^2} + \frac{n\,\bar x}{\sigma^2}\right) \end{aligned}"
         )
-        c1, c2 = st.columns(2)
-        c1.metric("posterior mean", f"{r['post_mean']:.4f}")
-        c2.metric("posterior sigma", f"{r['post_sd']:.4f}")
+        row = st.container(horizontal=True, gap="medium")  # wraps where they do not fit side by side
+        row.metric("posterior mean", f"{r['post_mean']:.4f}", width="content")
+        row.metric("posterior sigma", f"{r['post_sd']:.4f}", width="content")
         ev = "p(x)" if n == 1 else "p(x̄)"
-        c1.metric(f"evidence {ev}: grid", f"{r['evidence_grid']:.6g}")
-        c2.metric(f"evidence {ev}: exact", f"{r['evidence_exact']:.6g}")
+        row.metric(f"evidence {ev}: grid", f"{r['evidence_grid']:.6g}", width="content")
+        row.metric(f"evidence {ev}: exact", f"{r['evidence_exact']:.6g}", width="content")
         if n > 1:
             st.caption(
                 f"With {n} observations the curves and the evidence are those of their average x̄, whose noise "

@@ -66,12 +66,13 @@ def entropy_panel(unit: str) -> None:
             st.plotly_chart(compact(fig, 300), key="ent_bar")
             st.caption("Bar labels: the surprise -log p of each outcome.")
         k = int((probs > 0).sum())
-        c1, c2 = st.columns(2)
-        c1.metric("Entropy H", f"{h:.4f} {unit}")
-        c2.metric(
+        row = st.container(horizontal=True, gap="medium")  # wraps where two do not fit side by side
+        row.metric("Entropy H", f"{h:.4f} {unit}", width="content")
+        row.metric(
             f"Uniform over {k}: log {k}",
             f"{information.in_units(math.log(k), unit):.4f} {unit}",
             help="The most entropy any distribution over these outcomes can have: all equally likely.",
+            width="content",
         )
     with gauss:
         st.markdown(
@@ -123,11 +124,12 @@ def entropy_panel(unit: str) -> None:
         fig.update_xaxes(title_text="sigma", row=1, col=2)
         fig.update_yaxes(title_text=f"H ({unit})", row=1, col=2)
         st.plotly_chart(compact(fig, 300), key="ent_gauss")
-        c1, c2 = st.columns(2)
-        c1.metric("H closed form", fmt(h_closed, unit))
-        c2.metric(
+        row = st.container(horizontal=True, gap="medium")
+        row.metric("H closed form", fmt(h_closed, unit), width="content")
+        row.metric(
             "H by numerical integration",
             fmt(h_num, unit),
             delta=f"difference {abs(h_num - h_closed):.1e} nats",
             delta_color="off",
+            width="content",
         )

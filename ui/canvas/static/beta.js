@@ -85,7 +85,7 @@ export class MetricsPanel {
       ${cap}
       <div class="lc-mnote">Prior samples near real data: ${s.precision == null ? "n/a" : Math.round(100 * s.precision) + "%"}.</div>
       <div class="lc-mhead lc-small">KL per dimension (nats)</div>${bars}
-      ${s.collapsed ? `<div class="lc-warn">Posterior collapse: ${escapeHtml(s.message)}</div>` : ""}`;
+      ${s.collapsed ? `<div class="lc-warn">${escapeHtml(s.message.charAt(0).toUpperCase() + s.message.slice(1))}</div>` : ""}`;
   }
 }
 

@@ -325,7 +325,7 @@ class Canvas {
     // rested yet): the page decodes with it.
     if (this.grid) Object.assign(ev, { index: this.gridMode.index, kl_on: this.gridMode.klOn });
     this.api.setTriggerValue("event", ev);
-    this.status.textContent = this.light.standalone ? `pinned (${source}): decoded in this browser` : `sent #${seq} (${source}) to Python`;
+    if (this.light.standalone) this.status.textContent = `pinned (${source}): decoded in this browser`;
   }
 
   // ------------------------------------------------------------------ decode + draw (once per frame)
