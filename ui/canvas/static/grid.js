@@ -65,7 +65,7 @@ async function loadStop(s, dec) {
     perm: P,
     // Where prior mass finds no code (layout format 2, 2-D codes only): holes.js aligns and draws them.
     holesRaw: lay.holes_share ? { share: lay.holes_share.data, log: lay.holes_log_ratio ? lay.holes_log_ratio.data : null,
-      n: lay.holes_share.shape[1], extent: s.summary.holes_extent || [-4, 4] } : null,
+      n: lay.holes_share.shape[1], extent: s.summary.holes_extent || [-4, 4], clip: s.summary.holes_log_ratio_clip } : null,
     density: new Map(), // dims/limit key -> density grid, computed on first use
   };
 }
