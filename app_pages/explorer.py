@@ -89,7 +89,7 @@ if panel == "Manifold":
 elif panel == "Interpolation":
     interpolation.interpolation_tab(model, ds, cache.encode_all(model, ds.x)[0], dims)
 elif panel == "Prior samples":
-    prior.prior_tab(model, ds)
+    prior.prior_tab(model, ds, bg.stops[stop].summary if bg is not None else None)
 elif panel == "Across beta":
     across_beta.across_beta_tab(grid_rows, sel, beta)
     across_beta.alignment_report(bg.report if bg is not None else [])

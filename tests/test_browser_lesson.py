@@ -116,3 +116,40 @@ def test_a_pinned_walk_is_decoded_by_every_stop(page, grid):
         assert w["a"] == [0.0, 0.0], "the pinned end stays put across beta"
         assert abs(w["score"] - _walk_score(models[i], w["a"], w["b"], len(w["share"]))[0]) <= 1e-4
     page.locator(".lc-lbtns button[data-end='worst']").click()
+
+
+def _aligned_holes(share: np.ndarray, perm: np.ndarray) -> np.ndarray:
+    """The stored holes grid (row = z2, column = z1 of the model's axes) in the slider's axes z' = z P, by
+    looking up, for every aligned grid point, the model's grid point it came from."""
+    n = share.shape[0]
+    xs = np.linspace(-1.0, 1.0, n)  # any symmetric grid: only the index mapping matters
+    out = np.empty_like(share)
+    for r in range(n):
+        for c in range(n):
+            z = perm @ np.array([xs[c], xs[r]])  # z_i = sum_j z'_j P[i][j]
+            i1, i2 = (int(np.argmin(np.abs(xs - v))) for v in z)
+            out[r, c] = share[i2, i1]
+    return out
+
+
+def test_the_holes_layer_follows_the_slider_with_no_script_run(page, grid):
+    _, raw, perms = grid
+    assert all(lay.holes_share is not None for lay in raw), "every digits layout carries its holes map"
+    page.get_by_text("Holes", exact=True).click()  # a toggle: one script run, before the slider moves
+    page.wait_for_function(f"{HOOK}.holes !== null", timeout=60_000)
+    page.wait_for_timeout(1500)  # let the rerun settle
+    before = len(page.sent)
+    seen = _each_stop(page, "h.holes")
+    assert len(page.sent) == before, "moving the KL slider sent nothing to the server"
+    drawn = page.evaluate(
+        "() => document.querySelector('.lc-plot').data"
+        ".filter((t) => t.type === 'heatmap' && t.visible !== false).length"
+    )
+    assert drawn == 1, "one holes heatmap on the plot"
+    for i, row in enumerate(seen):
+        h = row["value"]
+        assert row["stop"] == i and h["stop"] == i
+        share = np.asarray(raw[i].holes_share, np.float32)
+        got = np.array(h["share"], np.float32).reshape(h["n"], h["n"])
+        assert np.array_equal(got, _aligned_holes(share, perms[i])), f"beta {BETAS[i]:g}"
+    assert not np.array_equal(np.array(seen[0]["value"]["share"]), np.array(seen[4]["value"]["share"]))

@@ -67,42 +67,56 @@ def pct(value: float | None) -> str | None:
 
 
 def samples_sentence(summary: dict, label_names: dict | None = None) -> str | None:
-    """What the decoded prior draws of a model are, in plain words, from its stored numbers: how many look
-    like data (precision), how far their class mix is from the data's, and how much of the data they cover
-    (recall). None when the summary has none of these."""
+    """What the decoded prior draws of a model are, in plain words, from its stored numbers
+    (vae_core.layouts.build): how many decode like the codes of real data (precision), whether the classes
+    come out in the data's proportions (class mix), and how much of the data they reach (recall). None when
+    the summary has none of these."""
     g = summary.get
     prec, rec, mix, data = g("sample_precision"), g("sample_recall"), g("class_mix"), g("data_class_mix")
     if prec is None and mix is None:
         return None
-    names = label_names or {}
+    names, classes = label_names or {}, g("classes") or list(range(len(mix or [])))
+    name = lambda i: names.get(str(classes[i]), str(classes[i]))  # noqa: E731
+    if g("collapsed") and g("active_units") == 0:
+        top = "" if not mix else f", which the classifier calls {name(max(range(len(mix)), key=mix.__getitem__))}"
+        return f"Every draw decodes to the same average image{top}: the code carries nothing, so neither does a sample."
     parts = []
     if prec is not None:
-        look = "look like real data" if prec >= 0.5 else "look like any real image"
-        parts.append(f"{prec:.0%} of the draws {look}")
+        parts.append(f"{prec:.0%} of the draws decode to images like the model's reconstructions of real data")
     if mix is not None and data is not None and len(mix) == len(data):
         tv = 0.5 * sum(abs(a - b) for a, b in zip(mix, data))
-        diff = [a - b for a, b in zip(mix, data)]
-        hi, lo = max(range(len(diff)), key=diff.__getitem__), min(range(len(diff)), key=diff.__getitem__)
-        name = lambda i: names.get(str(i), str(i))  # noqa: E731
-        parts.append(
-            f"their classes are {tv:.0%} away from the data's mix (total variation: the share of draws that "
-            f"would have to change class to match it; {name(hi)} comes out {mix[hi]:.0%} of the time against "
-            f"{data[hi]:.0%} in the data, {name(lo)} {mix[lo]:.0%} against {data[lo]:.0%})"
-        )
+        over = [f"{name(i)} ({mix[i]:.0%})" for i in range(len(mix)) if mix[i] >= 1.5 * data[i] and mix[i] >= 0.05]
+        under = [name(i) for i in range(len(mix)) if mix[i] < 0.25 * data[i]]
+        if tv < 0.15:
+            parts.append(f"the classes come out close to the data's proportions ({tv:.0%} apart)")
+        else:
+            what = []
+            if over:
+                what.append(f"{', '.join(over)} far more often than in the data")
+            if under:
+                what.append(f"{', '.join(under)} hardly ever")
+            detail = f": {' and '.join(what)}" if what else ""
+            parts.append(
+                f"but the classes come out in the wrong proportions{detail} ({tv:.0%} of the draws would "
+                "have to change class to match the data's mix)"
+            )
     if rec is not None:
-        parts.append(f"they come near {rec:.0%} of real images (recall)")
-    text = "; ".join(parts)
+        parts.append(f"{rec:.0%} of real images have a draw like them (recall)")
+    text = "; ".join(parts).replace("; but", ", but")
     return text[0].upper() + text[1:] + "."
 
 
 def texts(summary: dict, label_names: dict | None = None) -> dict:
     """The formatted numbers of a layout's compact summary (vae_core.layouts.compact_summary), for the canvas:
-    "continuity" and "completeness" (fmt, with their standard errors), "precision", "recall" and "accuracy"
-    (percentages), "samples" (samples_sentence) and "caveat" (completeness_caveat)."""
+    "continuity", "completeness", "mi" (I(x; z)) and "holes_mean" (the holes map's prior-weighted mean; fmt,
+    with their standard errors), "precision", "recall"
+    and "accuracy" (percentages), "samples" (samples_sentence) and "caveat" (completeness_caveat)."""
     g = summary.get
     return {
         "continuity": fmt(g("continuity"), g("continuity_se")),
         "completeness": fmt(g("completeness"), g("completeness_se")),
+        "mi": None if g("mutual_information") is None else fmt(g("mutual_information"), g("mi_se")),
+        "holes_mean": None if g("holes_mean") is None else fmt(g("holes_mean"), g("holes_mean_se")),
         "precision": pct(g("sample_precision")),
         "recall": pct(g("sample_recall")),
         "accuracy": pct(g("classifier_accuracy")),

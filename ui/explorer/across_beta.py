@@ -47,7 +47,7 @@ def across_beta_tab(grid: list[dict], sel, beta) -> None:
         (1, 2, recon_name, [s["reconstruction"] for _, s in rows], None, "#ef553b", None),
         (2, 1, "continuity", *score("continuity"), "#00cc96", None),
         (2, 2, "completeness", *score("completeness"), "#19d3f3", None),
-        (2, 2, "prior samples near data", [s["completeness"]["precision"] for _, s in rows], None, "#999999", "dot"),
+        (2, 2, "prior draws near data", [s["completeness"]["precision"] for _, s in rows], None, "#999999", "dot"),
     ]
     for r, c, name, ys, ses, color, dash in lines:
         extra = {}

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from ui import cache, state
+from ui import cache, scores, state
 from ui.explorer.plane import view_limit
 from ui.figures import code_scatter, num, show_images
 
@@ -42,9 +42,11 @@ def kl_off_on_tab(grid: list[dict], sel, beta, dims) -> None:
             fig.update_layout(height=360, margin=dict(l=0, r=0, t=10, b=0))
             st.plotly_chart(fig, key=f"ex_cmp_{title}")
             s = cache.summary(m, ds)
+            cont, comp = s["continuity"], s["completeness"]
             st.caption(
-                f"KL {num(s['kl'])} nats, continuity {s['continuity']['score']:.2f}, completeness "
-                f"{s['completeness']['score']:.2f} (both 1 = ideal). Dotted circles: the prior's 1, 2, 3 sigma."
+                f"KL {num(s['kl'])} nats, continuity {scores.fmt(cont['score'], cont.get('se'))}, completeness "
+                f"{scores.fmt(comp['score'], comp.get('se'))} (both 1 = ideal). Dotted circles: the prior's 1, 2, "
+                "3 sigma."
             )
             if ds.image_shape is not None:
                 g = torch.Generator().manual_seed(0)

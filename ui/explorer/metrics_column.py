@@ -32,7 +32,7 @@ def metrics_column(s: dict, model: VAE, beta) -> None:
         st.caption(caveat)
     recon_name = "Bernoulli cross-entropy" if s["reconstruction_is_cross_entropy"] else "reconstruction -log p(x|z)"
     info = (
-        f"I(x; z) = {num(s['mutual_information'])} nats"
+        f"I(x; z) = {scores.fmt(s['mutual_information'], s.get('mi_se'))} nats"
         if s["mutual_information"] is not None
         else "I(x; z): none (a deterministic code)"
     )

@@ -6,13 +6,16 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
+from ui import scores
 from ui.explorer.plane import scatter_nd
 from ui.figures import show_images
 from vae_core import Dataset
 from vae_core.model import VAE
 
 
-def prior_tab(model: VAE, ds: Dataset) -> None:
+def prior_tab(model: VAE, ds: Dataset, stored: dict | None = None) -> None:
+    """Decoded prior draws; stored: the model's layout summary (vae_core.layouts), whose class mix, precision
+    and recall say in words what the draws are."""
     c = st.columns([1, 1, 4])
     n = int(c[0].number_input("Samples", 4, 144, 48, key="ex_nprior"))
     seed = int(c[1].number_input("Seed", 0, 10_000, 0, key="ex_prior_seed"))
@@ -20,13 +23,13 @@ def prior_tab(model: VAE, ds: Dataset) -> None:
     with torch.no_grad():
         out = model.decode(torch.randn(n, model.config.latent_dim, generator=g).to(model.device)).cpu().numpy()
     st.caption(
-        "Decoded means of z ~ N(0, I): what the model generates. Even with the KL term off (beta = 0) most "
-        "draws look like data, because the decoder paints something plausible everywhere: 92% of the shipped "
-        "digits model's beta = 0 draws, and 94% of MNIST's, lie as close to a training image as held-out "
-        "images do. What goes wrong at beta = 0 is where the draws land: between the codes of real data, so "
-        "which classes come out, and how often, no longer follows the data (the class mix beside the canvas). "
-        "A collapsed model (digits, beta = 4 and 8) decodes every draw to the same average image."
+        "Decoded means of z ~ N(0, I): what the model generates. Without the KL term (beta = 0) most draws still "
+        "decode like real data; what goes wrong is where they land: between the codes of real data, so some "
+        "classes come out far too often, others hardly ever, and part of the data is never reached."
     )
+    said = None if stored is None else scores.samples_sentence(stored)
+    if said is not None:
+        st.caption(f"This model (the class-mix card under the canvas has the details): {said}")
     if ds.image_shape is not None:
         show_images(out, ds.image_shape, 12, px=640)
     else:

@@ -69,7 +69,7 @@ export class MetricsPanel {
     const bars = s.kl_per_dim.map((v, j) => `<div class="lc-klbar"><span>z${j + 1}</span><i style="width:${(60 * Math.max(0, v)) / kmax}%"></i><em>${num(v)}</em></div>`).join("");
     const t = s.text || {};
     const recon = s.reconstruction_is_cross_entropy ? "Bernoulli cross-entropy" : "reconstruction -log p(x|z)";
-    const info = s.mutual_information == null ? "I(x; z): none (a deterministic code)" : `I(x; z) = ${num(s.mutual_information)} nats`;
+    const info = s.mutual_information == null ? "I(x; z): none (a deterministic code)" : `I(x; z) = ${t.mi || num(s.mutual_information)} nats`;
     const cap = s.mutual_information == null ? "" : `<div class="lc-mnote">I(x; z) is estimated on M rows and can never exceed log M = ${num(s.mi_upper_bound)}.${
       s.mi_saturated ? " The estimate sits at that cap, so the true I(x; z) may be larger." : ""} KL(q(z) || p(z)) = ${num(s.marginal_kl)} nats.</div>`;
     this.box.innerHTML = `
@@ -83,7 +83,7 @@ export class MetricsPanel {
       ${t.caveat ? `<div class="lc-mnote">${escapeHtml(t.caveat)}</div>` : ""}
       <div class="lc-mnote">What the code carries: ${info}; ${recon} ${num(s.reconstruction)} nats. A collapsed model scores 1 on both scores while carrying nothing: read them beside these two numbers.</div>
       ${cap}
-      <div class="lc-mnote">Prior samples near real data: ${s.precision == null ? "n/a" : Math.round(100 * s.precision) + "%"}.</div>
+      ${s.sample_precision == null ? `<div class="lc-mnote">Prior samples near real data: ${s.precision == null ? "n/a" : Math.round(100 * s.precision) + "%"}.</div>` : ""}
       <div class="lc-mhead lc-small">KL per dimension (nats)</div>${bars}
       ${s.collapsed ? `<div class="lc-warn">${escapeHtml(s.message.charAt(0).toUpperCase() + s.message.slice(1))}</div>` : ""}`;
   }

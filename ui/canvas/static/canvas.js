@@ -28,14 +28,13 @@ const TEMPLATE = `
       <div class="lc-overlay"><div class="lc-mark lc-hovermark"></div><div class="lc-mark lc-pinmark"></div>
         <canvas class="lc-thumb"></canvas></div>
       <div class="lc-loading">Loading plot…</div></div>
-      <div class="lc-walk" style="display:none"></div></div>
+      <div class="lc-walk" style="display:none"></div><div class="lc-mix" style="display:none"></div></div>
     <div class="lc-side">
       <div class="lc-head"><span class="lc-badge">browser</span> live decode</div>
       <div class="lc-imgbox"><canvas class="lc-img"></canvas><canvas class="lc-bars"></canvas></div>
       <div class="lc-readout"></div>
       <div class="lc-note"></div>
       <div class="lc-metrics"></div>
-      <div class="lc-mix" style="display:none"></div>
     </div>
   </div>
   <div class="lc-sliders"></div>

@@ -7,10 +7,10 @@
 export const HOLE_MODES = {
   share: { label: "share min(1, q/p)", zmin: 0, zmax: 1,
     // 0 (a hole) is strong, 1 (covered) is clear: the holes stand out.
-    colorscale: [[0, "rgba(214,39,40,0.62)"], [0.5, "rgba(244,109,67,0.32)"], [1, "rgba(255,255,255,0)"]] },
-  log: { label: "log q/p", zmin: -8, zmax: 8,
+    colorscale: [[0, "rgba(214,39,40,0.42)"], [0.5, "rgba(244,109,67,0.22)"], [1, "rgba(255,255,255,0)"]] },
+  log: { label: "log q/p", zmin: -10, zmax: 10, // the layout's clip (summary.holes_log_ratio_clip) wins
     // Symmetric: red where the prior has more mass than the codes (holes), blue where codes pile up.
-    colorscale: [[0, "rgba(178,24,43,0.7)"], [0.5, "rgba(255,255,255,0)"], [1, "rgba(33,102,172,0.6)"]] },
+    colorscale: [[0, "rgba(178,24,43,0.5)"], [0.5, "rgba(255,255,255,0)"], [1, "rgba(33,102,172,0.45)"]] },
 };
 
 // A stop's holes grids in aligned axes, or null when its layout has none (latent_dim != 2, or an older
@@ -38,21 +38,7 @@ export function holesOf(stop) {
   };
   const xs = new Float32Array(n);
   for (let t = 0; t < n; t++) xs[t] = lo + ((hi - lo) * (t + 0.5)) / n; // cell centres
-  return (stop.holes = { n, xs, share: align(raw.share), log: align(raw.log) });
-}
-
-// The mean of the share under the prior N(0, I), by the grid's cells: the completeness score up to the grid's
-// resolution and the prior mass outside [-4, 4]^2 (test hook; the score itself comes from the library).
-export function priorMean(h) {
-  if (!h || !h.share) return null;
-  let s = 0, w = 0;
-  for (let r = 0; r < h.n; r++) {
-    for (let c = 0; c < h.n; c++) {
-      const p = Math.exp(-0.5 * (h.xs[c] * h.xs[c] + h.xs[r] * h.xs[r]));
-      s += p * h.share[r * h.n + c]; w += p;
-    }
-  }
-  return s / w;
+  return (stop.holes = { n, xs, share: align(raw.share), log: align(raw.log), clip: raw.clip });
 }
 
 // A plotly heatmap of the stop's holes in `mode` ("share" or "log"); null when the stop has none.
@@ -63,7 +49,8 @@ export function holesTrace(stop, mode) {
   const z = [];
   for (let r = 0; r < h.n; r++) z.push(Array.from(A.subarray(r * h.n, (r + 1) * h.n)));
   return {
-    type: "heatmap", x: Array.from(h.xs), y: Array.from(h.xs), z, zmin: m.zmin, zmax: m.zmax, zsmooth: false,
+    type: "heatmap", x: Array.from(h.xs), y: Array.from(h.xs), z, zsmooth: false,
+    zmin: mode === "log" && h.clip ? h.clip[0] : m.zmin, zmax: mode === "log" && h.clip ? h.clip[1] : m.zmax,
     colorscale: m.colorscale, showscale: false, hoverinfo: "skip", name: "holes: " + m.label, showlegend: true,
   };
 }

@@ -158,10 +158,16 @@ export class Lesson {
     this.path.innerHTML = `<line x1="${p.px}" y1="${p.py}" x2="${q.px}" y2="${q.py}" stroke="#111" stroke-width="2" stroke-dasharray="6 4"/>${dot(p, "A")}${dot(q, "B")}`;
   }
 
+  // "(here 0.089 ± 0.003; the score, estimated apart: 0.081 ± 0.003)": the identity, measured on this stop.
+  holesMeanText() {
+    const t = this.stop && this.stop.summary.text;
+    if (!t || !t.holes_mean) return "";
+    return ` (here ${t.holes_mean}; the score, estimated apart from the map: ${t.completeness})`;
+  }
   showHoleKey() {
     this.holeKey.textContent = this.holesMode === "log"
-      ? "red: the prior has more mass than the codes (holes), blue: codes pile up, clear: equal."
-      : "red: prior mass with no code (share 0), clear: covered (share 1).";
+      ? "Red: the prior has more mass than the codes (holes); blue: codes pile up; clear: as much of each. Drawn over [-4, 4]², which holds all but 0.013% of the prior's mass."
+      : `Red: prior mass with no code (share 0); clear: covered (share 1). Its average under the prior is the completeness score${this.holesMeanText()}. Drawn over [-4, 4]², which holds all but 0.013% of the prior's mass.`;
   }
 
   // The class-mix card: what the decoded prior draws are, against the data (labelled data only).
@@ -174,18 +180,23 @@ export class Lesson {
     let rows = "";
     if (mix && data) {
       const top = Math.max(...mix, ...data, 1e-9);
-      rows = mix.map((v, i) => `<div class="lc-mixrow"><span>${escapeHtml(names[String(i)] ?? String(i))}</span>
+      const cls = s.classes || mix.map((_, i) => i);
+      rows = mix.map((v, i) => `<div class="lc-mixrow"><span>${escapeHtml(names[String(cls[i])] ?? String(cls[i]))}</span>
         <div class="lc-mixbars"><i style="width:${(100 * v) / top}%;background:${labelColor(mix.length, i)}"></i><i class="lc-data" style="width:${(100 * data[i]) / top}%"></i></div>
         <em>${pct(v)}</em></div>`).join("");
     }
     this.mixBox.innerHTML = `
       <div class="lc-lhead">What the prior's draws decode to</div>
-      ${mix ? `<div class="lc-lnote">Colour: share of decoded prior draws a classifier puts in each class${t.accuracy ? ` (its held-out accuracy ${escapeHtml(t.accuracy)})` : ""}; grey: the data's own share.</div>${rows}` : ""}
+      <div class="lc-mixcols"><div>
+      ${mix ? `<div class="lc-lnote">Colour: the share of decoded prior draws z ~ N(0, I) that a classifier${t.accuracy ? ` (held-out accuracy ${escapeHtml(t.accuracy)})` : ""} puts in each class; outline: the data's own share.</div>${rows}` : ""}
+      </div><div>
       <div class="lc-mgrid lc-pr">
-        <div title="Share of decoded prior draws that lie as close to a training image as held-out images do (Kynkaanniemi et al. 2019): do samples look like data?"><small>Precision</small><b>${escapeHtml(t.precision || pct(s.sample_precision))}</b></div>
-        <div title="Share of held-out images with a decoded prior draw that close (Kynkaanniemi et al. 2019): do samples cover the data?"><small>Recall</small><b>${escapeHtml(t.recall || pct(s.sample_recall))}</b></div>
+        <div title="Share of decoded prior draws that land among the model's own reconstructions of held-out images (improved precision, Kynkaanniemi et al. 2019): do samples look like what real data decodes to?"><small>Precision</small><b>${escapeHtml(t.precision || pct(s.sample_precision))}</b></div>
+        <div title="Share of the model's reconstructions of held-out images that have a decoded prior draw that near (improved recall, Kynkaanniemi et al. 2019): do samples reach every kind of real image?"><small>Recall</small><b>${escapeHtml(t.recall || pct(s.sample_recall))}</b></div>
       </div>
-      ${t.samples ? `<div class="lc-lnote">${escapeHtml(t.samples)}</div>` : ""}`;
+      ${t.samples ? `<div class="lc-lnote">${escapeHtml(t.samples)}</div>` : ""}
+      <div class="lc-lnote lc-lesson-line">Without the KL term (β = 0) most draws still decode like real data. What goes wrong is where they land: between the codes, so some classes come out far too often, others hardly ever, and part of the data is never reached.</div>
+      </div></div>`;
   }
 
   destroy() { this.path.remove(); }
