@@ -33,6 +33,7 @@ EX_PATH = "ex_path"  # the interpolation path drawn on the canvas, or None
 EX_JOB = "ex_job"  # the "Train at a beta" job
 EX_RD_RESULT = "ex_rd_res"  # the rate-distortion panel's last computed curve
 CANVAS = "_latent_canvas"  # prefix of the canvas widget's own state (ui.canvas.widget)
+CANVAS_SENT = CANVAS + ":sent"  # content hashes this browser session has received (ui.canvas.payload)
 
 # ---- other pages
 TRAIN_JOB = "train_job"  # the Train page's job
@@ -89,3 +90,8 @@ def reading_label(name: str) -> str:
 def reading_shape(name: str) -> str:
     """The Train page's "rows are" (points or h x w images) box for an uploaded table."""
     return f"rd_shape:{name}"
+
+
+def canvas_state(canvas: str) -> str:
+    """A latent canvas's own state (its last event, what the browser sent since the last run)."""
+    return f"{CANVAS}:{canvas}"
