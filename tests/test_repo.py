@@ -111,3 +111,21 @@ def test_no_module_is_longer_than_about_350_lines():
     assert len(files) > 50
     long = {str(p.relative_to(ROOT)): n for p in files if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
     assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
+
+
+def test_session_state_keys_are_named_in_one_module():
+    """ui/ and app_pages/ read and write session state through the names in ui/keys.py, never a literal."""
+    import re
+
+    literal = re.compile(r"session_state(\[|\.get\(|\.pop\(|\.setdefault\()\s*f?[\"']")
+    found = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for d in ("ui", "app_pages")
+        for p in sorted((ROOT / d).rglob("*.py"))
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if literal.search(line)
+    ]
+    found += [
+        f"app.py:{i}" for i, line in enumerate((ROOT / "app.py").read_text().splitlines(), 1) if literal.search(line)
+    ]
+    assert not found, found

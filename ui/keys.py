@@ -33,6 +33,7 @@ EX_PATH = "ex_path"  # the interpolation path drawn on the canvas, or None
 EX_JOB = "ex_job"  # the "Train at a beta" job
 EX_RD_RESULT = "ex_rd_res"  # the rate-distortion panel's last computed curve
 CANVAS = "_latent_canvas"  # prefix of the canvas widget's own state (ui.canvas.widget)
+CANVAS_SENT = CANVAS + ":sent"  # content hashes this browser session has received (ui.canvas.payload)
 
 # ---- other pages
 TRAIN_JOB = "train_job"  # the Train page's job
@@ -70,3 +71,8 @@ def saved_drawing(pad: str) -> str:
 def curves_figure(job_key: str) -> str:
     """A job's cached loss-curve figure."""
     return f"{job_key}:curves_fig"
+
+
+def canvas_state(canvas: str) -> str:
+    """A latent canvas's own state (its last event, what the browser sent since the last run)."""
+    return f"{CANVAS}:{canvas}"

@@ -83,13 +83,15 @@ def log_likelihood(x: torch.Tensor, raw: torch.Tensor, likelihood: str, obs_var:
     return ll.sum(-1)
 
 
+# E[x|z] from the decoder's raw output, per likelihood: the link's name, and the link itself. Code that runs a
+# decoder outside torch (the browser's canvas) executes these names (vae_core.model.decoder_ops).
+MEAN_LINKS = {"bernoulli": "sigmoid", "continuous_bernoulli": "cb_mean", "gaussian": "identity"}
+LINKS = {"sigmoid": torch.sigmoid, "cb_mean": cb_mean, "identity": lambda raw: raw}
+
+
 def mean_from_raw(raw: torch.Tensor, likelihood: str) -> torch.Tensor:
     """E[x|z] from the decoder's raw output: sigmoid (Bernoulli), the continuous-Bernoulli mean, or raw itself."""
-    if likelihood == "bernoulli":
-        return torch.sigmoid(raw)
-    if likelihood == "continuous_bernoulli":
-        return cb_mean(raw)
-    return raw
+    return LINKS[MEAN_LINKS[likelihood]](raw)
 
 
 def is_cross_entropy(likelihood: str, x) -> bool:

@@ -9,11 +9,13 @@ from torch import nn
 
 from .checks import check_rows
 from .config import ModelConfig
-from .densities import log_likelihood, mean_from_raw
+from .densities import MEAN_LINKS, log_likelihood, mean_from_raw
 
 # log-variance is clamped so that a KL-free model (beta = 0) cannot drive sigma to exactly 0 (log 0 = -inf).
 LOGVAR_MIN, LOGVAR_MAX = -18.0, 12.0
-_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
+# The hidden-layer activations by name (ModelConfig.activation): the one table the torch layers, the batched
+# trainer (train._Stack) and the decoder's op list (decoder_ops, which the browser's canvas executes) read.
+ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "tanh": nn.Tanh}
 
 
 def mlp(sizes: list[int], activation: str) -> nn.Sequential:
@@ -22,8 +24,24 @@ def mlp(sizes: list[int], activation: str) -> nn.Sequential:
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
-            layers.append(_ACTIVATIONS[activation]())
+            layers.append(ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
+
+
+def decoder_ops(cfg: ModelConfig) -> list[dict]:
+    """The decoder of a model with this config as operations, input to output, for code that runs it outside
+    torch: {"op": "linear", "param": "decoder.<i>", "in", "out"} (y = W x + b with that layer's weight (out,
+    in) and bias), {"op": <an ACTIVATIONS name>} between linear layers, and last {"op": <link>}, the link from
+    the raw output to the mean of p(x|z) (vae_core.densities.MEAN_LINKS: "sigmoid", "cb_mean", "identity").
+    Read from the config alone (a checkpoint's header is enough): VAE builds exactly this stack."""
+    _, sizes = cfg.layer_sizes()
+    ops: list[dict] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        if i:
+            ops.append({"op": cfg.activation})
+        ops.append({"op": "linear", "param": f"decoder.{2 * i}", "in": a, "out": b})
+    ops.append({"op": MEAN_LINKS[cfg.likelihood]})
+    return ops
 
 
 class VAE(nn.Module):

@@ -19,7 +19,7 @@ from .densities import NAMES, log_likelihood
 from .devices import pick_device
 from .epochs import History
 from .errors import InputError, TrainingDiverged
-from .model import LOGVAR_MAX, LOGVAR_MIN, VAE, empty
+from .model import ACTIVATIONS, LOGVAR_MAX, LOGVAR_MIN, VAE, empty
 from .model_checks import linear_layers
 from .objectives import kl_per_dim
 
@@ -50,7 +50,7 @@ class _Stack:
         self.cfg = models[0].config
         self.enc = self._stack([m.encoder for m in models])
         self.dec = self._stack([m.decoder for m in models])
-        self.act = torch.relu if self.cfg.activation == "relu" else torch.tanh
+        self.act = ACTIVATIONS[self.cfg.activation]()
 
     @staticmethod
     def _stack(seqs):

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ui import scores
+from vae_core.model import decoder_ops
 
 from . import assets, payload
 
@@ -45,21 +46,15 @@ class Grid:
 
 
 def decoder_layout(cfg) -> dict:
-    """How the browser finds and runs the decoder in a checkpoint: tensor names per Linear layer, activation,
-    output link, and a reason when it cannot (payload.MAX_BROWSER_PARAMS)."""
+    """How the browser finds and runs the decoder in a checkpoint: {"ops": vae_core.model.decoder_ops(cfg)
+    (a linear op's "param" names the checkpoint's "<param>.weight" and "<param>.bias"), "out_dim",
+    "latent_dim", "reason"}, reason saying why it cannot (payload.MAX_BROWSER_PARAMS), else None."""
     _, dec = cfg.layer_sizes()
     n_params = sum((a + 1) * b for a, b in zip(dec[:-1], dec[1:]))
-    reason = None if cfg.likelihood in payload.LINKS else f"unknown likelihood {cfg.likelihood!r}"
+    reason = None
     if n_params > payload.MAX_BROWSER_PARAMS:
         reason = f"{n_params / 1e6:.1f} M decoder parameters, more than a browser decodes per frame"
-    return {
-        "layers": [[f"decoder.{2 * i}.weight", f"decoder.{2 * i}.bias"] for i in range(len(dec) - 1)],
-        "activation": cfg.activation,
-        "link": payload.LINKS.get(cfg.likelihood),
-        "out_dim": dec[-1],
-        "latent_dim": dec[0],
-        "reason": reason,
-    }
+    return {"ops": decoder_ops(cfg), "out_dim": dec[-1], "latent_dim": dec[0], "reason": reason}
 
 
 def _summary_in_aligned_axes(summary: dict, perm: np.ndarray, label_names: dict | None = None) -> dict:

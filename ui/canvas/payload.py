@@ -11,17 +11,15 @@ import base64
 import functools
 import hashlib
 import json
-from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from vae_core.model import ACTIVATIONS, decoder_ops
+
 # Decoders up to this many parameters run in the browser (a 2-512-784 MLP has about 0.4 M).
 MAX_BROWSER_PARAMS = 3_000_000
-# The mean of p(x|z) from the decoder's raw output, per likelihood (vae_core.densities.mean_from_raw); the
-# browser's MLP (static/data.js) implements each.
-LINKS = {"bernoulli": "sigmoid", "continuous_bernoulli": "cb_mean", "gaussian": "identity"}
 
 
 def as_array(a, dtype=np.float32) -> np.ndarray | None:
@@ -52,71 +50,64 @@ def digest(*parts) -> str:
 
 
 # ----------------------------------------------------------------------------------- decoder payload
-def _decoder_layers(model) -> tuple[list[nn.Linear], str | None, str | None]:
-    """The decoder's Linear layers and activation, or a reason the browser cannot run it."""
+def _mismatch(model, ops: list[dict]) -> str | None:
+    """Why the model's decoder is not the stack its config describes (vae_core.model.decoder_ops), or None."""
     dec = getattr(model, "decoder", None)
-    if not isinstance(dec, nn.Sequential):
-        return [], None, "the decoder is not an nn.Sequential MLP"
-    linears, acts = [], set()
-    for i, m in enumerate(dec):
-        expect_linear = i % 2 == 0
-        if expect_linear and isinstance(m, nn.Linear):
-            linears.append(m)
-        elif not expect_linear and isinstance(m, (nn.ReLU, nn.Tanh)):
-            acts.add("relu" if isinstance(m, nn.ReLU) else "tanh")
-        else:
-            return [], None, f"layer {i} ({type(m).__name__}) is not a Linear/ReLU/Tanh MLP layer"
-    if not linears or len(dec) % 2 == 0 or len(acts) > 1:
-        return [], None, "the decoder is not an alternating Linear / activation stack"
-    return linears, (acts.pop() if acts else "relu"), None
+    if not isinstance(dec, nn.Sequential) or len(dec) != len(ops) - 1:
+        return "the decoder is not the Linear / activation stack its config describes"
+    for i, (m, op) in enumerate(zip(dec, ops)):
+        want = nn.Linear if op["op"] == "linear" else ACTIVATIONS.get(op["op"])
+        if want is None or type(m) is not want:
+            return f"layer {i} ({type(m).__name__}) is not the {op['op']} its config describes"
+        if op["op"] == "linear" and (m.in_features, m.out_features) != (op["in"], op["out"]):
+            return f"layer {i} is {m.in_features} -> {m.out_features}, not {op['in']} -> {op['out']}"
+    return None
 
 
 def decoder_payload_of(model) -> dict:
-    """The decoder as the browser runs it: {"kind": "model", "supported", "reason", "link" (LINKS),
-    "activation" ("relu" | "tanh"), "out_dim", "latent_dim", "n_params", "layers": [{"in", "out", "W" (base64
-    float32, row-major (out, in)), "b"}], "hash"}. Pages get it cached per model through
-    ui.cache.decoder_payload; treat it as read-only."""
-    cfg = getattr(model, "config", None)
-    likelihood = getattr(cfg, "likelihood", "bernoulli")
-    linears, activation, reason = _decoder_layers(model)
+    """The decoder as the browser runs it: {"kind": "model", "supported", "reason", "ops", "out_dim",
+    "latent_dim", "n_params", "hash"}. ops: vae_core.model.decoder_ops of the model's config, each linear op
+    with "W" (base64 float32, row-major (out, in)) and "b"; the browser's MLP (static/data.js) executes them
+    in order. Pages get it cached per model through ui.cache.decoder_payload; treat it as read-only."""
+    cfg = model.config
+    ops = decoder_ops(cfg)
+    reason = _mismatch(model, ops)
     n_params = sum(p.numel() for p in model.decoder.parameters())
-    link = LINKS.get(likelihood)
     if reason is None and n_params > MAX_BROWSER_PARAMS:
         reason = (
             f"{n_params / 1e6:.1f} M decoder parameters, more than the {MAX_BROWSER_PARAMS / 1e6:.0f} M "
             "a browser decodes per frame"
         )
-    if reason is None and link is None:
-        reason = f"unknown likelihood {likelihood!r}"
-    payload: dict[str, Any] = {
-        "kind": "model",
-        "supported": reason is None,
-        "reason": reason,
-        "link": link,
-        "activation": activation,
-        "out_dim": linears[-1].out_features if linears else int(getattr(cfg, "input_dim", 0)),
-        "latent_dim": linears[0].in_features if linears else int(getattr(cfg, "latent_dim", 0)),
-        "n_params": int(n_params),
-        "layers": [],
-    }
     h = hashlib.blake2b(digest_size=12)
-    h.update(json.dumps([link, activation, reason]).encode())
+    h.update(json.dumps([ops, reason]).encode())
+    wire = []
     with torch.no_grad():
-        for lin in linears:
+        for op in ops:
+            if op["op"] != "linear" or reason is not None:
+                wire.append(dict(op))
+                continue
+            lin = model.get_submodule(op["param"])
             w = lin.weight.detach().to("cpu", torch.float32).contiguous().numpy()
             b = lin.bias.detach().to("cpu", torch.float32).contiguous().numpy()
             h.update(w.tobytes())
             h.update(b.tobytes())
-            if reason is None:
-                payload["layers"].append({"in": int(w.shape[1]), "out": int(w.shape[0]), "W": b64(w), "b": b64(b)})
-    payload["hash"] = "m" + h.hexdigest()
-    return payload
+            wire.append({**op, "W": b64(w), "b": b64(b)})
+    return {
+        "kind": "model",
+        "supported": reason is None,
+        "reason": reason,
+        "ops": wire if reason is None else [],
+        "out_dim": int(cfg.input_dim),
+        "latent_dim": int(cfg.latent_dim),
+        "n_params": int(n_params),
+        "hash": "m" + h.hexdigest(),
+    }
 
 
 def server_only(payload: dict) -> dict:
     """The decoder payload without its weights: the browser then asks the server to decode hover positions."""
-    out = {k: v for k, v in payload.items() if k != "layers"}
-    out.update(supported=False, reason="browser decoding turned off", layers=[], hash=payload["hash"] + "-srv")
+    out = {k: v for k, v in payload.items() if k != "ops"}
+    out.update(supported=False, reason="browser decoding turned off", ops=[], hash=payload["hash"] + "-srv")
     return out
 
 

@@ -161,7 +161,7 @@ def page_html(grid: Grid, cfg, dataset: dict, models, *, written_at: str, versio
     _, build = grid_blob(dataclasses.replace(grid, name="standalone"), cfg, "plotly", file_url=lambda p: names[str(p)])
     manifest = build()
     blobs, files, n_points, has_holes = _Blobs(), {}, None, True
-    decoder_names = [n for pair in dec["layers"] for n in pair]
+    decoder_names = [op["param"] + part for op in dec["ops"] if op["op"] == "linear" for part in (".weight", ".bias")]
     for i, s in enumerate(grid.stops):
         files[f"inline:decoder-{i}"] = {k: blobs.add(v) for k, v in _tensors(Path(s.checkpoint), decoder_names).items()}
         lay = _tensors(Path(s.layout))

@@ -53,7 +53,6 @@ __all__ = ["Gaussian", "Grid", "GridStop", "Output", "Overlays", "Points", "View
 log = logging.getLogger(__name__)
 COMPONENT_NAME = "vae_latent_canvas"
 HOVER_INTERVAL_MS = 150  # server-side hover decoding (fallback) is throttled to about 7 per second
-_SS = keys.CANVAS  # session_state prefix
 MAX_SENT = 12  # hashes remembered as delivered per session (the page's store keeps 12 blobs)
 
 # The inline part is a one-line loader: the real module is a static file, so each rerun ships ~300 bytes
@@ -159,7 +158,8 @@ class View:
 
 
 def _state(key: str) -> dict:
-    return st.session_state.setdefault(f"{_SS}:{key}", {"last": None, "need": False, "hover": None, "news": None})
+    fresh = {"last": None, "need": False, "hover": None, "news": None}
+    return st.session_state.setdefault(keys.canvas_state(key), fresh)
 
 
 def take_canvas_event(key: str) -> dict | None:
@@ -198,7 +198,7 @@ def _on_view(key: str, n_stops: int) -> None:
 
 
 def _sent() -> list:
-    return st.session_state.setdefault(f"{_SS}:sent", [])
+    return st.session_state.setdefault(keys.CANVAS_SENT, [])
 
 
 def _on_need(key: str) -> None:

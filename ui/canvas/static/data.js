@@ -39,7 +39,7 @@ export function getBlob(hash) {
 
 // Decode the wire format of each blob kind into typed arrays (done once per hash).
 export function unpack(kind, p) {
-  if (kind === "model") return p.supported ? { ...p, mlp: new MLP(wireLayers(p)) } : { ...p, mlp: null };
+  if (kind === "model") return p.supported ? { ...p, mlp: new MLP({ ops: wireOps(p) }) } : { ...p, mlp: null };
   if (kind === "points") {
     return { ...p, x: f32(p.x), y: f32(p.y), labels: i32(p.labels), color: f32(p.color) };
   }
@@ -55,34 +55,53 @@ export function unpack(kind, p) {
   return p;
 }
 
-// The decoder payload's base64 layers -> {activation, link, layers: [{in, out, W, b}]} with Float32Arrays.
-function wireLayers(p) {
-  return { activation: p.activation, link: p.link, layers: p.layers.map((l) => ({ in: l.in, out: l.out, W: f32(l.W), b: f32(l.b) })) };
+// The decoder payload's ops with base64 weights -> the same ops with Float32Arrays.
+function wireOps(p) {
+  return p.ops.map((op) => (op.op === "linear" ? { ...op, W: f32(op.W), b: f32(op.b) } : op));
 }
 
-// y = W x + b per layer, W row-major (out, in) as torch stores it. Accumulating in float64 makes the
-// result at least as accurate as torch's float32 GEMM; inputs that are exactly 0 (ReLU) are skipped.
-// spec: {activation, link, layers: [{in, out, W: Float32Array (out*in), b: Float32Array (out)}]}.
+// The elementwise operations a decoder's op list may name: every hidden-layer activation of
+// vae_core.model.ACTIVATIONS and every link of vae_core.densities.LINKS (tests/test_js_parity.py checks
+// each against torch).
+const ELEMENTWISE = {
+  relu: (v) => (v < 0 ? 0 : v),
+  tanh: Math.tanh,
+  sigmoid: (v) => 1 / (1 + Math.exp(-v)),
+  cb_mean: (v) => cbMean(v),
+  identity: (v) => v,
+};
+
+// The decoder as vae_core.model.decoder_ops lists it, executed in order: {op: "linear", in, out, W: Float32Array
+// (out*in, row-major as torch stores it), b: Float32Array (out)} computes y = W x + b, any other op applies
+// ELEMENTWISE[op] to each value. Accumulating in float64 makes the result at least as accurate as torch's
+// float32 GEMM; inputs that are exactly 0 (after a ReLU) are skipped.
 export class MLP {
   constructor(spec) {
-    this.activation = spec.activation;
-    this.link = spec.link;
-    this.layers = spec.layers.map((l) => {
-      const W = l.W;
-      const nin = l.in, nout = l.out;
+    this.ops = spec.ops.map((op) => {
+      if (op.op !== "linear") {
+        const f = ELEMENTWISE[op.op];
+        if (!f) throw new Error(`the decoder uses "${op.op}", which this page cannot run`);
+        return { f };
+      }
+      const W = op.W, nin = op.in, nout = op.out;
       const Wt = new Float32Array(nin * nout); // (in, out): a contiguous axpy per input unit
       for (let o = 0; o < nout; o++) for (let i = 0; i < nin; i++) Wt[i * nout + o] = W[o * nin + i];
-      return { Wt, b: l.b, nin, nout, y: new Float64Array(nout) };
+      return { Wt, b: op.b, nin, nout, y: new Float64Array(nout) };
     });
-    this.inDim = this.layers[0].nin;
-    this.outDim = this.layers[this.layers.length - 1].nout;
-    this.macs = this.layers.reduce((s, l) => s + l.nin * l.nout, 0);
+    const lin = this.ops.filter((o) => o.Wt);
+    this.inDim = lin[0].nin;
+    this.outDim = lin[lin.length - 1].nout;
+    this.macs = lin.reduce((s, l) => s + l.nin * l.nout, 0);
   }
   decode(z, out) {
     let x = z;
-    const L = this.layers.length;
-    for (let li = 0; li < L; li++) {
-      const { Wt, b, nin, nout, y } = this.layers[li];
+    for (const op of this.ops) {
+      if (op.f) {
+        if (x === z) x = Float64Array.from(z); // never write into the caller's z
+        for (let o = 0; o < x.length; o++) x[o] = op.f(x[o]);
+        continue;
+      }
+      const { Wt, b, nin, nout, y } = op;
       for (let o = 0; o < nout; o++) y[o] = b[o];
       for (let i = 0; i < nin; i++) {
         const xi = x[i];
@@ -90,16 +109,10 @@ export class MLP {
         const off = i * nout;
         for (let o = 0; o < nout; o++) y[o] += xi * Wt[off + o];
       }
-      if (li < L - 1) {
-        if (this.activation === "tanh") for (let o = 0; o < nout; o++) y[o] = Math.tanh(y[o]);
-        else for (let o = 0; o < nout; o++) if (y[o] < 0) y[o] = 0;
-      }
       x = y;
     }
     out = out || new Float64Array(this.outDim);
-    if (this.link === "sigmoid") for (let o = 0; o < this.outDim; o++) out[o] = 1 / (1 + Math.exp(-x[o]));
-    else if (this.link === "cb_mean") for (let o = 0; o < this.outDim; o++) out[o] = cbMean(x[o]);
-    else for (let o = 0; o < this.outDim; o++) out[o] = x[o];
+    for (let o = 0; o < this.outDim; o++) out[o] = x[o];
     return out;
   }
 }
@@ -113,7 +126,7 @@ function cbMean(eta) {
 
 // For tests: decode with a decoder payload (as ui.canvas.payload.decoder_payload_of builds it), no widget.
 export function decodeWithPayload(payload, zs) {
-  const m = new MLP(wireLayers(payload));
+  const m = new MLP({ ops: wireOps(payload) });
   return zs.map((z) => Array.from(m.decode(Float64Array.from(z))));
 }
 

@@ -44,17 +44,20 @@ async function fetchTensors(url) {
 async function loadStop(s, dec) {
   const [ck, lay] = await Promise.all([fetchTensors(s.checkpoint), fetchTensors(s.layout)]);
   const k = dec.latent_dim, P = s.perm;
-  const layers = dec.layers.map(([w, b], i) => {
-    const W = ck[w], bias = ck[b];
-    if (!W || !bias) throw new Error(`the checkpoint has no ${w} / ${b}`);
-    const [nout, nin] = W.shape;
+  let first = true;
+  const ops = dec.ops.map((op) => {
+    if (op.op !== "linear") return op;
+    const W = ck[op.param + ".weight"], bias = ck[op.param + ".bias"];
+    if (!W || !bias) throw new Error(`the checkpoint has no ${op.param}.weight / .bias`);
     // The first layer takes aligned z' back to the model's z: W' = W P (align.apply_signed_permutation).
-    return { in: nin, out: nout, W: i === 0 ? times(W.data, k, P, false) : W.data, b: bias.data };
+    const w = first ? times(W.data, k, P, false) : W.data;
+    first = false;
+    return { ...op, W: w, b: bias.data };
   });
   const mu = lay.mu.data;
   return {
     beta: s.beta, summary: s.summary, k, n: mu.length / k,
-    mlp: new MLP({ activation: dec.activation, link: dec.link, layers }),
+    mlp: new MLP({ ops }),
     mu: times(mu, k, P, false),
     logvar: lay.logvar ? times(lay.logvar.data, k, P, true) : null,
     labels: lay.labels ? lay.labels.data : null,
