@@ -17,17 +17,16 @@ def metrics_column(s: dict, model: VAE, beta) -> None:
     else:
         st.markdown("**This model**" + (f" (beta = {beta:g})" if beta is not None else ""))
     k = s["latent_dim"]
-    a, b = st.columns(2)
-    a.metric(
-        "Active units",
-        f"{s['active_units']} / {k}",
+    # Lines of text, not st.metric boxes: beside the canvas the column is narrow (about 120 px at 1024 px), where
+    # a metric's large figures were cut to "0.50..." and two side by side to "A...", "K...".
+    st.markdown(
+        f"Active units **{s['active_units']} / {k}**",
         help="Latent dimensions whose posterior mean varies with the input: Var_x E[z_j|x] > 0.01 (Burda et al. 2016).",
     )
-    b.metric("KL, nats", num(s["kl"]), help="Mean KL(q(z|x) || N(0, I)) over the data: the 'rate'.")
+    st.markdown(f"KL **{num(s['kl'])}** nats", help="Mean KL(q(z|x) || N(0, I)) over the data: the 'rate'.")
     cont, comp = s["continuity"], s["completeness"]
-    # The two scores get the full column width: their names do not fit half of it.
-    st.metric("Continuity", scores.fmt(cont["score"], cont.get("se")), help=scores.CONTINUITY_HELP)
-    st.metric("Completeness", scores.fmt(comp["score"], comp.get("se")), help=scores.COMPLETENESS_HELP)
+    st.markdown(f"Continuity **{scores.fmt(cont['score'], cont.get('se'))}**", help=scores.CONTINUITY_HELP)
+    st.markdown(f"Completeness **{scores.fmt(comp['score'], comp.get('se'))}**", help=scores.COMPLETENESS_HELP)
     if (caveat := scores.completeness_caveat(k)) is not None:
         st.caption(caveat)
     recon_name = "Bernoulli cross-entropy" if s["reconstruction_is_cross_entropy"] else "reconstruction -log p(x|z)"
