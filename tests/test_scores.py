@@ -58,3 +58,4 @@ def test_the_across_beta_caption_counts_the_steps_within_the_noise():
     text = _noise_sentence([0.70, 0.705, 0.755, 0.754], [0.003] * 4)
     assert "Of continuity's 3 steps between neighbouring betas, 2 lie within" in text
     assert _noise_sentence([0.7, 0.8], None) == "A difference smaller than the noise is not a finding."
+    assert "Each of continuity's 1 steps" in _noise_sentence([0.7, 0.8], [0.01, 0.01])

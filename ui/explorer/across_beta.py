@@ -97,6 +97,11 @@ def _noise_sentence(values: list, ses: list | None) -> str:
         return "A difference smaller than the noise is not a finding."
     steps = list(zip(values[:-1], values[1:], ses[:-1], ses[1:]))
     within = sum(abs(b - a) <= 2 * (sa**2 + sb**2) ** 0.5 for a, b, sa, sb in steps)
+    if within == 0:
+        return (
+            f"Each of continuity's {len(steps)} steps between neighbouring betas is larger than twice their "
+            "combined standard error: more than noise."
+        )
     return (
         f"Of continuity's {len(steps)} steps between neighbouring betas, {within} lie within twice their "
         "combined standard error: those are no finding."
