@@ -188,7 +188,7 @@ export class Lesson {
     this.mixBox.innerHTML = `
       <div class="lc-lhead">What the prior's draws decode to</div>
       <div class="lc-mixcols"><div>
-      ${mix ? `<div class="lc-lnote">Colour: the share of decoded prior draws z ~ N(0, I) that a classifier${t.accuracy ? ` (held-out accuracy ${escapeHtml(t.accuracy)})` : ""} puts in each class; outline: the data's own share.</div>${rows}` : ""}
+      ${mix ? `<div class="lc-lnote">Colour: the share of decoded prior draws z ~ N(0, I) that a classifier${t.accuracy ? ` (${escapeHtml(t.accuracy)} right on held-out real images; decoded means are blurrier, so read it as the classifier's reading)` : ""} puts in each class; outline: the data's own share.</div>${rows}` : ""}
       </div><div>
       <div class="lc-mgrid lc-pr">
         <div title="Share of decoded prior draws that land among the model's own reconstructions of held-out images (improved precision, Kynkaanniemi et al. 2019): do samples look like what real data decodes to?"><small>Precision</small><b>${escapeHtml(t.precision || pct(s.sample_precision))}</b></div>
