@@ -42,6 +42,7 @@ export class Lesson {
     this.holesMode = "share";
     walkBox.innerHTML = `
       <div class="lc-lhead">Continuity, seen: a walk between two codes</div>
+      <div class="lc-lnote">Walk in a straight line from code A to code B and decode every step: does the picture change evenly, or all at once? Continuity is the average of that evenness over many walks.</div>
       <div class="lc-lbtns"><button type="button" data-end="0">Start at the pin</button>
         <button type="button" data-end="1">End at the pin</button>
         <button type="button" data-end="worst">The score's worst pair</button></div>
