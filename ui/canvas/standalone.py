@@ -31,6 +31,7 @@ import numpy as np
 
 from .bundle import STATIC_DIR, bundle
 from .grid import Grid, decoder_layout, grid_blob
+from .payload import view_limit
 
 ELLIPSES = 40  # inputs whose q(z|x) the ellipse switch draws, as the explorer's default
 _DTYPES = {np.dtype("float32"): "F32", np.dtype("int32"): "I32", np.dtype("float64"): "F64"}
@@ -126,7 +127,12 @@ def page_light(cfg, dataset: dict, grid: Grid) -> dict:
         "out_names": None,
         "hover_interval_ms": 150,
         "epoch": 0,  # the page's view number: this page never changes the view itself, the person does
-        "grid": {"index": int(grid.index), "kl_on": bool(grid.kl_on), "off_index": grid.off_index},
+        "grid": {
+            "index": int(grid.index),
+            "kl_on": bool(grid.kl_on),
+            "off_index": grid.off_index,
+            "limits": [float(v) for v in grid.limits],
+        },
         "ellipse_n": ELLIPSES,
         "density": False,
         "holes": False,  # each stop's stored holes map (layout format 2), when it has one
@@ -161,6 +167,7 @@ def page_html(grid: Grid, cfg, dataset: dict, models, *, written_at: str, versio
     _, build = grid_blob(dataclasses.replace(grid, name="standalone"), cfg, "plotly", file_url=lambda p: names[str(p)])
     manifest = build()
     blobs, files, n_points, has_holes = _Blobs(), {}, None, True
+    limits = []  # the visible square per stop, in the page's dims (0, 1)
     decoder_names = [op["param"] + part for op in dec["ops"] if op["op"] == "linear" for part in (".weight", ".bias")]
     for i, s in enumerate(grid.stops):
         files[f"inline:decoder-{i}"] = {k: blobs.add(v) for k, v in _tensors(Path(s.checkpoint), decoder_names).items()}
@@ -168,7 +175,8 @@ def page_html(grid: Grid, cfg, dataset: dict, models, *, written_at: str, versio
         files[f"inline:layout-{i}"] = {k: blobs.add(v) for k, v in lay.items()}
         n_points = int(lay["mu"].shape[0])
         has_holes = has_holes and "holes_share" in lay
-    light = page_light(cfg, dataset, grid)
+        limits.append(view_limit((lay["mu"].astype(np.float64) @ np.asarray(s.perm, np.float64))[:, :2]))
+    light = page_light(cfg, dataset, dataclasses.replace(grid, limits=tuple(limits)))
     page = {"light": light, "grid": manifest, "files": files, "blobs": blobs.items, "ellipse_n": ELLIPSES}
     plotly_version, plotly_b64 = _plotly_packed()
     script = bundle("standalone.js")
