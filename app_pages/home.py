@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ui import cache, pages, state
+from ui import cache, pages, scores, state
 from ui.cache import manifold_images
 from ui.figures import num, show_images
 
@@ -144,7 +144,9 @@ if holes_row is not None:
     st.caption(
         f"Of {comp['n_samples']} prior draws z ~ N(0, I), these are the ones where the aggregate posterior q(z) "
         f"is smallest relative to the prior (q/p {edge_txt} on the left), "
-        f"decoded. Completeness of this model: {comp['score']:.2f}. Without the KL term the codes of real digits "
-        "are tiny, far-apart spikes, and almost every prior draw lands between them; the decoder still paints "
-        "something there, interpolating from what it learned, but nothing was trained at those points."
+        f"decoded. Completeness of this model: {scores.fmt(comp['score'], comp.get('se'))}. Without the KL term "
+        "the codes of real digits are spikes far narrower than the gaps between them, and almost every prior "
+        "draw lands in a gap. As the left row shows, a hole does not decode to nonsense: the decoder paints a "
+        "digit there too, from what it learned nearby, but no image was encoded at those points, so which "
+        "digits come out no longer follows the data (the explorer's class mix)."
     )

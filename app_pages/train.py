@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from ui import cache, keys, state, training
+from ui import cache, keys, state, training, uploads
 from ui.inputs import number_in_range
-from vae_core import InputError, ModelConfig, TrainConfig, checkpoints, data
+from vae_core import InputError, ModelConfig, TrainConfig, checkpoints
 from vae_core.config import parse_betas
-from vae_core.errors import quoted
 
 sel = state.current()
 st.title("Train a model")
@@ -16,52 +15,6 @@ st.caption(
 )
 
 
-def could_not_use(filename: str, e: InputError) -> str:
-    """The error of a rejected upload, naming the file once (vae_core's messages often start with its quoted
-    name: "Could not use `words.csv`, line 2: ...")."""
-    msg, name = str(e), quoted(filename)
-    return f"Could not use {msg}" if msg.startswith(name) else f"Could not use {name}: {msg}"
-
-
-def take_upload(key: str, up, use) -> None:
-    """Use a newly chosen file once (use(up) raises InputError to refuse it). A refusal shows under its box
-    until a later upload succeeds: a good file must not sit under an old file's error."""
-    if up is not None and st.session_state.get(keys.seen_upload(key)) != (up.name, up.size):
-        st.session_state[keys.seen_upload(key)] = (up.name, up.size)
-        try:
-            use(up)
-        except InputError as e:
-            st.session_state[keys.UPLOAD_ERROR] = (key, could_not_use(up.name, e))
-        else:
-            st.session_state.pop(keys.UPLOAD_ERROR, None)
-            st.rerun()
-    err = st.session_state.get(keys.UPLOAD_ERROR)
-    if up is not None and err and err[0] == key:
-        st.error(err[1])
-
-
-def use_data(up) -> None:
-    ds_new = data.load_file(up, filename=up.name)
-    name = f"{up.name.rsplit('.', 1)[0]}"
-    state.session_datasets()[name] = ds_new
-    st.session_state[keys.PENDING_DATASET] = name
-
-
-def use_checkpoint(up) -> None:
-    model, meta = checkpoints.load(up, device=str(sel.device))
-    ds_name = (meta.get("dataset") or {}).get("name")
-    if ds_name not in data.names() + list(state.session_datasets()):
-        raise InputError(
-            f"this model was trained on '{ds_name}', which is not loaded here; upload that data "
-            "first (above), then the checkpoint."
-        )
-    if state.get_dataset(ds_name).dim != model.config.input_dim:
-        raise InputError(
-            f"the model expects {model.config.input_dim} features but '{ds_name}' has {state.get_dataset(ds_name).dim}."
-        )
-    state.add_session_model(up.name.rsplit(".", 1)[0], model, ds_name, "uploaded")
-
-
 # ---- data ----
 with st.expander("Use your own data", expanded=False):
     st.markdown(
@@ -69,7 +22,11 @@ with st.expander("Use your own data", expanded=False):
         "optional `y`), MNIST IDX (plain or .gz), or a ZIP of same-sized PNG/JPEG images. The file is "
         "checked before use; nothing in it is executed."
     )
-    take_upload("train_data_upload", st.file_uploader("Data file", key="train_data_upload"), use_data)
+    uploads.take_upload(
+        keys.DATA_UPLOADER, st.file_uploader("Data file", key=uploads.data_uploader_key()), uploads.use_data
+    )
+    if sel.dataset_name in state.session_datasets():
+        uploads.reading_panel(sel.dataset_name)
 
 ds = sel.dataset
 # Settings and results belong to one dataset: on a switch, c gets the new data's default, and a finished
@@ -80,6 +37,7 @@ if st.session_state.get(keys.TRAIN_FOR) != sel.dataset_name:
     old = st.session_state.get(keys.TRAIN_JOB)
     if old is not None and not old.active and old.meta.get("dataset") != sel.dataset_name:
         del st.session_state[keys.TRAIN_JOB]
+uploads.apply_loaded_settings()  # after the switch above, which resets c: a loaded checkpoint's c wins
 shape = f"{ds.image_shape[0]}x{ds.image_shape[1]} images" if ds.image_shape else f"{ds.dim}-D points"
 st.markdown(
     f"**Data:** {sel.dataset_name}: {ds.n:,} samples, {shape}"
@@ -94,24 +52,28 @@ with left:
         "Model",
         ["vae", "ae"],
         horizontal=True,
-        key="tr_kind",
+        key=keys.TRAIN_KIND,
         format_func=lambda k: {"vae": "VAE", "ae": "autoencoder"}[k],
     )
-    latent = number_in_range("Latent dimensions", 1, 64, 2, key="tr_latent")
+    latent = number_in_range("Latent dimensions", 1, 64, 2, key=keys.TRAIN_LATENT)
     hidden_txt = st.text_input(
         "Hidden layer widths",
         "256",
-        key="tr_hidden",
+        key=keys.TRAIN_HIDDEN,
         help="Comma-separated, e.g. 512,256. Leave empty for linear maps (PCA-like).",
     )
 with mid:
-    lik_options = ["bernoulli", "gaussian"] if ds.in_unit_interval else ["gaussian"]
+    lik_options = ["bernoulli", "continuous_bernoulli", "gaussian"] if ds.in_unit_interval else ["gaussian"]
+    if st.session_state.get(keys.TRAIN_LIKELIHOOD) not in lik_options:  # a choice the new data does not offer
+        st.session_state.pop(keys.TRAIN_LIKELIHOOD, None)
     likelihood = st.radio(
         "Likelihood p(x|z)",
         lik_options,
         horizontal=True,
-        key="tr_lik",
-        help="Bernoulli for data in [0, 1]; Gaussian N(f(z), cI) for any data.",
+        key=keys.TRAIN_LIKELIHOOD,
+        format_func=uploads.LIKELIHOOD_NAMES.get,
+        help="Bernoulli for data in [0, 1] (on grey levels a cross-entropy, not a density); continuous Bernoulli: "
+        "the same made a density on [0, 1]; Gaussian N(f(z), cI) for any data.",
     )
     # c is the noise variance p(x|z) allows around the decoder's mean. For a linear VAE the optimum keeps a
     # direction of the data only while beta * c is below that direction's variance (reverse water-filling,
@@ -136,20 +98,20 @@ with mid:
         f"({top_var / data_var:.3g}x the average): below it, a larger c keeps fewer directions and blurrier "
         "reconstructions, not no code. The Rate-distortion panel of the explorer draws this exactly.",
     )
-    beta = number_in_range("KL weight beta", 0.0, 100.0, 1.0, step=0.1, key="tr_beta", disabled=kind == "ae")
+    beta = number_in_range("KL weight beta", 0.0, 100.0, 1.0, step=0.1, key=keys.TRAIN_BETA, disabled=kind == "ae")
     grid_txt = st.text_input(
         "...or a whole beta grid (trained together)",
         "",
-        key="tr_grid",
+        key=keys.TRAIN_GRID,
         placeholder="e.g. 0, 0.5, 1, 2, 4",
         disabled=kind == "ae",
     )
 with right:
     defaults = TrainConfig()  # one source of truth for the defaults: the library's
-    epochs = number_in_range("Epochs", 1, training.MAX_EPOCHS, defaults.epochs, key="tr_epochs")
-    lr = number_in_range("Learning rate", 1e-5, 1.0, defaults.lr, format="%.4f", key="tr_lr")
-    batch = number_in_range("Batch size", 8, 4096, defaults.batch_size, key="tr_batch")
-    seed = number_in_range("Seed", 0, 2**31 - 1, defaults.seed, key="tr_seed")
+    epochs = number_in_range("Epochs", 1, training.MAX_EPOCHS, defaults.epochs, key=keys.TRAIN_EPOCHS)
+    lr = number_in_range("Learning rate", 1e-5, 1.0, defaults.lr, format="%.4f", key=keys.TRAIN_LR)
+    batch = number_in_range("Batch size", 8, 4096, defaults.batch_size, key=keys.TRAIN_BATCH)
+    seed = number_in_range("Seed", 0, 2**31 - 1, defaults.seed, key=keys.TRAIN_SEED)
 
 
 def parse_list(text: str, cast, what: str) -> list:
@@ -223,4 +185,5 @@ training.progress_panel(
 st.divider()
 st.subheader("Explore a checkpoint")
 ck = st.file_uploader("A .safetensors file saved by this app or `python -m vae_core`", key="ckpt_upload")
-take_upload("ckpt_upload", ck, use_checkpoint)
+uploads.take_upload("ckpt_upload", ck, lambda up: uploads.use_checkpoint(up, str(sel.device)))
+uploads.loaded_note(ck)

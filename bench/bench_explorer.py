@@ -33,8 +33,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from browser import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
-from common import CANVAS, SEEN, emit  # noqa: E402
+from browser import CANVAS, CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
+from common import SEEN, emit  # noqa: E402
 
 READY = f"{CANVAS} && {CANVAS}.ready && {CANVAS}.stop !== null"
 # keydown / click times, so a change is timed from the person's gesture (in-page clock)

@@ -10,7 +10,6 @@ seeds 0-3 on mnist-vae-beta1 ranging <= 0.02 (completeness) and <= 0.015 (contin
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -21,6 +20,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import emit  # noqa: E402  (bench/ is the script's own folder, first on sys.path)
 
 from vae_core import checkpoints, data, layouts, metrics, samples  # noqa: E402
 
@@ -187,7 +188,7 @@ def main() -> None:
         "summary_cpu_target_s": 3.0,
     }
     out["conditions"]["loadavg_after"] = os.getloadavg()
-    print(json.dumps(out, indent=1))
+    emit(out, None, indent=1)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,12 @@
-"""What the benchmarks share: the canvas's page hook and click probe (browser benches), and how every bench
-prints its result (JSON on stdout, and to --out when given)."""
+"""What the benchmarks share: the page probe that times server-decoded images (browser benches; the canvas's
+hook itself is tests/browser.py's CANVAS), and how every bench prints its result (JSON on stdout, and to --out
+when given)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-# The latent canvas's test hook in the page (ui/canvas/static/canvas.js publishes it).
-CANVAS = "Object.values(window.__latentCanvas || {})[0]"
 # Records when each server-decoded image (by its sequence number) reaches the page, on the in-page clock.
 SEEN = """() => { window.__seen = {};
   const look = () => { const el = document.querySelector('[data-testid="decoded-image"]');

@@ -487,3 +487,18 @@ def test_checkpoint_read_errors_become_input_errors(tmp_path):
             read(tmp_path)
         with pytest.raises(InputError, match="contains a NUL byte"):
             read(str(tmp_path / "a\0b"))
+
+
+@pytest.mark.parametrize(
+    "raw,kind",
+    [
+        (b"x,y\n" + b"1,2\n" * 50, "text"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(100), "a PNG image"),
+        (b"\x80\x04\x95" + bytes(64), "a Python pickle"),
+        (b"\x93NUMPY\x01\x00" + bytes(100), "a NumPy .npy array"),
+    ],
+)
+def test_a_refusal_says_first_that_the_file_is_not_safetensors_and_what_it_looks_like(raw, kind):
+    with pytest.raises(InputError) as e:
+        checkpoints.load(raw)
+    assert str(e.value).startswith(f"not a safetensors file: it looks like {kind}."), str(e.value)

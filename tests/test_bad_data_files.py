@@ -448,3 +448,24 @@ def test_malformed_numbers_are_found_before_numpy_parses(monkeypatch, cell, show
     raw = b"a,b\n" + b"1,2\n" * 100 + b"3," + cell.encode() + b"\n" + b"5,6\n"
     with pytest.raises(InputError, match=rf"line 102, column 2 \(`b`\): {shown} is not a number"):
         files.load_file(raw)
+
+
+@pytest.mark.parametrize(
+    "filename,raw,start",
+    [
+        ("x.npy", b"1,2\n3\n", "`x.npy` is named .npy but holds text; read as CSV: line 2: 1 values"),
+        ("x.zip", b"a,b\n1,2\n3,x\n", "`x.zip` is named .zip but holds text; read as CSV: line 3"),
+        ("x.csv", b"\x81\x82\x83\x84" * 8, "`x.csv` is named .csv but is not UTF-8 text"),
+        ("m.safetensors", None, "`m.safetensors` is a safetensors file (a model checkpoint), not a data set"),
+    ],
+)
+def test_a_refusal_says_first_what_the_file_is(filename, raw, start):
+    if raw is None:
+        from vae_core import checkpoints
+        from vae_core.config import ModelConfig
+        from vae_core.model import VAE
+
+        raw = checkpoints.to_bytes(VAE(ModelConfig(kind="vae", input_dim=4, latent_dim=2, hidden=(3,))))
+    with pytest.raises(InputError) as e:
+        files.load_file(raw, filename=filename)
+    assert str(e.value).startswith(start), str(e.value)

@@ -12,12 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM
+from browser import CANVAS, NEEDS_CHROMIUM
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-    reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
-)
+pytestmark = NEEDS_CHROMIUM
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 
 PAGES = [
@@ -29,7 +26,6 @@ PAGES = [
     ("reparam", "Reparameterization"),
     ("train", "Train a model"),
 ]
-CANVAS = "Object.values(window.__latentCanvas || {})[0]"
 
 
 @pytest.fixture(scope="module")

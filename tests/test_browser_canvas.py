@@ -8,13 +8,12 @@ Playwright. Skipped when /usr/bin/chromium (or the playwright package) is missin
 from __future__ import annotations
 
 import itertools
-import os
 from typing import get_args
 
 import numpy as np
 import pytest
 import torch
-from browser import CHROMIUM, ROOT, Server
+from browser import NEEDS_CHROMIUM, ROOT, Server
 
 from vae_core.config import Likelihood
 from vae_core.model import ACTIVATIONS
@@ -26,10 +25,7 @@ READY = f"{HOOK} && window.__latentCanvas.canvas.ready"
 SLOW = 120_000  # ms: a cold start on a loaded 2-core machine (plotly.js is 4.8 MB) is slow
 
 pytestmark = [
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-        reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
-    ),
+    NEEDS_CHROMIUM,
     pytest.mark.skipif(not MODEL.exists(), reason=f"needs the shipped checkpoint {MODEL.name}"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")

@@ -7,20 +7,16 @@ Starts `streamlit run tests/drawpad_app.py`; skipped without /usr/bin/chromium o
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
 import torch
-from browser import CHROMIUM, ROOT, Server
+from browser import NEEDS_CHROMIUM, ROOT, Server
 
 from vae_core import checkpoints, drawing
 
 SLOW = 120_000
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-    reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
-)
+pytestmark = NEEDS_CHROMIUM
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 SEVEN = [(0.3, 0.2), (0.7, 0.2), (0.45, 0.85)]
 DOT = [(0.6, 0.4)]

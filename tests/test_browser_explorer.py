@@ -6,37 +6,22 @@ Starts `streamlit run app.py` on a free port of 127.0.0.1 and drives headless Ch
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 import torch
-from browser import CHROMIUM, ROOT, Server
+from browser import CANVAS, NEEDS_CHROMIUM, aligned_digits_grid, open_explorer
 
-HOOK = "Object.values(window.__latentCanvas || {})[0]"
 SLOW = 180_000  # ms: a cold start on a loaded 2-core machine
 BETAS = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
 Z = [0.7, -1.3]
 
-pytestmark = [
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-        reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 
 
 @pytest.fixture(scope="module")
 def page(browser, request):
-    srv = Server(ROOT / "app.py", "--runner.postScriptGC", "false")
-    request.addfinalizer(srv.stop)
-    pg = browser.new_page(viewport={"width": 1400, "height": 1100})
-    pg.errors, pg.sent = [], []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("websocket", lambda ws: ws.on("framesent", lambda f: pg.sent.append(len(f))))
-    pg.goto(srv.url + "/explorer")
-    pg.wait_for_function(f"{HOOK} && {HOOK}.ready && {HOOK}.gridLoaded === {len(BETAS)}", timeout=SLOW)
+    pg = open_explorer(browser, request, len(BETAS), height=1100, timeout=SLOW)
     yield pg
     assert not pg.errors, pg.errors
     pg.close()
@@ -44,14 +29,9 @@ def page(browser, request):
 
 @pytest.fixture(scope="module")
 def grid():
-    """Each shipped digits VAE aligned as the server aligns them, independently of the page."""
-    from vae_core import align, checkpoints, layouts
-
-    paths = [ROOT / "models" / f"digits-vae-beta{b:g}.safetensors" for b in BETAS]
-    mus = [layouts.read(layouts.path_for(p)).mu for p in paths]
-    perms, _ = align.grid_permutations(mus, BETAS)
-    models = [align.apply_signed_permutation(checkpoints.load(p)[0], q) for p, q in zip(paths, perms)]
-    return models, [mu @ q for mu, q in zip(mus, perms)]
+    """Each shipped digits VAE aligned as the server aligns them, independently of the page, with its codes."""
+    models, lays, perms = aligned_digits_grid(BETAS)
+    return models, [lay.mu @ q for lay, q in zip(lays, perms)]
 
 
 MODEL_BOX = '[data-testid="stSidebar"] input[aria-label="Model"]'
@@ -90,9 +70,9 @@ def test_slider_across_the_grid_switches_the_decoder_with_no_script_run(page, gr
 
 def test_the_glide_ends_on_the_exact_layout(page, grid):
     _, layouts_ = grid
-    page.wait_for_function(f"!{HOOK}.morphing", timeout=30_000)
-    shown = page.evaluate(f"{HOOK}.stop")
-    xy = np.array(page.evaluate(f"{HOOK}.shownLayout"), np.float32).reshape(-1, 2)
+    page.wait_for_function(f"!{CANVAS}.morphing", timeout=30_000)
+    shown = page.evaluate(f"{CANVAS}.stop")
+    xy = np.array(page.evaluate(f"{CANVAS}.shownLayout"), np.float32).reshape(-1, 2)
     assert np.array_equal(xy, layouts_[shown][:, :2].astype(np.float32))
     # And the plot holds those points (one trace per digit class).
     drawn = page.evaluate(
@@ -106,7 +86,7 @@ def test_the_glide_ends_on_the_exact_layout(page, grid):
 
 
 def test_python_hears_the_beta_once_the_slider_rests(page):
-    shown = page.evaluate(f"{HOOK}.stop")
+    shown = page.evaluate(f"{CANVAS}.stop")
     want = f"beta={BETAS[shown]:g})"
     page.wait_for_function(
         f"""() => {{ const el = document.querySelector('{MODEL_BOX}');
@@ -118,19 +98,19 @@ def test_python_hears_the_beta_once_the_slider_rests(page):
 
 
 def test_keyboard_and_kl_switch(page):
-    page.wait_for_function(f"!{HOOK}.morphing", timeout=30_000)
+    page.wait_for_function(f"!{CANVAS}.morphing", timeout=30_000)
     slider = page.get_by_role("slider", name="KL weight beta")
     slider.focus()
-    start = page.evaluate(f"{HOOK}.betaIndex")
+    start = page.evaluate(f"{CANVAS}.betaIndex")
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function(f"{HOOK}.stop === {start - 1}", timeout=10_000)
+    page.wait_for_function(f"{CANVAS}.stop === {start - 1}", timeout=10_000)
     switch = page.get_by_role("switch", name="KL term on")
     switch.click()
-    page.wait_for_function(f"{HOOK}.stop === 0 && !{HOOK}.klOn", timeout=10_000)
+    page.wait_for_function(f"{CANVAS}.stop === 0 && !{CANVAS}.klOn", timeout=10_000)
     assert slider.is_disabled()
     assert "KL term off" in page.locator(".lc-shown").inner_text()
     switch.click()
-    page.wait_for_function(f"{HOOK}.stop === {start - 1} && {HOOK}.klOn", timeout=10_000)
+    page.wait_for_function(f"{CANVAS}.stop === {start - 1} && {CANVAS}.klOn", timeout=10_000)
 
 
 def test_the_view_square_is_the_number_python_sent(page, grid):
@@ -140,7 +120,7 @@ def test_the_view_square_is_the_number_python_sent(page, grid):
 
     _, layouts_ = grid
     page.get_by_role("switch", name="KL term on").wait_for()
-    if not page.evaluate(f"{HOOK}.klOn"):
+    if not page.evaluate(f"{CANVAS}.klOn"):
         page.get_by_role("switch", name="KL term on").click()
     for i in (0, 3, 7):
         page.evaluate(
@@ -148,7 +128,7 @@ def test_the_view_square_is_the_number_python_sent(page, grid):
                 s.value = String(i); s.dispatchEvent(new Event('input', {bubbles: true})); }""",
             i,
         )
-        page.wait_for_function(f"{HOOK}.stop === {i} && !{HOOK}.morphing", timeout=30_000)
+        page.wait_for_function(f"{CANVAS}.stop === {i} && !{CANVAS}.morphing", timeout=30_000)
         lim = view_limit(layouts_[i][:, :2])
         xr, yr = page.evaluate(
             "() => { const l = document.querySelector('.lc-plot').layout; return [l.xaxis.range, l.yaxis.range]; }"

@@ -9,17 +9,13 @@ One server for the module; one browser page per viewport, reused for every page 
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 import pytest
-from browser import CHROMIUM
+from browser import NEEDS_CHROMIUM
 from layout_checks import LAYOUT_JS
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-    reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
-)
+pytestmark = NEEDS_CHROMIUM
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 
 PAGES = ["", "pca", "explorer", "information", "elbo", "reparam", "train"]

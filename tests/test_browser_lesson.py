@@ -9,38 +9,24 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 
 import numpy as np
 import pytest
 import torch
-from browser import CHROMIUM, ROOT, Server
+from browser import CANVAS, NEEDS_CHROMIUM, aligned_digits_grid, open_explorer
 
 from vae_core.densities import mean_from_raw
 
-HOOK = "Object.values(window.__latentCanvas || {})[0]"
 SLOW = 180_000  # ms: a cold start on a loaded 2-core machine
 BETAS = [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
 
-pytestmark = [
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-        reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 
 
 @pytest.fixture(scope="module")
 def page(browser, request):
-    srv = Server(ROOT / "app.py", "--runner.postScriptGC", "false")
-    request.addfinalizer(srv.stop)
-    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-    pg.errors, pg.sent = [], []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("websocket", lambda ws: ws.on("framesent", lambda f: pg.sent.append(len(f))))
-    pg.goto(srv.url + "/explorer")
-    pg.wait_for_function(f"{HOOK} && {HOOK}.ready && {HOOK}.gridLoaded === {len(BETAS)}", timeout=SLOW)
+    pg = open_explorer(browser, request, len(BETAS), height=1000, timeout=SLOW)
     yield pg
     assert not pg.errors, pg.errors
     pg.close()
@@ -49,13 +35,7 @@ def page(browser, request):
 @pytest.fixture(scope="module")
 def grid():
     """Each shipped digits VAE aligned as the server aligns them, with its layout and permutation."""
-    from vae_core import align, checkpoints, layouts
-
-    paths = [ROOT / "models" / f"digits-vae-beta{b:g}.safetensors" for b in BETAS]
-    lays = [layouts.read(layouts.path_for(p)) for p in paths]
-    perms, _ = align.grid_permutations([lay.mu for lay in lays], BETAS)
-    models = [align.apply_signed_permutation(checkpoints.load(p)[0], q) for p, q in zip(paths, perms)]
-    return models, lays, perms
+    return aligned_digits_grid(BETAS)
 
 
 def _each_stop(page, expr: str) -> list:
@@ -109,7 +89,7 @@ def test_the_continuity_walk_follows_the_slider_with_no_script_run(page, grid):
 def test_a_pinned_walk_is_decoded_by_every_stop(page, grid):
     models, _, _ = grid
     page.locator(".lc-lbtns button[data-end='0']").click()  # start at the pin: z = (0, 0) before any click
-    page.wait_for_function(f"{HOOK}.walk && {HOOK}.walk.a[0] === 0 && {HOOK}.walk.a[1] === 0", timeout=10_000)
+    page.wait_for_function(f"{CANVAS}.walk && {CANVAS}.walk.a[0] === 0 && {CANVAS}.walk.a[1] === 0", timeout=10_000)
     seen = _each_stop(page, "h.walk")
     for i, row in enumerate(seen):
         w = row["value"]
@@ -136,7 +116,7 @@ def test_the_holes_layer_follows_the_slider_with_no_script_run(page, grid):
     _, raw, perms = grid
     assert all(lay.holes_share is not None for lay in raw), "every digits layout carries its holes map"
     page.get_by_text("Holes", exact=True).click()  # a toggle: one script run, before the slider moves
-    page.wait_for_function(f"{HOOK}.holes !== null", timeout=60_000)
+    page.wait_for_function(f"{CANVAS}.holes !== null", timeout=60_000)
     page.wait_for_timeout(1500)  # let the rerun settle
     before = len(page.sent)
     seen = _each_stop(page, "h.holes")

@@ -10,21 +10,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 
 import numpy as np
 import pytest
 import torch
-from browser import CHROMIUM, ROOT
+from browser import NEEDS_CHROMIUM, ROOT
 from test_browser_drawpad import SEVEN, draw, pad_state
 
 from vae_core import checkpoints, drawing
 
 SLOW = 120_000
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-    reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
-)
+pytestmark = NEEDS_CHROMIUM
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 PLOT = ".lc-plot"
 

@@ -6,7 +6,6 @@ Starts `streamlit run app.py` on a free port of 127.0.0.1 and drives headless Ch
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from browser import CHROMIUM, ROOT, Server
+from browser import NEEDS_CHROMIUM, ROOT, Server
 from conftest import wait_for
 
 from ui.canvas import standalone
@@ -26,10 +25,7 @@ STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
 HOSTILE = "<script>window.__pwned = 1</script>digits"
 
 pytestmark = [
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-        reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
-    ),
+    NEEDS_CHROMIUM,
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 

@@ -8,22 +8,18 @@ Starts `streamlit run app.py` once for the module (conftest.app_url); skipped wi
 from __future__ import annotations
 
 import json
-import os
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
 import torch
-from browser import CHROMIUM, ROOT
+from browser import NEEDS_CHROMIUM, ROOT
 
 SLOW = 180_000  # ms: a cold start on a loaded 2-core machine
 HOOK = "Object.values(window.__latentCanvas || {})[0]"
 MODEL_BOX = '[data-testid="stSidebar"] input[aria-label="Model"]'
 IMAGE = '[data-testid="decoded-image"]'
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-    reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
-)
+pytestmark = NEEDS_CHROMIUM
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 
 

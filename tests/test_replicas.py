@@ -4,17 +4,12 @@ explorer (what replicas behind a sticky-session load balancer need), and neither
 from __future__ import annotations
 
 import hashlib
-import os
 
 import pytest
-from browser import CHROMIUM, ROOT, Server
+from browser import CANVAS, NEEDS_CHROMIUM, ROOT, Server
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-    reason=f"browser tests need Chromium at {CHROMIUM} (CI installs it and never skips)",
-)
+pytestmark = NEEDS_CHROMIUM
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
-CANVAS = "Object.values(window.__latentCanvas || {})[0]"
 
 
 def _models_digest() -> str:

@@ -10,6 +10,7 @@ def test_a_score_carries_its_standard_error_to_the_same_decimals():
     assert scores.fmt(0.8342, 0.012) == "0.83 ± 0.01"
     assert scores.fmt(0.8342, 0.004) == "0.834 ± 0.004"
     assert scores.fmt(0.99812, 0.0004) == "0.9981 ± 0.0004"
+    assert scores.fmt(0.99771, 0.00002) == "0.9977 ± <0.0001"  # never "± 0.0000"
     assert scores.fmt(0.8342) == "0.83"
     assert scores.fmt(None) == "n/a"
     assert scores.fmt(float("nan"), 0.1) == "n/a"

@@ -39,6 +39,15 @@ CANVAS_SENT = CANVAS + ":sent"  # content hashes this browser session has receiv
 TRAIN_JOB = "train_job"  # the Train page's job
 TRAIN_FOR = "tr_for"  # the data set the Train page's settings were made for
 TRAIN_OBS_VAR = "tr_c"  # the Train page's Gaussian variance box
+TRAIN_KIND, TRAIN_LATENT, TRAIN_HIDDEN, TRAIN_LIKELIHOOD = "tr_kind", "tr_latent", "tr_hidden", "tr_lik"  # its boxes
+TRAIN_BETA, TRAIN_GRID, TRAIN_EPOCHS, TRAIN_LR = "tr_beta", "tr_grid", "tr_epochs", "tr_lr"
+TRAIN_BATCH, TRAIN_SEED = "tr_batch", "tr_seed"
+TRAIN_PENDING = "tr_pending"  # a loaded checkpoint's settings for those boxes, set at the start of the next run
+CKPT_LOADED = "ckpt_loaded"  # (file name, size, what was loaded) of the last good checkpoint upload
+DATA_UPLOADER = "train_data_upload"  # the data file box; a suffix (DATA_UPLOADER_GEN) empties it
+DATA_UPLOADER_GEN = "tr_data_gen"  # bumped when a checkpoint of other data is loaded: the data box empties
+DATA_UPLOADED = "tr_data_uploaded"  # the data set the data box's file became
+DATA_READINGS = "my_data_readings"  # name -> how an uploaded table is read (ui.uploads.Reading) and its values
 UPLOAD_ERROR = "upload_error"  # (uploader key, message) of the last refused upload
 PCA_JOB = "pca_job"  # the PCA page's job
 PCA_FOR = "pca_key"  # the settings the PCA page's job was started for
@@ -71,6 +80,16 @@ def saved_drawing(pad: str) -> str:
 def curves_figure(job_key: str) -> str:
     """A job's cached loss-curve figure."""
     return f"{job_key}:curves_fig"
+
+
+def reading_label(name: str) -> str:
+    """The Train page's "last column is a label" box for an uploaded table."""
+    return f"rd_label:{name}"
+
+
+def reading_shape(name: str) -> str:
+    """The Train page's "rows are" (points or h x w images) box for an uploaded table."""
+    return f"rd_shape:{name}"
 
 
 def canvas_state(canvas: str) -> str:

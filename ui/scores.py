@@ -47,6 +47,8 @@ def fmt(value: float | None, se: float | None = None) -> str:
         text = text[1:]
     if se is None or not math.isfinite(se):
         return text
+    if round(se, d) == 0:  # below the last shown digit: say so rather than "± 0.0000"
+        return f"{text} ± <{10.0**-d:.{d}f}"
     return f"{text} ± {se:.{d}f}"
 
 

@@ -163,7 +163,7 @@ def sidebar() -> Selection:
     wanted = st.session_state.pop(keys.PENDING_MODEL, None)  # a page chose a model (trained, or the KL slider)
     if wanted in by_key:
         st.session_state[keys.MODEL] = by_key[wanted]
-    options = list(choices) or ["(none yet: train one on the Train page)"]
+    options = list(choices) or ["(none yet: train one)"]  # short: a longer text was cut in the box
     if st.session_state.get(keys.MODEL) not in options:  # never None: the box would say "Choose an option"
         st.session_state[keys.MODEL] = _default_model(choices) or options[0]
     label = sb.selectbox("Model", options, key=keys.MODEL)

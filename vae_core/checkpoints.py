@@ -91,7 +91,7 @@ def save(model: VAE, path, meta: dict | None = None) -> Path:
 
 
 _NOT_OURS = (
-    "this is not a vae_core checkpoint (.safetensors file written by vae_core). "
+    "This is not a vae_core checkpoint (.safetensors file written by vae_core). "
     "PyTorch .pt/.pth/pickle files are refused on purpose: they can run code when loaded."
 )
 
@@ -108,20 +108,45 @@ def read_meta(src) -> dict:
     return read_header(sources.read(src, MAX_FILE_BYTES, "the checkpoint")[0])[1]
 
 
+def looks_like(head: bytes) -> str:
+    """What a file that is not a safetensors checkpoint seems to be, from its first bytes (for a refusal)."""
+    kinds = (
+        (b"PK\x03\x04", "a ZIP archive (PyTorch .pt/.pth files are ZIP archives of pickles)"),
+        (b"\x80", "a Python pickle"),
+        (b"\x93NUMPY", "a NumPy .npy array"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"\x1f\x8b", "a gzip file"),
+        (b"%PDF", "a PDF document"),
+    )
+    for magic, kind in kinds:
+        if head.startswith(magic):
+            return kind
+    try:
+        text = head[:64].decode("utf-8")
+    except UnicodeDecodeError:
+        return "binary data of an unknown kind"
+    return "text" if text.isprintable() or text.strip() else "binary data of an unknown kind"
+
+
 def _header_length(head: bytes, size: int) -> int:
+    # Say first what the file is, then what in it is wrong: a student who picked the wrong file learns more from
+    # "not a safetensors file: it is a PNG image" than from the length a PNG's first bytes would declare.
     if size < 8:
-        raise InputError(f"the file is {size} bytes: too short for a safetensors header. {_NOT_OURS}")
+        raise InputError(f"not a safetensors file: it is {size} bytes, too short for a safetensors header. {_NOT_OURS}")
     (hlen,) = struct.unpack("<Q", head[:8])
+    kind = looks_like(head)
     if hlen == 0:
-        raise InputError(f"the header claims 0 bytes. {_NOT_OURS}")
+        raise InputError(f"not a safetensors file: it looks like {kind}; the header claims 0 bytes. {_NOT_OURS}")
     if hlen > MAX_HEADER_BYTES:
         raise InputError(
-            f"the header claims {hlen:,} bytes, over the header limit of {MAX_HEADER_BYTES:,} bytes. {_NOT_OURS}"
+            f"not a safetensors file: it looks like {kind}. Read as safetensors, its first 8 bytes say the header "
+            f"claims {hlen:,} bytes, over the header limit of {MAX_HEADER_BYTES:,} bytes. {_NOT_OURS}"
         )
     if hlen > size - 8:
         raise InputError(
-            f"the file is truncated: the header claims {hlen:,} bytes but the file holds {size - 8:,} after the "
-            f"length field. Upload the complete file. {_NOT_OURS}"
+            f"not a complete safetensors file: the file is truncated: the header claims {hlen:,} bytes but the "
+            f"file holds {size - 8:,} after the length field. Upload the complete file. {_NOT_OURS}"
         )
     return hlen
 
@@ -143,7 +168,7 @@ def read_header(blob: bytes, size: int | None = None) -> tuple[dict, dict]:
 
     size: the whole file's size when blob holds only its start (the length field and the header)."""
     hlen = _header_length(blob, len(blob) if size is None else size)
-    header = _json(blob[8 : 8 + hlen], f"the safetensors header ({_NOT_OURS})")
+    header = _json(blob[8 : 8 + hlen], f"not a valid safetensors file: the header ({_NOT_OURS})")
     if not isinstance(header, dict):
         raise InputError(f"the safetensors header is not a JSON object. {_NOT_OURS}")
     meta = header.pop("__metadata__", None) or {}

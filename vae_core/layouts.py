@@ -12,12 +12,12 @@ Reading needs numpy and safetensors only; building needs torch.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from . import arrayfiles
 from .errors import InputError
 
 FORMAT_VERSION = 2
@@ -155,8 +155,6 @@ def make(model, ds, path, checkpoint: str, classifier="auto") -> Path:
 def save(path, checkpoint: str, mu, logvar, summary: dict, labels=None, color=None, holes=None) -> Path:
     """Write a layout file (atomically). checkpoint: file_digest of the checkpoint it belongs to; holes: None or
     a dict of HOLES_KEYS arrays (build's)."""
-    from safetensors.numpy import save_file
-
     tensors = {"mu": np.ascontiguousarray(mu, np.float32)}
     if logvar is not None:
         tensors["logvar"] = np.ascontiguousarray(logvar, np.float32)
@@ -169,24 +167,12 @@ def save(path, checkpoint: str, mu, logvar, summary: dict, labels=None, color=No
             raise InputError(f"unknown layout array {k!r}; expected {', '.join(HOLES_KEYS)}.")
         tensors[k] = np.ascontiguousarray(v, np.float32)
     meta = {"format_version": FORMAT_VERSION, "checkpoint": checkpoint, "summary": summary}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    save_file(tensors, str(tmp), metadata={META_KEY: json.dumps(meta)})
-    tmp.replace(path)
-    return path
+    return arrayfiles.write(path, tensors, META_KEY, meta)
 
 
 def read(path) -> Layout:
     """Read a layout file. Raises InputError if it is not one."""
-    from safetensors import SafetensorError, safe_open
-
-    try:
-        with safe_open(str(path), "np") as f:
-            meta = json.loads((f.metadata() or {})[META_KEY])
-            arrays = {k: f.get_tensor(k) for k in f.keys()}
-    except (OSError, KeyError, ValueError, SafetensorError) as e:
-        raise InputError(f"{path} is not a layout file: {e}") from None
+    meta, arrays = arrayfiles.read(path, META_KEY, "layout file")
     if meta.get("format_version") != FORMAT_VERSION or "mu" not in arrays:
         raise InputError(f"{path} has layout format {meta.get('format_version')!r}; expected {FORMAT_VERSION}.")
     return Layout(

@@ -8,7 +8,6 @@ the digest of the data it was fitted on in the header.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import arrayfiles
 from .batched import decode_rows, encode_rows
 from .checks import check_int, check_seed
 from .errors import InputError
@@ -99,8 +99,6 @@ def fit_classifier(ds) -> Classifier:
 
 def save_classifier(path, clf: Classifier) -> Path:
     """Write a classifier as safetensors (atomically); nothing is pickled."""
-    from safetensors.numpy import save_file
-
     meta = {
         "classes": [int(c) for c in clf.classes],
         "accuracy": clf.accuracy,
@@ -108,23 +106,14 @@ def save_classifier(path, clf: Classifier) -> Path:
         "n_test": clf.n_test,
         "data_digest": clf.data_digest,
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tensors = {"coef": np.ascontiguousarray(clf.coef), "intercept": np.ascontiguousarray(clf.intercept)}
-    save_file(tensors, str(tmp), metadata={META_KEY: json.dumps(meta)})
-    tmp.replace(path)
-    return path
+    return arrayfiles.write(path, {"coef": clf.coef, "intercept": clf.intercept}, META_KEY, meta)
 
 
 def load_classifier(path) -> Classifier:
     """Read a classifier written by save_classifier. Raises InputError if the file is not one."""
-    from safetensors import SafetensorError, safe_open
-
+    meta, arrays = arrayfiles.read(path, META_KEY, "classifier file")
     try:
-        with safe_open(str(path), "np") as f:
-            meta = json.loads((f.metadata() or {})[META_KEY])
-            coef, intercept = f.get_tensor("coef"), f.get_tensor("intercept")
+        coef, intercept = arrays["coef"], arrays["intercept"]
         classes = np.asarray(meta["classes"], np.int64)
         clf = Classifier(
             coef,
@@ -135,7 +124,7 @@ def load_classifier(path) -> Classifier:
             int(meta["n_test"]),
             str(meta["data_digest"]),
         )
-    except (OSError, KeyError, ValueError, TypeError, SafetensorError) as e:
+    except (KeyError, ValueError, TypeError) as e:
         raise InputError(f"{path} is not a classifier file: {e}") from None
     if coef.ndim != 2 or coef.shape[0] != classes.shape[0] or intercept.shape != classes.shape:
         raise InputError(f"{path} is not a classifier file: shapes {coef.shape}, {intercept.shape}, {classes.shape}.")

@@ -127,6 +127,7 @@ def page_light(cfg, dataset: dict, grid: Grid) -> dict:
         "out_names": None,
         "hover_interval_ms": 150,
         "epoch": 0,  # the page's view number: this page never changes the view itself, the person does
+        "view_limit": None,  # a grid's visible square is per stop (grid.limits)
         "grid": {
             "index": int(grid.index),
             "kl_on": bool(grid.kl_on),

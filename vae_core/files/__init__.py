@@ -54,7 +54,7 @@ def _load_bytes(raw: bytes, name: str, label: str, nested: bool) -> Dataset:
         return _load_bytes(gunzip(raw, name), name, label, nested=True)
     encoding = _wide_text(raw)
     if encoding is not None:
-        return load_csv(_to_utf8(raw, encoding, name), name, label)
+        return _as_csv(_to_utf8(raw, encoding, name), name, label)
     if raw.startswith(b"\x00\x00"):  # IDX; no UTF-8 text or other accepted format starts with two zero bytes
         return array_dataset(parse_idx(raw, name, want_images=True), None, label)
     if raw.startswith((b"\x89PNG", b"\xff\xd8\xff")):
@@ -66,9 +66,38 @@ def _load_bytes(raw: bytes, name: str, label: str, nested: bool) -> Dataset:
     except UnicodeDecodeError:
         text = False
     if not text:
-        csv_hint = " It is named .csv but is not UTF-8 text." if name.lower().rstrip("`").endswith(".csv") else ""
-        raise InputError(f"{name}: unrecognized file format (first bytes {raw[:8]!r}).{csv_hint} {ACCEPTED}")
-    return load_csv(raw, name, label)
+        if _extension(name) in (".csv", ".txt", ".tsv"):
+            raise InputError(
+                f"{name} is named {_extension(name)} but is not UTF-8 text: unrecognized file format (first bytes "
+                f"{raw[:8]!r}). {ACCEPTED}"
+            )
+        if len(raw) > 9 and raw[8:9] == b"{" and int.from_bytes(raw[:8], "little") < len(raw):
+            raise InputError(
+                f"{name} is a safetensors file (a model checkpoint), not a data set: load it as a checkpoint. "
+                f"{ACCEPTED}"
+            )
+        raise InputError(f"{name}: unrecognized file format (first bytes {raw[:8]!r}). {ACCEPTED}")
+    return _as_csv(raw, name, label)
+
+
+def _extension(name: str) -> str:
+    """The file's extension from its shown (quoted) name, lower case: "`a.NPY`" -> ".npy"; "" without one."""
+    base = PurePosixPath(name.strip("`").replace("\\", "/")).name.lower()
+    return base[base.rfind(".") :] if "." in base else ""
+
+
+def _as_csv(raw: bytes, name: str, label: str) -> Dataset:
+    """Text read as CSV. A text file named as another format (.npy, .npz, .zip, ...) says so first, then what
+    the CSV reader found: "`x.npy` is named .npy but holds text; read as CSV: line 2: ..."."""
+    ext = _extension(name)
+    if ext in ("", ".csv", ".txt", ".tsv", ".dat"):
+        return load_csv(raw, name, label)
+    try:
+        return load_csv(raw, name, label)
+    except InputError as e:
+        msg = str(e)
+        detail = msg[len(name) :].lstrip(" ,:") if msg.startswith(name) else msg
+        raise InputError(f"{name} is named {ext} but holds text; read as CSV: {detail}") from None
 
 
 def _wide_text(raw: bytes) -> str | None:

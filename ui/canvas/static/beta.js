@@ -269,7 +269,7 @@ export class GridMode {
   }
 
   draw() {
-    const c = this.c, ix = c.figIndex, stop = this.stop();
+    const c = this.c, ix = c.figIndex;
     if (!ix || !c.plotReady) return;
     const { pts, ov } = this.figureInputs(null);
     const lt = layoutTraces(pts, ov.ellipses ? ov : null);
@@ -280,7 +280,6 @@ export class GridMode {
     else c.Plotly.update(c.plotEl, upd, { "xaxis.range": [-lim, lim], "yaxis.range": [-lim, lim] }, which);
     this.drawnLim = lim;
     if (ix.gaussians.length) c.restyleGaussians(this.shown);
-    if (!stop) return;
   }
 
   restyleDensity(stop, lim) {

@@ -109,7 +109,7 @@ export class Lesson {
     const t = stop.summary.text || {};
     const flat = w.change < 1e-3 * Math.sqrt(stop.mlp.outDim);
     this.note.innerHTML = flat
-      ? `Between ${who}, the decoded image does not change at all: every z decodes to the same image. An even walk by default (score ${w.score.toFixed(2)}), and no information.`
+      ? `Between ${who}, the decoded image hardly changes (total change ${w.change.toPrecision(2)}): every z decodes to nearly the same image, so the walk counts as even (score ${w.score.toFixed(2)}) while the code carries nothing.`
       : `Between ${who}: this walk scores <b>${w.score.toFixed(2)}</b>. Its largest step makes ${pct(w.top)} of the whole change (red); `
         + `an even walk would make ${pct(1 / w.steps)} per step (dashed line). The continuity score, ${escapeHtml(t.continuity || "")}, is the average over many such walks, weighted by how much each changes.`;
     this.placePath();
@@ -195,7 +195,7 @@ export class Lesson {
         <div title="Share of the model's reconstructions of held-out images that have a decoded prior draw that near (improved recall, Kynkaanniemi et al. 2019): do samples reach every kind of real image?"><small>Recall</small><b>${escapeHtml(t.recall || pct(s.sample_recall))}</b></div>
       </div>
       ${t.samples ? `<div class="lc-lnote">${escapeHtml(t.samples)}</div>` : ""}
-      <div class="lc-lnote lc-lesson-line">Without the KL term (β = 0) most draws still decode like real data. What goes wrong is where they land: between the codes, so some classes come out far too often, others hardly ever, and part of the data is never reached.</div>
+      <div class="lc-lnote lc-lesson-line">At β = 0 (the slider's left end) most draws still decode like real data. What goes wrong there is where they land: between the codes, so some classes come out far too often, others hardly ever, and part of the data is never reached.</div>
       </div></div>`;
   }
 
