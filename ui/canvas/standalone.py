@@ -104,6 +104,13 @@ class _Blobs:
         return {"dtype": _DTYPES[a.dtype], "shape": list(a.shape), "blob": self.index[key]}
 
 
+def _limits(grid: Grid) -> tuple:
+    """The visible square per stop in the page's dims (0, 1): payload.view_limit of its aligned codes."""
+    from vae_core import layouts
+
+    return tuple(view_limit((layouts.read(s.layout).mu @ np.asarray(s.perm))[:, :2]) for s in grid.stops)
+
+
 def page_light(cfg, dataset: dict, grid: Grid) -> dict:
     """The canvas's settings (as ui.canvas.widget sends them for the explorer's grid), for this page."""
     k = int(cfg.latent_dim)
@@ -132,7 +139,7 @@ def page_light(cfg, dataset: dict, grid: Grid) -> dict:
             "index": int(grid.index),
             "kl_on": bool(grid.kl_on),
             "off_index": grid.off_index,
-            "limits": [float(v) for v in grid.limits],
+            "limits": [float(v) for v in (grid.limits or _limits(grid))],
         },
         "ellipse_n": ELLIPSES,
         "density": False,
@@ -168,7 +175,6 @@ def page_html(grid: Grid, cfg, dataset: dict, models, *, written_at: str, versio
     _, build = grid_blob(dataclasses.replace(grid, name="standalone"), cfg, "plotly", file_url=lambda p: names[str(p)])
     manifest = build()
     blobs, files, n_points, has_holes = _Blobs(), {}, None, True
-    limits = []  # the visible square per stop, in the page's dims (0, 1)
     decoder_names = [op["param"] + part for op in dec["ops"] if op["op"] == "linear" for part in (".weight", ".bias")]
     for i, s in enumerate(grid.stops):
         files[f"inline:decoder-{i}"] = {k: blobs.add(v) for k, v in _tensors(Path(s.checkpoint), decoder_names).items()}
@@ -176,8 +182,7 @@ def page_html(grid: Grid, cfg, dataset: dict, models, *, written_at: str, versio
         files[f"inline:layout-{i}"] = {k: blobs.add(v) for k, v in lay.items()}
         n_points = int(lay["mu"].shape[0])
         has_holes = has_holes and "holes_share" in lay
-        limits.append(view_limit((lay["mu"].astype(np.float64) @ np.asarray(s.perm, np.float64))[:, :2]))
-    light = page_light(cfg, dataset, dataclasses.replace(grid, limits=tuple(limits)))
+    light = page_light(cfg, dataset, grid)
     page = {"light": light, "grid": manifest, "files": files, "blobs": blobs.items, "ellipse_n": ELLIPSES}
     plotly_version, plotly_b64 = _plotly_packed()
     script = bundle("standalone.js")
