@@ -35,3 +35,20 @@ def test_binarized_datasets_are_fixed_bernoulli_draws_of_the_grey_levels():
     assert np.all(binary.x[grey.x == 0] == 0) and np.all(binary.x[grey.x == 1] == 1)
     rng = np.random.default_rng(data.BINARIZE_SEED)  # the same fixed seed gives the same draws
     np.testing.assert_array_equal(binary.x, (rng.random(grey.x.shape, dtype=np.float32) < grey.x).astype(np.float32))
+
+
+def test_sample_and_reparameterize_draw_from_the_generator_they_are_given():
+    # The one place each draw is made: sample decodes z ~ N(0, I), reparameterize adds sigma * eps to mu, both
+    # from the generator's own stream, so the same seed gives the same numbers as drawing by hand.
+    vae = VAE(ModelConfig(kind="vae", input_dim=6, latent_dim=2, hidden=(5,))).eval()
+    with torch.no_grad():
+        got = vae.sample(7, torch.Generator().manual_seed(3))
+        want = vae.decode(torch.randn(7, 2, generator=torch.Generator().manual_seed(3)))
+    torch.testing.assert_close(got, want, rtol=0, atol=0)
+    assert got.shape == (7, 6) and bool(((got > 0) & (got < 1)).all())  # Bernoulli means
+    mu, logvar = torch.tensor([[1.0, -2.0]]), torch.log(torch.tensor([[4.0, 0.25]]))
+    eps = torch.randn(1, 2, generator=torch.Generator().manual_seed(5))
+    z = VAE.reparameterize(mu, logvar, torch.Generator().manual_seed(5))
+    torch.testing.assert_close(z, mu + torch.tensor([[2.0, 0.5]]) * eps)
+    torch.testing.assert_close(VAE.reparameterize(mu, logvar, eps=eps), z)
+    torch.testing.assert_close(VAE.reparameterize(mu, None, eps=eps), mu)  # an autoencoder's code is mu

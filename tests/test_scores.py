@@ -49,3 +49,13 @@ def test_the_samples_sentence_for_an_even_mix_and_for_a_collapsed_model():
         "so neither does a sample."
     )
     assert scores.samples_sentence({"kl": 1.0}) is None
+
+
+def test_the_across_beta_caption_counts_the_steps_within_the_noise():
+    from ui.explorer.across_beta import _noise_sentence
+
+    # steps: +0.005 (within 2 x 0.0042), +0.05 (a finding), -0.001 (within)
+    text = _noise_sentence([0.70, 0.705, 0.755, 0.754], [0.003] * 4)
+    assert "Of continuity's 3 steps between neighbouring betas, 2 lie within" in text
+    assert _noise_sentence([0.7, 0.8], None) == "A difference smaller than the noise is not a finding."
+    assert "Each of continuity's 1 steps" in _noise_sentence([0.7, 0.8], [0.01, 0.01])

@@ -12,7 +12,8 @@ CONTINUITY_HELP = (
     "average change per step divided by the largest one (exactly (1/s - 1)/(steps - 1), s = the largest "
     "step's share of the total). 1 = every step changes it by the same amount, a smooth morph; near 0 = all "
     "of the change happens in one step, a jump. It measures evenness, not size, so any smooth decoder (every "
-    "MLP) scores well above 0. The strip under the plot shows one such walk. vae_core.metrics.continuity."
+    "MLP) scores well above 0. With a KL-weight grid, the strip under the plot shows one such walk at every beta. "
+    "vae_core.metrics.continuity."
 )
 COMPLETENESS_HELP = (
     "0 to 1, 1 = ideal. The overlap of the prior N(0, I) with the aggregate posterior q(z), the average of "

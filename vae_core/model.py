@@ -141,9 +141,10 @@ class VAE(nn.Module):
         return self.decode_raw(z), mu, logvar, z
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n draws of the decoded mean from z ~ N(0, I): (n, input_dim)."""
-        z = torch.randn(n, self.config.latent_dim, generator=generator, device=self.device)
-        return self.decode(z)
+        """n draws of the decoded mean from z ~ N(0, I): (n, input_dim). z is drawn on the generator's own device
+        (a CPU generator gives the same draws whatever device the model is on), then moved to the model's."""
+        dev = self.device if generator is None else generator.device
+        return self.decode(torch.randn(n, self.config.latent_dim, generator=generator, device=dev).to(self.device))
 
     def log_px_given_z(self, x: torch.Tensor, raw: torch.Tensor) -> torch.Tensor:
         """log p(x|z) summed over features with all constants, in nats: (..., n) from x (n, d), raw (..., n, d).

@@ -81,12 +81,30 @@ def across_beta_tab(grid: list[dict], sel, beta) -> None:
     )
     st.plotly_chart(fig, key="ex_across")
     st.caption(
-        "Each point is a trained model; the red dotted line is the one shown above; bars are +- 1 standard "
-        "error of each score's estimate. Read the four panels together: as beta grows, the KL term closes the "
-        "holes (completeness rises) and z carries less about x (KL and I(x; z) fall) while reconstruction "
-        "gets worse. Continuity moves less: between neighbouring betas its steps can be smaller than its "
-        "error bars, and a difference smaller than the noise is not a finding. A collapsed model scores 1 on "
-        "both scores and carries nothing."
+        "Each point is a trained model; the red dotted line is the one shown above; the error bars (+- 1 "
+        "standard error of each score's estimate) are often smaller than the markers: hover a point for its "
+        "value and error. Read the four panels together: as beta grows, the KL term closes the holes "
+        "(completeness rises) and z carries less about x (KL and I(x; z) fall) while reconstruction gets "
+        f"worse. {_noise_sentence(*score('continuity'))} A collapsed model scores 1 on both scores and carries "
+        "nothing."
+    )
+
+
+def _noise_sentence(values: list, ses: list | None) -> str:
+    """How many of continuity's steps between neighbouring betas lie within twice their combined standard
+    error: a difference smaller than the noise is not a finding."""
+    if ses is None or len(values) < 2:
+        return "A difference smaller than the noise is not a finding."
+    steps = list(zip(values[:-1], values[1:], ses[:-1], ses[1:]))
+    within = sum(abs(b - a) <= 2 * (sa**2 + sb**2) ** 0.5 for a, b, sa, sb in steps)
+    if within == 0:
+        return (
+            f"Each of continuity's {len(steps)} steps between neighbouring betas is larger than twice their "
+            "combined standard error: more than noise."
+        )
+    return (
+        f"Of continuity's {len(steps)} steps between neighbouring betas, {within} lie within twice their "
+        "combined standard error: those are no finding."
     )
 
 

@@ -51,5 +51,5 @@ def kl_off_on_tab(grid: list[dict], sel, beta, dims) -> None:
             if ds.image_shape is not None:
                 g = torch.Generator().manual_seed(0)
                 with torch.no_grad():
-                    out = m.decode(torch.randn(24, m.config.latent_dim, generator=g).to(m.device)).cpu().numpy()
+                    out = m.sample(24, g).cpu().numpy()
                 show_images(out, ds.image_shape, 12, px=360, caption="prior samples")

@@ -21,7 +21,7 @@ def prior_tab(model: VAE, ds: Dataset, stored: dict | None = None) -> None:
     seed = int(c[1].number_input("Seed", 0, 10_000, 0, key="ex_prior_seed"))
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
-        out = model.decode(torch.randn(n, model.config.latent_dim, generator=g).to(model.device)).cpu().numpy()
+        out = model.sample(n, g).cpu().numpy()
     st.caption(
         "Decoded means of z ~ N(0, I): what the model generates. Without the KL term (beta = 0) most draws still "
         "decode like real data; what goes wrong is where they land: between the codes of real data, so some "

@@ -42,6 +42,7 @@ export class Lesson {
     this.holesMode = "share";
     walkBox.innerHTML = `
       <div class="lc-lhead">Continuity, seen: a walk between two codes</div>
+      <div class="lc-lnote">Walk in a straight line from code A to code B and decode every step: does the picture change evenly, or all at once? Continuity is the average of that evenness over many walks.</div>
       <div class="lc-lbtns"><button type="button" data-end="0">Start at the pin</button>
         <button type="button" data-end="1">End at the pin</button>
         <button type="button" data-end="worst">The score's worst pair</button></div>
@@ -188,7 +189,7 @@ export class Lesson {
     this.mixBox.innerHTML = `
       <div class="lc-lhead">What the prior's draws decode to</div>
       <div class="lc-mixcols"><div>
-      ${mix ? `<div class="lc-lnote">Colour: the share of decoded prior draws z ~ N(0, I) that a classifier${t.accuracy ? ` (held-out accuracy ${escapeHtml(t.accuracy)})` : ""} puts in each class; outline: the data's own share.</div>${rows}` : ""}
+      ${mix ? `<div class="lc-lnote">Colour: the share of decoded prior draws z ~ N(0, I) that a classifier${t.accuracy ? ` (${escapeHtml(t.accuracy)} right on held-out real images; decoded means are blurrier, so read it as the classifier's reading)` : ""} puts in each class; outline: the data's own share.</div>${rows}` : ""}
       </div><div>
       <div class="lc-mgrid lc-pr">
         <div title="Share of decoded prior draws that land among the model's own reconstructions of held-out images (improved precision, Kynkaanniemi et al. 2019): do samples look like what real data decodes to?"><small>Precision</small><b>${escapeHtml(t.precision || pct(s.sample_precision))}</b></div>
