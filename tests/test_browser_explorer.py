@@ -111,3 +111,26 @@ def test_keyboard_and_kl_switch(page):
     assert "KL term off" in page.locator(".lc-shown").inner_text()
     switch.click()
     page.wait_for_function(f"{CANVAS}.stop === {start - 1} && {CANVAS}.klOn", timeout=10_000)
+
+
+def test_the_view_square_is_the_number_python_sent(page, grid):
+    """The canvas has no view-limit rule of its own: at every stop it draws the square of
+    ui.canvas.payload.view_limit over that stop's aligned codes (the rule ui.explorer.plane uses too)."""
+    from ui.canvas.payload import view_limit
+
+    _, layouts_ = grid
+    page.get_by_role("switch", name="KL term on").wait_for()
+    if not page.evaluate(f"{CANVAS}.klOn"):
+        page.get_by_role("switch", name="KL term on").click()
+    for i in (0, 3, 7):
+        page.evaluate(
+            """(i) => { const s = document.querySelector('.lc-root input.lc-beta');
+                s.value = String(i); s.dispatchEvent(new Event('input', {bubbles: true})); }""",
+            i,
+        )
+        page.wait_for_function(f"{CANVAS}.stop === {i} && !{CANVAS}.morphing", timeout=30_000)
+        lim = view_limit(layouts_[i][:, :2])
+        xr, yr = page.evaluate(
+            "() => { const l = document.querySelector('.lc-plot').layout; return [l.xaxis.range, l.yaxis.range]; }"
+        )
+        assert xr == pytest.approx([-lim, lim], abs=1e-9) and yr == pytest.approx([-lim, lim], abs=1e-9), (i, xr, lim)

@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
-from browser import NEEDS_CHROMIUM
+import torch
+from browser import NEEDS_CHROMIUM, ROOT
 
 SLOW = 180_000  # ms: a cold start on a loaded 2-core machine
 HOOK = "Object.values(window.__latentCanvas || {})[0]"
@@ -112,6 +113,16 @@ def test_click_slide_switch_and_link_agree(app_url, browser, page):
     # the pin stays where it was (to float32, as the server keeps it); the image is the autoencoder's decoding
     np.testing.assert_allclose(seen["pin"], pin, atol=1e-6)
     assert page.evaluate(f"{HOOK}.mode") == "browser"
+    # A single model's plot is drawn in the square Python computed (ui.canvas.payload.view_limit).
+    from ui.canvas.payload import view_limit
+    from vae_core import checkpoints, data
+
+    ae, _ = checkpoints.load(ROOT / "models" / "digits-ae.safetensors")
+    with torch.no_grad():
+        lim = view_limit(ae.encode(data.load("digits").x)[0].numpy()[:, :2])
+    square = "document.querySelector('.lc-plot').layout.xaxis.range"
+    page.wait_for_function(f"() => {square} && Math.abs({square}[1] - {lim}) < 1e-6", timeout=SLOW)
+    assert page.evaluate(square) == pytest.approx([-lim, lim], abs=1e-9)
 
     link = page.url
     fresh = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()

@@ -14,6 +14,7 @@ from conftest import ROOT, open_page
 from safetensors import safe_open
 
 from ui.canvas import bundle, standalone
+from ui.canvas.payload import view_limit
 from vae_core import InputError, align, checkpoints, layouts
 
 MODELS = ROOT / "models"
@@ -70,7 +71,16 @@ def test_the_page_holds_each_decoder_and_layout_exactly(digits):
                 assert np.array_equal(_tensor(page, stops[i]["layout"], k), f.get_tensor(k)), k
     # The labels are the same in every layout: stored once.
     assert len({page["files"][f"inline:layout-{i}"]["labels"]["blob"] for i in range(len(BETAS))}) == 1
-    assert page["light"]["standalone"] and page["light"]["grid"] == {"index": 4, "kl_on": True, "off_index": 0}
+    light = page["light"]
+    assert light["standalone"] and {k: light["grid"][k] for k in ("index", "kl_on", "off_index")} == {
+        "index": 4,
+        "kl_on": True,
+        "off_index": 0,
+    }
+    # The visible square per stop is Python's (ui.canvas.payload.view_limit of the aligned codes): the page
+    # has no rule of its own.
+    limits = [view_limit((layouts.read(s.layout).mu @ s.perm)[:, :2]) for s in grid.stops]
+    assert light["grid"]["limits"] == pytest.approx(limits, abs=1e-12)
     # The page names what it holds and who wrote it.
     assert "VAE latent explorer 9.9" in text and "2026-01-01 00:00:00 UTC" in text and 'id="sa-holes"' in text
     assert all(f"<code>{n}</code>" in text for n in names)
@@ -201,7 +211,8 @@ def test_a_grid_trained_here_on_user_data_makes_a_page(tmp_path):
     assert HOSTILE not in text and "<img" not in text
     page = _page(text)
     light = page["light"]
-    assert light["image_shape"] is None and light["grid"] == {"index": 1, "kl_on": True, "off_index": None}
+    assert light["image_shape"] is None and light["grid"]["index"] == 1 and light["grid"]["kl_on"]
+    assert light["grid"]["off_index"] is None and len(light["grid"]["limits"]) == 2
     assert np.allclose(light["out_mean"], ds.mean) and np.allclose(light["out_scale"], ds.scale)
     assert 'id="sa-holes"' in text and _tensor(page, "inline:layout-1", "holes_share").shape == (48, 48)
     first = fitted[1][0].decoder[0].weight.detach().numpy()

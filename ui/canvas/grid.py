@@ -43,6 +43,7 @@ class Grid:
     kl_on: bool = True
     off_index: int | None = None
     name: str = "grid"
+    limits: tuple = ()  # per stop, the visible square's half-width in the plotted dims (payload.view_limit)
 
 
 def decoder_layout(cfg) -> dict:

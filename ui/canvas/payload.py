@@ -37,6 +37,13 @@ def b64(a: np.ndarray | None) -> str | None:
     return base64.b64encode(np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<"), copy=False).tobytes()).decode()
 
 
+def view_limit(points) -> float:
+    """Half-width of the visible square of the latent plane: the prior's 3 sigma, or wider to hold 99.5% of the
+    codes (the 0.995 quantile of |coordinate|, linearly interpolated, times 1.1). points: (n, 2) codes in the
+    plotted dims. The one rule: the canvas draws the number Python sends, for a single model and per grid stop."""
+    return float(max(3.0, np.quantile(np.abs(np.asarray(points, np.float64)), 0.995) * 1.1))
+
+
 def digest(*parts) -> str:
     h = hashlib.blake2b(digest_size=12)
     for p in parts:

@@ -31,6 +31,7 @@ import numpy as np
 
 from .bundle import STATIC_DIR, bundle
 from .grid import Grid, decoder_layout, grid_blob
+from .payload import view_limit
 
 ELLIPSES = 40  # inputs whose q(z|x) the ellipse switch draws, as the explorer's default
 _DTYPES = {np.dtype("float32"): "F32", np.dtype("int32"): "I32", np.dtype("float64"): "F64"}
@@ -103,6 +104,13 @@ class _Blobs:
         return {"dtype": _DTYPES[a.dtype], "shape": list(a.shape), "blob": self.index[key]}
 
 
+def _limits(grid: Grid) -> tuple:
+    """The visible square per stop in the page's dims (0, 1): payload.view_limit of its aligned codes."""
+    from vae_core import layouts
+
+    return tuple(view_limit((layouts.read(s.layout).mu @ np.asarray(s.perm))[:, :2]) for s in grid.stops)
+
+
 def page_light(cfg, dataset: dict, grid: Grid) -> dict:
     """The canvas's settings (as ui.canvas.widget sends them for the explorer's grid), for this page."""
     k = int(cfg.latent_dim)
@@ -126,7 +134,13 @@ def page_light(cfg, dataset: dict, grid: Grid) -> dict:
         "out_names": None,
         "hover_interval_ms": 150,
         "epoch": 0,  # the page's view number: this page never changes the view itself, the person does
-        "grid": {"index": int(grid.index), "kl_on": bool(grid.kl_on), "off_index": grid.off_index},
+        "view_limit": None,  # a grid's visible square is per stop (grid.limits)
+        "grid": {
+            "index": int(grid.index),
+            "kl_on": bool(grid.kl_on),
+            "off_index": grid.off_index,
+            "limits": [float(v) for v in (grid.limits or _limits(grid))],
+        },
         "ellipse_n": ELLIPSES,
         "density": False,
         "holes": False,  # each stop's stored holes map (layout format 2), when it has one

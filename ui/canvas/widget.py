@@ -144,7 +144,9 @@ class View:
 
     epoch: the page's view number. z_base as the pin (and a grid's index and kl_on) is the page's view; the
     canvas adopts it when epoch differs from the one it holds, and otherwise keeps what the person did since
-    (a page bumps epoch when it changes the view itself; ui.view explains)."""
+    (a page bumps epoch when it changes the view itself; ui.view explains). limit: the visible square's
+    half-width (payload.view_limit of the codes in dims), None to let the plot fit the points; with a grid,
+    Grid.limits gives one per stop."""
 
     dims: tuple = (0, 1)
     z_base: Any = None
@@ -155,6 +157,7 @@ class View:
     browser_decode: bool = True
     device_label: str = "cpu"
     epoch: int = 0
+    limit: float | None = None
 
 
 def _state(key: str) -> dict:
@@ -237,6 +240,7 @@ def _light(view: View, output: Output, overlays: Overlays, latent_dim: int, dims
         "out_names": None if output.out_names is None else [str(v) for v in output.out_names],
         "hover_interval_ms": HOVER_INTERVAL_MS,
         "epoch": int(view.epoch),
+        "view_limit": None if view.limit is None else float(view.limit),
     }
 
 
@@ -306,7 +310,12 @@ def latent_canvas(
         "server_hover": state["hover"] if not mp["supported"] else None,
     }
     if grid is not None:
-        data["grid"] = {"index": int(grid.index), "kl_on": bool(grid.kl_on), "off_index": grid.off_index}
+        data["grid"] = {
+            "index": int(grid.index),
+            "kl_on": bool(grid.kl_on),
+            "off_index": grid.off_index,
+            "limits": [float(v) for v in grid.limits],
+        }
         data["ellipse_n"] = int(overlays.ellipse_count)
         data["density"] = bool(overlays.browser_density)
         data["holes"] = bool(overlays.holes)  # the holes layer of each stop's layout (static/holes.js)

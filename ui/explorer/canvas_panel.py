@@ -98,6 +98,7 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
     # First: what the browser sent since the last run becomes the view (a new model reruns the app).
     shown = view.read(sel, entries, take_canvas_event(key))
     cs = view.publish(shown, sel, entries)
+    lim = None  # with a grid, one per stop (canvas_grid)
     if bg is not None:
         # The browser holds every grid model's layout: it draws ellipses and density itself.
         points, ellipses, density = Points(None), None, None
@@ -133,9 +134,14 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
                 out_names=ds.feature_names,  # a CSV's header names the bars; else x1, x2, ...
             ),
             view=View(
-                dims=dims, z_base=np.asarray(cs.z, np.float32), height=560, device_label=str(sel.device), epoch=cs.epoch
+                dims=dims,
+                z_base=np.asarray(cs.z, np.float32),
+                height=560,
+                device_label=str(sel.device),
+                epoch=cs.epoch,
+                limit=lim,
             ),
-            grid=None if bg is None else beta_grid.canvas_grid(bg, cs.index, cs.kl_on, sel),
+            grid=None if bg is None else beta_grid.canvas_grid(bg, cs.index, cs.kl_on, sel, dims),
         )
     if bg is not None:  # decode with the model on screen, in the grid's aligned coordinates
         model = beta_grid.model_at(bg, view.shown_stop(entries, shown.beta, shown.kl_on), sel)

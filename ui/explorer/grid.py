@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import streamlit as st
 
 from ui import cache, state
 from ui.canvas.grid import Grid, GridStop, decoder_layout
+from ui.canvas.payload import view_limit
 from vae_core.model import VAE
 
 
@@ -63,7 +65,21 @@ def model_at(bg: BetaGrid, i: int, sel) -> VAE:
     return cache.aligned_model(model, tuple(map(tuple, np.asarray(bg.stops[i].perm).tolist())))
 
 
-def canvas_grid(bg: BetaGrid, index: int, kl_on: bool, sel) -> Grid:
+def canvas_grid(bg: BetaGrid, index: int, kl_on: bool, sel, dims: tuple = (0, 1)) -> Grid:
     cfg = sel.model.config
     name = f"{sel.dataset_name}|{cfg.to_dict()}"
-    return Grid(stops=bg.stops, index=index, kl_on=kl_on, off_index=bg.off_index, name=name)
+    limits = stop_limits(tuple((str(s.layout), _stamp(s.layout), _perm_key(s.perm)) for s in bg.stops), tuple(dims))
+    return Grid(stops=bg.stops, index=index, kl_on=kl_on, off_index=bg.off_index, name=name, limits=limits)
+
+
+def _perm_key(perm) -> tuple:
+    return tuple(map(tuple, np.asarray(perm).tolist()))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def stop_limits(stops: tuple, dims: tuple) -> tuple:
+    """Per stop ((layout path, stamp, perm), ...): the visible square's half-width (payload.view_limit) of its
+    aligned codes in the plotted dims, as the canvas draws it."""
+    return tuple(
+        view_limit((cache.read_layout(path, stamp).mu @ np.asarray(perm))[:, list(dims)]) for path, stamp, perm in stops
+    )

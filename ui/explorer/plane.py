@@ -7,12 +7,8 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
+from ui.canvas.payload import view_limit  # noqa: F401 (the plane's one visible-square rule, for the panels)
 from vae_core import Dataset
-
-
-def view_limit(points: np.ndarray) -> float:
-    """Half-width of the visible square: the prior's 3 sigma, or wider to hold 99.5% of the codes."""
-    return float(max(3.0, np.quantile(np.abs(points), 0.995) * 1.1))
 
 
 def ellipses(mu, logvar, dims, n: int) -> np.ndarray | None:

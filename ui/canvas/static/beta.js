@@ -1,7 +1,7 @@
 // The KL weight in the browser: the beta slider and the KL switch above the plot, and the metrics of the
 // model on screen beside it. Both only display and report; the canvas decides what a change does.
 import { escapeHtml } from "./data.js";
-import { loadGrid, viewLimit, density } from "./grid.js";
+import { loadGrid, density } from "./grid.js";
 import { layoutTraces, densityTrace } from "./plot.js";
 import { holesTrace, holesOf } from "./holes.js";
 
@@ -205,7 +205,8 @@ export class GridMode {
     for (let r = 0; r < n; r++) { xy[2 * r] = stop.mu[r * k + d[0]]; xy[2 * r + 1] = stop.mu[r * k + d[1]]; }
     const idx = this.ellipseRows(n), sd = stop.logvar && idx.length ? new Float32Array(2 * idx.length) : null;
     if (sd) idx.forEach((r, j) => { sd[2 * j] = Math.exp(0.5 * stop.logvar[r * k + d[0]]); sd[2 * j + 1] = Math.exp(0.5 * stop.logvar[r * k + d[1]]); });
-    return { xy, sd, lim: viewLimit(stop, d) };
+    // The visible square is Python's number for this stop and these dims (ui.canvas.payload.view_limit).
+    return { xy, sd, lim: this.c.light.grid.limits[stop.index] };
   }
   // The rows explorer.plane.ellipses picks: evenly spaced, first and last included.
   ellipseRows(n) {

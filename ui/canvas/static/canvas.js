@@ -171,7 +171,7 @@ class Canvas {
     if (adopt || sliderKey !== this.sliderKey) { this.sliderKey = sliderKey; this.sliders.build(data, this.pinned); }
     if (adopt && this.plotReady) this.placeMarks();
     const figKey = [grid ? grid.hash : data.blobs.points, data.blobs.overlay, data.prior, data.height, data.axis_titles.join("|"),
-      data.dims.join(","), data.ellipse_n, data.density, data.holes].join("/");
+      data.dims.join(","), data.ellipse_n, data.density, data.holes, data.view_limit].join("/");
     if (grid) {
       this.pendingFigKey = figKey;
       if (adopt && this.model) this.schedule("pinned");
@@ -183,7 +183,7 @@ class Canvas {
     if (this.gridMode.grid) this.gridMode.leave();
     this.model = model;
     if (data.server_hover && !model.mlp) this.showServerHover(data.server_hover);
-    if (figKey !== this.figKey) { this.figKey = figKey; this.renderPlot(pts, ov, data); }
+    if (figKey !== this.figKey) { this.figKey = figKey; this.renderPlot(this.squared(pts, data), ov, data); }
     this.updateNote();
     this.schedule("pinned");
   }
@@ -202,11 +202,16 @@ class Canvas {
     this.redrawPlot();
   }
   redrawPlot() {
-    if (!this.grid) { this.renderPlot(this.points, this.overlay, this.light); return; }
+    if (!this.grid) { this.renderPlot(this.squared(this.points, this.light), this.overlay, this.light); return; }
     this.lesson.syncLight();
     const { pts, ov } = this.gridMode.figureInputs(this.overlay);
     this.gridMode.drawnLim = this.gridMode.cur.lim; // the new figure's view square
     this.renderPlot(pts, ov, this.light);
+  }
+  // A single model's points in Python's visible square (light.view_limit), or as plotly fits them without one.
+  squared(pts, L) {
+    const l = L.view_limit;
+    return l == null ? pts : { ...pts, range: [-l, l, -l, l] };
   }
   restyleGaussians(row) {
     const ix = this.figIndex, gs = gaussianTraces(this.overlay.gaussians, row);

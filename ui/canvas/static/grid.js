@@ -40,8 +40,8 @@ async function fetchTensors(url) {
   return parseSafetensors(await r.arrayBuffer()).tensors;
 }
 
-// One stop: {beta, summary, mlp, mu (n*k), logvar (n*k) | null, labels | null, color | null, n, k}.
-async function loadStop(s, dec) {
+// One stop: {index (its place in the grid), beta, summary, mlp, mu (n*k), logvar (n*k) | null, labels | null, color | null, n, k}.
+async function loadStop(s, dec, index) {
   const [ck, lay] = await Promise.all([fetchTensors(s.checkpoint), fetchTensors(s.layout)]);
   const k = dec.latent_dim, P = s.perm;
   let first = true;
@@ -56,7 +56,7 @@ async function loadStop(s, dec) {
   });
   const mu = lay.mu.data;
   return {
-    beta: s.beta, summary: s.summary, k, n: mu.length / k,
+    index, beta: s.beta, summary: s.summary, k, n: mu.length / k,
     mlp: new MLP({ ops }),
     mu: times(mu, k, P, false),
     logvar: lay.logvar ? times(lay.logvar.data, k, P, true) : null,
@@ -75,21 +75,12 @@ export function loadGrid(grid, first) {
   if (!grid.loaded) {
     const order = grid.stops.map((_, i) => i).sort((a, b) => (a === first ? -1 : b === first ? 1 : 0));
     const loaded = new Array(grid.stops.length);
-    for (const i of order) loaded[i] = loadStop(grid.stops[i], grid.decoder);
+    for (const i of order) loaded[i] = loadStop(grid.stops[i], grid.decoder, i);
     grid.loaded = loaded;
     grid.ready = new Array(grid.stops.length).fill(null);
     loaded.forEach((p, i) => p.then((s) => { grid.ready[i] = s; }, () => {}));
   }
   return grid.loaded;
-}
-
-// Half-width of the visible square (explorer.plane.view_limit): 3, or wider to hold 99.5% of the codes.
-export function viewLimit(stop, dims) {
-  const n = stop.n, k = stop.k, a = new Float32Array(2 * n);
-  for (let r = 0; r < n; r++) { a[2 * r] = Math.abs(stop.mu[r * k + dims[0]]); a[2 * r + 1] = Math.abs(stop.mu[r * k + dims[1]]); }
-  a.sort();
-  const q = a[Math.min(a.length - 1, Math.floor(0.995 * (a.length - 1)))];
-  return Math.max(3, q * 1.1);
 }
 
 // The aggregate posterior q(z) = mean_i N(z; mu_i, diag sigma_i^2) in the plotted dims on an m x m grid
