@@ -77,7 +77,8 @@ else:
         canvas_panel(model, mu, logvar, sel, dims)
     with side:
         numbers = metrics_column.metrics_column(summary, model, beta)
-        export.codes_and_checkpoint(model, ds, sel.model_name or "model")
+    # Under the canvas, in one row as with a grid: in the narrow side column their labels were cut.
+    export.codes_and_checkpoint(model, ds, sel.model_name or "model", where=st.container(horizontal=True))
     if numbers["warning"]:
         st.warning(numbers["warning"])  # "Full posterior collapse: ..."
 

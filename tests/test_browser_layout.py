@@ -18,7 +18,8 @@ from layout_checks import LAYOUT_JS
 pytestmark = NEEDS_CHROMIUM
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 
-PAGES = ["", "pca", "explorer", "information", "elbo", "reparam", "train"]
+# The explorer twice: with a KL-weight grid (digits) and with one model of 3-D points (its own side column).
+PAGES = ["", "pca", "explorer", "explorer?dataset=swiss_roll", "information", "elbo", "reparam", "train"]
 SLOW = 120_000  # ms: a cold start on a loaded 2-core machine is slow
 IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
 # A panel still computing (its spinner shown) is not laid out yet; a fragment's run shows no status widget.

@@ -227,3 +227,25 @@ def test_a_link_sets_the_slider_switch_and_pin():
     img = _image(at)
     assert (img["model"], img["beta"], img["z"]) == ("digits-vae-beta0", "0", [1.25, -0.5])
     assert (at.query_params["beta"], at.query_params["kl"], at.query_params["z"]) == ("0.5", "off", "1.25,-0.5")
+
+
+def test_points_from_a_csv_are_named_by_its_header(app):
+    """A 4-column CSV: the canvas's bars and the server's decoded values carry the file's column names."""
+    from vae_core import data
+    from vae_core.config import ModelConfig
+    from vae_core.model import VAE, init_parameters
+
+    rng = np.random.default_rng(0)
+    rows = "\n".join(",".join(f"{v:.3f}" for v in r) for r in rng.normal(size=(60, 4)))
+    ds = data.load_file(("height,weight,age,income\n" + rows + "\n").encode(), filename="people.csv")
+    assert ds.feature_names == ("height", "weight", "age", "income")
+    model = VAE(ModelConfig(kind="vae", input_dim=4, latent_dim=2, hidden=(8,), likelihood="gaussian"))
+    init_parameters(model, torch.Generator().manual_seed(0))
+    model.requires_grad_(False)
+    app.session_state["my_datasets"] = {"people": ds}
+    app.session_state["my_models"] = {"tiny": {"model": model, "dataset": "people", "beta": 1.0, "source": "test"}}
+    app.session_state["pending_dataset"] = "people"
+    app.session_state["pending_model"] = "session:tiny"
+    at = open_page(app, "explorer")
+    assert "height" in at.get("bidi_component")[0].proto.json and "income" in at.get("bidi_component")[0].proto.json
+    assert not at.exception

@@ -31,6 +31,7 @@ class Dataset:
     color: float32 (n_samples,) a continuous position to colour points by (swiss roll), or None.
     image_shape: (height, width) when each row is an image, else None.
     mean, scale: float32 (n_features,) the standardization, x_data = x * scale + mean; None for images.
+    feature_names: one name per feature (a CSV file's header), or None.
     """
 
     x: np.ndarray
@@ -40,6 +41,7 @@ class Dataset:
     color: np.ndarray | None = None
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
+    feature_names: tuple[str, ...] | None = None
 
     @property
     def n(self) -> int:
@@ -99,12 +101,13 @@ def check_size(n_rows: int, n_features: int, what: str = "data") -> None:
         )
 
 
-def from_array(x, y=None, image_shape=None, name: str = "mine", color=None) -> Dataset:
+def from_array(x, y=None, image_shape=None, name: str = "mine", color=None, feature_names=None) -> Dataset:
     """Validate a user array and make a Dataset.
 
     x: (n_samples, n_features) or (n_samples, h, w) numbers. Image stacks (3-D, or 2-D with image_shape)
     must lie in [0, 1] or [0, 255] (the latter is rescaled); other data is standardized per feature.
     y: optional (n_samples,) integer labels in the int32 range.
+    feature_names: optional, one short name per feature (for points; images name no pixels).
     """
     arr = np.asarray(x) if not isinstance(x, np.ndarray) else x
     if arr.dtype == object or arr.dtype.kind not in "biuf":
@@ -130,6 +133,7 @@ def from_array(x, y=None, image_shape=None, name: str = "mine", color=None) -> D
                 f"row has {arr.shape[1]} values."
             )
     _check_finite(arr)
+    names = _check_names(feature_names, arr.shape[1]) if feature_names is not None else None
     labels = _check_labels(y, arr.shape[0]) if y is not None else None
     col = None
     if color is not None:
@@ -145,7 +149,20 @@ def from_array(x, y=None, image_shape=None, name: str = "mine", color=None) -> D
             pixels /= 255.0
         return Dataset(x=np.ascontiguousarray(pixels), y=labels, image_shape=image_shape, name=name, color=col)
     xs, mean, scale = _standardize(arr)
-    return Dataset(x=xs, y=labels, name=name, color=col, mean=mean, scale=scale)
+    return Dataset(x=xs, y=labels, name=name, color=col, mean=mean, scale=scale, feature_names=names)
+
+
+MAX_NAME_CHARS = 40
+
+
+def _check_names(names, d: int) -> tuple[str, ...]:
+    out = tuple(str(v) for v in names)
+    if len(out) != d:
+        raise InputError(f"feature_names has {len(out)} names for {d} features; give one name per feature.")
+    bad = next((v for v in out if not v.strip() or len(v) > MAX_NAME_CHARS), None)
+    if bad is not None:
+        raise InputError(f"feature name {bad[:60]!r} must be 1 to {MAX_NAME_CHARS} characters.")
+    return out
 
 
 def _check_finite(arr: np.ndarray) -> None:

@@ -97,7 +97,7 @@ def decoded_image_html(
             left = 50.0 if val >= 0 else 50.0 - pct
             rows.append(
                 f'<div style="display:flex;align-items:center;gap:6px;font-size:0.85rem">'
-                f'<span style="width:2.5em;font-family:monospace">{html.escape(str(nm))}</span>'
+                f'<span style="min-width:2.5em;white-space:nowrap;font-family:monospace">{html.escape(str(nm))}</span>'
                 f'<span style="position:relative;flex:1;height:12px;background:#f0f2f6;border-radius:3px">'
                 f'<span style="position:absolute;left:{left:.1f}%;width:{pct:.1f}%;top:0;bottom:0;'
                 f'background:#636efa;border-radius:3px"></span></span>'

@@ -131,6 +131,7 @@ def _plot_and_decode(model, mu, logvar, sel, dims, sw: Switches, gaussians: tupl
                 image_shape=ds.image_shape,
                 cmap="gray_r",
                 data_transform=None if ds.mean is None else (ds.mean, ds.scale),
+                out_names=ds.feature_names,  # a CSV's header names the bars; else x1, x2, ...
             ),
             view=View(
                 dims=dims,
@@ -177,6 +178,7 @@ def _server_output(model, sel, shown, bg) -> None:
             title=f"decoded on the server ({shown.pin.source})",
             model_name=view.model_name(shown.model),
             beta=trained_beta,
+            out_names=ds.feature_names,
         )
     )
     if ds.image_shape is not None:

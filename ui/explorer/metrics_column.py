@@ -16,12 +16,10 @@ def metrics_column(s: dict, model: VAE, beta) -> dict:
     message, which the page shows under the canvas)."""
     p = scores.panel(layouts.compact_summary(s), beta, model.is_vae)
     st.markdown(f"**{p['title']}**")
-    pairs = [m for m in p["metrics"] if not m["wide"]]
-    for col, m in zip(st.columns(2), pairs):
-        col.metric(m["label"], m["value"], help=m["help"])
+    # Lines of text, not st.metric boxes: beside the canvas the column is narrow (about 120 px at 1024 px), where
+    # a metric's large figures were cut to "0.50..." and two side by side to "A...", "K...".
     for m in p["metrics"]:
-        if m["wide"]:
-            st.metric(m["label"], m["value"], help=m["help"])
+        st.markdown(f"{m['label']} **{m['value']}**", help=m["help"])
     for note in p["notes"]:
         st.caption(note)
     bars = p["bars"]

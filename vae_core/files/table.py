@@ -231,8 +231,18 @@ def _to_dataset(arr: np.ndarray, t: _Text, data_start: int, name: str, label: st
                     "class labels in the 'label' column."
                 )
         arr = np.delete(arr, lab[0], axis=1)
-        return from_array(arr, y=y.astype(np.int64), name=label)
-    return from_array(arr, name=label)
+        return from_array(arr, y=y.astype(np.int64), name=label, feature_names=_names(t, lab[0]))
+    return from_array(arr, name=label, feature_names=_names(t, None))
+
+
+def _names(t: _Text, label_col: int | None) -> tuple[str, ...] | None:
+    """The header's names of the feature columns, when every one is a usable name (else the app numbers them)."""
+    if t.header is None:
+        return None
+    names = [h for i, h in enumerate(t.header) if i != label_col]
+    if len(set(names)) != len(names) or any(not h or len(h) > 40 for h in names):
+        return None
+    return tuple(names)
 
 
 def _is_number(cell: str) -> bool:

@@ -95,14 +95,25 @@ export class OutputView {
     const bw = Math.min(48, (W - 16) / n - 6);
     c.strokeStyle = "#bbb"; c.beginPath(); c.moveTo(4, mid); c.lineTo(W - 4, mid); c.stroke();
     c.font = "11px sans-serif"; c.textAlign = "center";
+    // Each label must fit its bar's slot, or neighbours run together ("-0.0207-0.0560.131"): fewer digits first,
+    // then a name cut to fit with an ellipsis; a label that still does not fit is left out.
+    const slot = (W - 16) / n - 4;
+    const fits = (t) => c.measureText(t).width <= slot;
+    const numText = (a) => [3, 2, 1].map((p) => Number(a.toPrecision(p)).toString()).find(fits);
+    const nameText = (t) => {
+      if (fits(t)) return t;
+      for (let k = t.length - 1; k >= 1; k--) if (fits(t.slice(0, k) + "…")) return t.slice(0, k) + "…";
+      return undefined;
+    };
     for (let i = 0; i < n; i++) {
       const cx = 8 + (i + 0.5) * ((W - 16) / n), y = yOf(v[i]);
       c.fillStyle = PLOTLY_COLORS[i % 10];
       c.fillRect(cx - bw / 2, Math.min(y, mid), bw, Math.max(1, Math.abs(mid - y)));
       if (n <= 12) {
         c.fillStyle = "#333";
-        c.fillText((L.out_names && L.out_names[i]) || `x${i + 1}`, cx, H - 13);
-        c.fillText(v[i].toPrecision(3), cx, H - 1);
+        const name = nameText((L.out_names && L.out_names[i]) || `x${i + 1}`), num = numText(v[i]);
+        if (name) c.fillText(name, cx, H - 13);
+        if (num) c.fillText(num, cx, H - 1);
       }
     }
   }
