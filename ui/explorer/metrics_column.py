@@ -15,7 +15,8 @@ def metrics_column(s: dict, model: VAE, beta) -> dict:
     """Draw ui.scores.panel of the model's metrics.summary s; returns the panel (its "warning" is the collapse
     message, which the page shows under the canvas)."""
     p = scores.panel(layouts.compact_summary(s), beta, model.is_vae)
-    st.markdown(f"**{p['title']}**")
+    head, paren, rest = p["title"].partition(" (")
+    st.markdown(f"**{head}**{paren}{rest}")  # "**This model** (β = 1)"
     # Lines of text, not st.metric boxes: beside the canvas the column is narrow (about 120 px at 1024 px), where
     # a metric's large figures were cut to "0.50..." and two side by side to "A...", "K...".
     for m in p["metrics"]:
