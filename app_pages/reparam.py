@@ -134,10 +134,10 @@ def experiment() -> None:
             pd.DataFrame(rows),
             hide_index=True,
             key="rp_table",
-            column_config={
-                c: st.column_config.NumberColumn(format="%.4f")
-                for c in ["exact", "mean", "s.e.", "z", "variance", "m x variance"]
-            },
+            # Fewer digits where they carry nothing (z, the variances), so every column fits at 1024 px.
+            column_config={c: st.column_config.NumberColumn(format="%.4f") for c in ["exact", "mean", "s.e."]}
+            | {"z": st.column_config.NumberColumn(format="%.2f")}
+            | {c: st.column_config.NumberColumn(format="%.4g") for c in ["variance", "m x variance"]},
         )
         st.caption(
             "s.e.: standard error of the mean of the estimates; z = (mean - exact) / s.e. (an unbiased "
