@@ -22,6 +22,7 @@ with st.expander("Use your own data", expanded=False):
         "optional `y`), MNIST IDX (plain or .gz), or a ZIP of same-sized PNG/JPEG images. The file is "
         "checked before use; nothing in it is executed."
     )
+    uploads.cancelled_note()
     uploads.take_upload(
         keys.DATA_UPLOADER, st.file_uploader("Data file", key=uploads.data_uploader_key()), uploads.use_data
     )

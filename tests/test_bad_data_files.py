@@ -469,3 +469,24 @@ def test_a_refusal_says_first_what_the_file_is(filename, raw, start):
     with pytest.raises(InputError) as e:
         files.load_file(raw, filename=filename)
     assert str(e.value).startswith(start), str(e.value)
+
+
+def test_a_zip_of_images_reports_progress_and_stops_when_told():
+    import zipfile as zf_mod
+
+    buf = io.BytesIO()
+    with zf_mod.ZipFile(buf, "w") as zf:
+        for i in range(5):
+            zf.writestr(f"{i}.png", _png(IMG))
+    calls = []
+    ds = files.load_file(buf.getvalue(), filename="five.zip", on_progress=lambda d, t: calls.append((d, t)))
+    assert ds.n == 5 and calls == [(0, 10), (5, 10)]  # the check of every member, then the decoding
+
+    class Stop(Exception):
+        pass
+
+    def stop(done, total):
+        raise Stop
+
+    with pytest.raises(Stop):
+        files.load_file(buf.getvalue(), filename="five.zip", on_progress=stop)

@@ -47,6 +47,7 @@ CKPT_LOADED = "ckpt_loaded"  # (file name, size, what was loaded) of the last go
 DATA_UPLOADER = "train_data_upload"  # the data file box; a suffix (DATA_UPLOADER_GEN) empties it
 DATA_UPLOADER_GEN = "tr_data_gen"  # bumped when a checkpoint of other data is loaded: the data box empties
 DATA_UPLOADED = "tr_data_uploaded"  # the data set the data box's file became
+DATA_LOADING = "tr_data_loading"  # (file name, size) while a data file loads; left set when a click cut it short
 DATA_READINGS = "my_data_readings"  # name -> how an uploaded table is read (ui.uploads.Reading) and its values
 UPLOAD_ERROR = "upload_error"  # (uploader key, message) of the last refused upload
 PCA_JOB = "pca_job"  # the PCA page's job

@@ -31,7 +31,10 @@ def could_not_use(filename: str, e: InputError) -> str:
 
 def take_upload(key: str, up, use) -> None:
     """Use a newly chosen file once (use(up) raises InputError to refuse it). A refusal shows under its box
-    until a later upload succeeds: a good file must not sit under an old file's error."""
+    until a later upload succeeds: a good file must not sit under an old file's error. A removed file is
+    forgotten, so choosing it again loads it again (after a cancelled load, say)."""
+    if up is None:
+        st.session_state.pop(keys.seen_upload(key), None)
     if up is not None and st.session_state.get(keys.seen_upload(key)) != (up.name, up.size):
         st.session_state[keys.seen_upload(key)] = (up.name, up.size)
         try:
@@ -95,10 +98,38 @@ def read_as(values: np.ndarray, reading: Reading, name: str) -> Dataset:
     return from_array(x / top if top > 1 else x, y=y, image_shape=reading.image_shape, name=name)
 
 
+def load_with_progress(up) -> Dataset:
+    """data.load_file with a progress bar for a large ZIP of images, and a button that cancels it: any click
+    makes Streamlit stop this run at its next call (the bar's next update), and the next run says so."""
+    st.session_state[keys.DATA_LOADING] = (up.name, up.size)
+    bar, cancel = st.empty(), st.empty()
+
+    def progress(done: int, total: int) -> None:
+        if done == 0:
+            cancel.button("Cancel loading", key="tr_cancel_load", help="Stops reading this file; nothing is kept.")
+        half = total // 2
+        step = f"checking image {done:,}" if done < half else f"decoding image {done - half:,}"
+        bar.progress(done / total, text=f"Reading {up.name}: {step} of {half:,}")
+
+    try:
+        return data.load_file(up, filename=up.name, on_progress=progress)
+    finally:
+        st.session_state.pop(keys.DATA_LOADING, None)
+        bar.empty()
+        cancel.empty()
+
+
+def cancelled_note() -> None:
+    """Under the data box: a load that a click cut short (its run ended inside load_with_progress)."""
+    cut = st.session_state.pop(keys.DATA_LOADING, None)
+    if cut is not None:
+        st.warning(f"Loading {quoted(cut[0])} was cancelled; nothing was kept. Remove it and choose it again to load.")
+
+
 def use_data(up) -> None:
     """Load an uploaded data file as a data set of this session and select it. A table with neither labels nor
     an image shape keeps its values so the student can choose how to read it (reading_panel)."""
-    ds = data.load_file(up, filename=up.name)
+    ds = load_with_progress(up)
     name = up.name.rsplit(".", 1)[0]
     readings = st.session_state.setdefault(keys.DATA_READINGS, {})
     readings.pop(name, None)

@@ -112,11 +112,12 @@ def load(name: str = "digits") -> Dataset:
     return _CACHE[name]
 
 
-def load_file(path_or_file, filename: str | None = None) -> Dataset:
+def load_file(path_or_file, filename: str | None = None, on_progress=None) -> Dataset:
     """Load a user's file: CSV, NPY, NPZ, MNIST IDX (plain or .gz) or a ZIP of same-sized PNG/JPEG images.
 
     The format is recognized by content; never unpickles. Raises InputError with what was wrong.
+    on_progress(done, total): called now and then while a ZIP of images loads; raising in it stops the load.
     """
     from .files import load_file as _load
 
-    return _load(path_or_file, filename=filename)
+    return _load(path_or_file, filename=filename, on_progress=on_progress)

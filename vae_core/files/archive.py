@@ -21,7 +21,7 @@ _METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
 _METHOD_NAMES = {9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard", 95: "xz", 98: "PPMd"}
 
 
-def load_zip(raw: bytes, name: str, label: str) -> Dataset:
+def load_zip(raw: bytes, name: str, label: str, on_progress=None) -> Dataset:
     # zipfile builds an object per entry before we can look, so bound the entry count first (cheap C scan).
     if raw.count(b"PK\x01\x02") > MAX_ROWS + 100:
         raise InputError(f"{name} has more than {MAX_ROWS:,} entries; accepted: at most {MAX_ROWS:,} images.")
@@ -35,7 +35,7 @@ def load_zip(raw: bytes, name: str, label: str) -> Dataset:
             return _load_npz(zf, members, name, label)
         if len(members) <= 8 and any(common.member(zf, m, 4).startswith((b"\x00\x00", b"\x1f\x8b")) for m in members):
             return _load_idx_zip(zf, members, name, label)
-        return load_images(zf, sorted(members, key=lambda m: m.filename), name, label)
+        return load_images(zf, sorted(members, key=lambda m: m.filename), name, label, on_progress)
 
 
 def _data_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:

@@ -26,14 +26,21 @@ PARTS_SPARE = 1024
 _PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def load_images(zf: zipfile.ZipFile, members, name: str, label: str) -> Dataset:
+PROGRESS_EVERY = 2000  # images between two on_progress calls
+
+
+def load_images(zf: zipfile.ZipFile, members, name: str, label: str, on_progress=None) -> Dataset:
+    """on_progress(done, total): called every PROGRESS_EVERY images of each pass (total = 2 x images: the check
+    of every member, then the decoding); an exception it raises stops the load."""
     if len(members) > MAX_ROWS:
         raise InputError(f"{name} holds {len(members):,} files; accepted: at most {MAX_ROWS:,} images.")
     # Pass 1, cheap, over every member: read it, walk its chunks or segments, check it is complete. A broken
     # member anywhere is refused before any image is decoded (decoding costs far more per image).
     budget = PARTS_SPARE + PARTS_PER_IMAGE * len(members)
-    blobs = []
-    for m in members:
+    blobs, total = [], 2 * len(members)
+    for i, m in enumerate(members):
+        if on_progress is not None and i % PROGRESS_EVERY == 0:
+            on_progress(i, total)
         what = f"{name}: {quoted(m.filename)}"
         with common.guard(what, IMAGES_ACCEPTED):
             blob = common.member(zf, m)
@@ -50,6 +57,8 @@ def load_images(zf: zipfile.ZipFile, members, name: str, label: str) -> Dataset:
     # Pass 2: decode.
     x, first = None, None
     for k, (m, blob) in enumerate(zip(members, blobs)):
+        if on_progress is not None and k % PROGRESS_EVERY == 0:
+            on_progress(len(members) + k, total)
         what = f"{name}: {quoted(m.filename)}"
         with common.guard(what, IMAGES_ACCEPTED):
             pixels, (w, h) = _decode(blob, what)
