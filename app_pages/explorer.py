@@ -76,11 +76,11 @@ else:
     with main:
         canvas_panel(model, mu, logvar, sel, dims)
     with side:
-        metrics_column.metrics_column(summary, model, beta)
+        numbers = metrics_column.metrics_column(summary, model, beta)
     # Under the canvas, in one row as with a grid: in the narrow side column their labels were cut.
     export.codes_and_checkpoint(model, ds, sel.model_name or "model", where=st.container(horizontal=True))
-    if summary["collapsed"]:
-        st.warning(summary["message"][:1].upper() + summary["message"][1:])  # "Full posterior collapse: ..."
+    if numbers["warning"]:
+        st.warning(numbers["warning"])  # "Full posterior collapse: ..."
 
 # ---- one panel under the canvas, built only when open ----
 grid_rows = state.beta_grid(sel)

@@ -10,8 +10,10 @@ Skipped without Node.js; tests/test_browser_canvas.py runs the same decoder chec
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
+import re
 import shutil
 import subprocess
 from typing import get_args
@@ -100,3 +102,32 @@ def test_js_refuses_an_op_it_does_not_know():
         {"payload": payload},
     )
     assert err is not None and "softsign" in err
+
+
+@pytest.mark.parametrize("beta", [1.0, 8.0])
+def test_the_canvas_shows_the_metrics_words_python_wrote(beta):
+    """The canvas's "This model" panel (static/beta.js MetricsPanel) shows ui.scores.panel's title, numbers,
+    notes and collapse warning for a shipped grid model, and no words of its own."""
+    from ui import scores
+    from vae_core import layouts
+
+    s = layouts.read(layouts.path_for(ROOT / "models" / f"digits-vae-beta{beta:g}.safetensors")).summary
+    panel = scores.panel(s, beta)
+    shown = run_js(
+        "beta.js",
+        "const box = {innerHTML: ''}; new m.MetricsPanel(box).show(args.s, args.beta, null); return box.innerHTML;",
+        {"s": {**s, "panel": panel}, "beta": beta},
+    )
+    text = lambda pattern: [html.unescape(t) for t in re.findall(pattern, shown, re.S)]  # noqa: E731
+    assert text(r'<div class="lc-mhead[^"]*">(.*?)</div>') == [panel["title"], panel["bars"]["title"]]
+    assert text(r'<div class="lc-mnote">(.*?)</div>') == panel["notes"]
+    assert text(r"<small>(.*?)</small>") == [m["label"] for m in panel["metrics"]]
+    assert text(r'<b data-metric="[a-z_]+">(.*?)</b>') == [m["value"] for m in panel["metrics"]]
+    assert text(r"<em>(.*?)</em>") == panel["bars"]["labels"]
+    assert text(r'<div class="lc-warn">(.*?)</div>') == ([panel["warning"]] if panel["warning"] else [])
+    assert (panel["warning"] is not None) == (beta == 8.0), "the beta = 8 model has collapsed"
+    # Everything between the tags is one of Python's strings.
+    words = {html.unescape(w) for w in re.sub(r"<[^>]+>", "\n", shown).split("\n") if w.strip()}
+    said = {panel["title"], panel["bars"]["title"], *panel["notes"], *panel["bars"]["names"], *panel["bars"]["labels"]}
+    said |= {m[k] for m in panel["metrics"] for k in ("label", "value")} | {panel["warning"]}
+    assert {w.strip() for w in words} <= said

@@ -245,7 +245,7 @@ def test_points_from_a_csv_are_named_by_its_header(app):
     app.session_state["my_datasets"] = {"people": ds}
     app.session_state["my_models"] = {"tiny": {"model": model, "dataset": "people", "beta": 1.0, "source": "test"}}
     app.session_state["pending_dataset"] = "people"
-    app.session_state["pending_model"] = "tiny"
+    app.session_state["pending_model"] = "session:tiny"
     at = open_page(app, "explorer")
     assert "height" in at.get("bidi_component")[0].proto.json and "income" in at.get("bidi_component")[0].proto.json
     assert not at.exception

@@ -126,3 +126,68 @@ def texts(summary: dict, label_names: dict | None = None) -> dict:
         "samples": samples_sentence(summary, label_names),
         "caveat": completeness_caveat(len(g("kl_per_dim") or [])),
     }
+
+
+ACTIVE_UNITS_HELP = (
+    "Latent dimensions whose posterior mean varies with the input: Var_x E[z_j|x] > 0.01 (Burda et al. 2016)."
+)
+KL_HELP = "Mean KL(q(z|x) || N(0, I)) over the data: the 'rate'."
+
+
+def panel(s: dict, beta: float | None, is_vae: bool = True) -> dict:
+    """Everything the "This model" column says about one model, from its compact summary
+    (vae_core.layouts.compact_summary). ui.explorer.metrics_column draws it with Streamlit and the canvas's
+    MetricsPanel (static/beta.js) draws it from the grid manifest: the words are written here only.
+
+    Returns {"title", "metrics": [{"key", "label", "value", "help", "wide"}] (wide: a row of its own),
+    "notes": [sentences], "bars": {"title", "names", "values", "labels"} (KL per dimension), "warning": the
+    collapse message, or None}."""
+    k = len(s["kl_per_dim"])
+    if not is_vae:
+        title = "This model (an autoencoder: no KL term, so no beta)"
+    else:
+        title = "This model" + (f" (β = {beta:g})" if beta is not None else "")
+
+    def metric(key, label, value, help_, wide=False):
+        return {"key": key, "label": label, "value": value, "help": help_, "wide": wide}
+
+    metrics = [
+        metric("active_units", "Active units", f"{s['active_units']} / {k}", ACTIVE_UNITS_HELP),
+        metric("kl", "KL, nats", fmt(s["kl"]), KL_HELP),
+        # The two scores get a row each: their names and standard errors do not fit half of it.
+        metric("continuity", "Continuity", fmt(s["continuity"], s.get("continuity_se")), CONTINUITY_HELP, True),
+        metric(
+            "completeness", "Completeness", fmt(s["completeness"], s.get("completeness_se")), COMPLETENESS_HELP, True
+        ),
+    ]
+    notes = [caveat] if (caveat := completeness_caveat(k)) is not None else []
+    recon = "Bernoulli cross-entropy" if s["reconstruction_is_cross_entropy"] else "reconstruction -log p(x|z)"
+    mi = s["mutual_information"]
+    info = "I(x; z): none (a deterministic code)" if mi is None else f"I(x; z) = {fmt(mi, s.get('mi_se'))} nats"
+    notes.append(
+        f"What the code carries: {info}; {recon} {fmt(s['reconstruction'])} nats. A collapsed model scores 1 on "
+        "both scores while carrying nothing: read them beside these two numbers."
+    )
+    if mi is not None:
+        capped = (
+            " The estimate sits at that cap, so the true I(x; z) may be larger and KL(q(z) || p(z)) is "
+            "overestimated by as much."
+            if s["mi_saturated"]
+            else ""
+        )
+        notes.append(
+            f"I(x; z) is estimated on M rows and can never exceed log M = {fmt(s['mi_upper_bound'])}.{capped} "
+            f"KL(q(z) || p(z)) = mean KL - I(x; z) = {fmt(s['marginal_kl'])} nats."
+        )
+    if s.get("sample_precision") is None and s.get("precision") is not None:  # else the samples sentence says it
+        notes.append(
+            f"Prior samples near real data: {s['precision']:.0%} (nearest-neighbour test at the "
+            f"{s['quantile']:.0%} level of held-out inputs). A decoder can paint plausible images inside holes, "
+            "so this can be high while completeness is low."
+        )
+    kl = [float(v) for v in s["kl_per_dim"]]
+    bars = {"title": "KL per dimension (nats)", "names": [f"z{j + 1}" for j in range(k)], "values": kl}
+    bars["labels"] = [fmt(v) for v in kl]
+    message = s.get("message") or ""
+    warning = message[:1].upper() + message[1:] if s.get("collapsed") and message else None
+    return {"title": title, "metrics": metrics, "notes": notes, "bars": bars, "warning": warning}

@@ -58,9 +58,9 @@ def decoder_layout(cfg) -> dict:
     return {"ops": decoder_ops(cfg), "out_dim": dec[-1], "latent_dim": dec[0], "reason": reason}
 
 
-def _summary_in_aligned_axes(summary: dict, perm: np.ndarray, label_names: dict | None = None) -> dict:
+def _summary_in_aligned_axes(summary: dict, perm: np.ndarray, label_names: dict | None = None, beta=None) -> dict:
     """The summary in the grid's aligned axes, with its scores written as the Python panels write them
-    (ui.scores) under "text"."""
+    (ui.scores) under "text", and the "This model" panel (ui.scores.panel) under "panel"."""
     out = dict(summary)
     out["kl_per_dim"] = (np.asarray(summary["kl_per_dim"], np.float64) @ np.abs(perm)).tolist()
     if summary.get("worst_pair") is not None:  # the continuity score's worst pair, as the slider's z' = z P
@@ -70,6 +70,7 @@ def _summary_in_aligned_axes(summary: dict, perm: np.ndarray, label_names: dict 
         "continuity_help": scores.CONTINUITY_HELP,
         "completeness_help": scores.COMPLETENESS_HELP,
     }
+    out["panel"] = scores.panel(out, beta)
     return out
 
 
@@ -86,7 +87,7 @@ def grid_blob(grid: Grid, cfg, template: str | None = None, label_names=None, co
             "checkpoint": file_url(s.checkpoint),
             "layout": file_url(s.layout),
             "perm": np.asarray(s.perm, np.float64).tolist(),
-            "summary": _summary_in_aligned_axes(s.summary, np.asarray(s.perm), names),
+            "summary": _summary_in_aligned_axes(s.summary, np.asarray(s.perm), names, s.beta),
         }
         for s in grid.stops
     ]

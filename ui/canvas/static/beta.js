@@ -6,8 +6,6 @@ import { layoutTraces, densityTrace } from "./plot.js";
 import { holesTrace, holesOf } from "./holes.js";
 
 function fmtBeta(b) { return String(+b.toPrecision(3)); }
-// A number for a sentence; one that rounds to zero is "0.00", never "-0.00" (ui/figures.num).
-function num(v, d = 2) { if (v == null || !isFinite(v)) return "n/a"; const t = v.toFixed(d); return +t === 0 ? t.replace("-", "") : t; }
 
 // onChange(index, klOn) on every slider step or switch flip.
 export class BetaControls {
@@ -57,35 +55,23 @@ export class MetricsPanel {
     this.box = box;
     this.key = null;
   }
-  // s: the stop's summary (vae_core.layouts.compact_summary, per-dim KL in aligned axes); beta: its beta.
-  // The words follow ui/explorer/metrics_column.py, the same numbers for a model without a grid.
+  // s: the stop's summary; its "panel" (ui.scores.panel: title, metrics, notes, KL bars, warning) holds every
+  // word shown here, the same that ui/explorer/metrics_column.py draws for a model without a grid.
   // klScale: the largest per-dimension KL of the whole grid, so a bar's length compares across beta (and a
   // collapsed model's 0.00 nats draws no bar).
   show(s, beta, klScale) {
     const key = JSON.stringify([beta, s.kl, klScale]);
     if (key === this.key) return;
     this.key = key;
-    const k = s.kl_per_dim.length, kmax = Math.max(1e-3, klScale || 0, ...s.kl_per_dim);
-    const bars = s.kl_per_dim.map((v, j) => `<div class="lc-klbar"><span>z${j + 1}</span><i style="width:${(60 * Math.max(0, v)) / kmax}%"></i><em>${num(v)}</em></div>`).join("");
-    const t = s.text || {};
-    const recon = s.reconstruction_is_cross_entropy ? "Bernoulli cross-entropy" : "reconstruction -log p(x|z)";
-    const info = s.mutual_information == null ? "I(x; z): none (a deterministic code)" : `I(x; z) = ${t.mi || num(s.mutual_information)} nats`;
-    const cap = s.mutual_information == null ? "" : `<div class="lc-mnote">I(x; z) is estimated on M rows and can never exceed log M = ${num(s.mi_upper_bound)}.${
-      s.mi_saturated ? " The estimate sits at that cap, so the true I(x; z) may be larger." : ""} KL(q(z) || p(z)) = ${num(s.marginal_kl)} nats.</div>`;
+    const p = s.panel, b = p.bars, kmax = Math.max(1e-3, klScale || 0, ...b.values);
+    const bars = b.values.map((v, j) => `<div class="lc-klbar"><span>${escapeHtml(b.names[j])}</span><i style="width:${(60 * Math.max(0, v)) / kmax}%"></i><em>${escapeHtml(b.labels[j])}</em></div>`).join("");
+    const cells = p.metrics.map((m) => `<div${m.wide ? ' class="lc-wide"' : ""} title="${escapeHtml(m.help)}"><small>${escapeHtml(m.label)}</small><b data-metric="${escapeHtml(m.key)}">${escapeHtml(m.value)}</b></div>`).join("");
     this.box.innerHTML = `
-      <div class="lc-mhead">This model (β = ${fmtBeta(beta)})</div>
-      <div class="lc-mgrid">
-        <div title="Latent dimensions whose posterior mean varies with the input: Var_x E[z_j|x] > 0.01 (Burda et al. 2016)."><small>Active units</small><b data-metric="active_units">${s.active_units} / ${k}</b></div>
-        <div title="Mean KL(q(z|x) || N(0, I)) over the data: the rate."><small>KL, nats</small><b data-metric="kl">${num(s.kl)}</b></div>
-        <div class="lc-wide" title="${escapeHtml(t.continuity_help || "")}"><small>Continuity</small><b data-metric="continuity">${t.continuity || num(s.continuity)}</b></div>
-        <div class="lc-wide" title="${escapeHtml(t.completeness_help || "")}"><small>Completeness</small><b data-metric="completeness">${t.completeness || num(s.completeness)}</b></div>
-      </div>
-      ${t.caveat ? `<div class="lc-mnote">${escapeHtml(t.caveat)}</div>` : ""}
-      <div class="lc-mnote">What the code carries: ${info}; ${recon} ${num(s.reconstruction)} nats. A collapsed model scores 1 on both scores while carrying nothing: read them beside these two numbers.</div>
-      ${cap}
-      ${s.sample_precision == null ? `<div class="lc-mnote">Prior samples near real data: ${s.precision == null ? "n/a" : Math.round(100 * s.precision) + "%"}.</div>` : ""}
-      <div class="lc-mhead lc-small">KL per dimension (nats)</div>${bars}
-      ${s.collapsed ? `<div class="lc-warn">${escapeHtml(s.message.charAt(0).toUpperCase() + s.message.slice(1))}</div>` : ""}`;
+      <div class="lc-mhead">${escapeHtml(p.title)}</div>
+      <div class="lc-mgrid">${cells}</div>
+      ${p.notes.map((n) => `<div class="lc-mnote">${escapeHtml(n)}</div>`).join("")}
+      <div class="lc-mhead lc-small">${escapeHtml(b.title)}</div>${bars}
+      ${p.warning ? `<div class="lc-warn">${escapeHtml(p.warning)}</div>` : ""}`;
   }
 }
 
