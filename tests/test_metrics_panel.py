@@ -34,7 +34,7 @@ def test_a_vae_panel_says_each_number_once():
         "What the code carries: I(x; z) = 2.30 nats; Bernoulli cross-entropy 30.00 nats. A collapsed model scores "
         "1 on both scores while carrying nothing: read them beside these two numbers."
     )
-    assert "sits at that cap" in p["notes"][1] and "log M = 2.30" in p["notes"][1]
+    assert "that cap holds it down" in p["notes"][1] and "log M = 2.30" in p["notes"][1]
     assert p["notes"][2].startswith("Prior samples near real data: 91% (nearest-neighbour test at the 95% level")
     assert p["bars"]["labels"] == ["2.50", "0.00"], "a KL a hair below zero is 0.00, never -0.00"
     assert p["warning"] is None

@@ -170,8 +170,8 @@ def panel(s: dict, beta: float | None, is_vae: bool = True) -> dict:
     )
     if mi is not None:
         capped = (
-            " The estimate sits at that cap, so the true I(x; z) may be larger and KL(q(z) || p(z)) is "
-            "overestimated by as much."
+            " The estimate still rises with the rows (by over 0.1 nat from half of them to all), so that cap "
+            "holds it down: the true I(x; z) may be larger and KL(q(z) || p(z)) is overestimated by as much."
             if s["mi_saturated"]
             else ""
         )
