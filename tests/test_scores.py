@@ -46,8 +46,12 @@ def test_the_samples_sentence_for_an_even_mix_and_for_a_collapsed_model():
     gone = {**even, "class_mix": [0.0, 0.0, 1.0, 0.0], "collapsed": True, "active_units": 0, "classes": [3, 5, 7, 9]}
     assert scores.samples_sentence(gone) == (
         "Every draw decodes to the same average image, which the classifier calls 7: the code carries nothing, "
-        "so neither does a sample."
+        "so neither does a sample. Precision and recall mean nothing here: every real image decodes to almost the "
+        "same picture, so their nearest-neighbour radii shrink to nothing."
     )
+    gone_texts = scores.texts({**gone, "sample_recall": 1.0, "kl_per_dim": [0.0, 0.0]})
+    assert (gone_texts["precision"], gone_texts["recall"]) == ("n/a", "n/a")
+    assert scores.texts({**even, "kl_per_dim": [1.0, 1.0]})["precision"] == "90%"
     assert scores.samples_sentence({"kl": 1.0}) is None
 
 

@@ -82,7 +82,11 @@ def samples_sentence(summary: dict, label_names: dict | None = None) -> str | No
     name = lambda i: names.get(str(classes[i]), str(classes[i]))  # noqa: E731
     if g("collapsed") and g("active_units") == 0:
         top = "" if not mix else f", which the classifier calls {name(max(range(len(mix)), key=mix.__getitem__))}"
-        return f"Every draw decodes to the same average image{top}: the code carries nothing, so neither does a sample."
+        return (
+            f"Every draw decodes to the same average image{top}: the code carries nothing, so neither does a sample. "
+            "Precision and recall mean nothing here: every real image decodes to almost the same picture, so their "
+            "nearest-neighbour radii shrink to nothing."
+        )
     parts = []
     if prec is not None:
         parts.append(f"{prec:.0%} of the draws decode to images like the model's reconstructions of real data")
@@ -115,13 +119,16 @@ def texts(summary: dict, label_names: dict | None = None) -> dict:
     with their standard errors), "precision", "recall"
     and "accuracy" (percentages), "samples" (samples_sentence) and "caveat" (completeness_caveat)."""
     g = summary.get
+    degenerate = bool(g("collapsed")) and g("active_units") == 0
     return {
         "continuity": fmt(g("continuity"), g("continuity_se")),
         "completeness": fmt(g("completeness"), g("completeness_se")),
         "mi": None if g("mutual_information") is None else fmt(g("mutual_information"), g("mi_se")),
         "holes_mean": None if g("holes_mean") is None else fmt(g("holes_mean"), g("holes_mean_se")),
-        "precision": pct(g("sample_precision")),
-        "recall": pct(g("sample_recall")),
+        # A collapsed code decodes every input to one picture: the k-NN radii are ~0 and the two numbers
+        # (0% and 100% on the shipped digits beta = 4, 8) describe the estimator, not the samples.
+        "precision": "n/a" if degenerate else pct(g("sample_precision")),
+        "recall": "n/a" if degenerate else pct(g("sample_recall")),
         "accuracy": pct(g("classifier_accuracy")),
         "samples": samples_sentence(summary, label_names),
         "caveat": completeness_caveat(len(g("kl_per_dim") or [])),
