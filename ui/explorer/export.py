@@ -28,32 +28,37 @@ def file_stem(model_name: str, dataset_name: str) -> str:
     return name if name.startswith(data) else f"{data}-{name}"
 
 
+def _download(where, label: str, data, file_name: str, mime: str, key: str, **extra) -> None:
+    """One download button as every export draws it: built only when pressed (data is a callable), no rerun."""
+    where.download_button(
+        label, data, file_name=file_name, mime=mime, key=key, on_click="ignore", icon=":material/download:", **extra
+    )
+
+
 def codes_and_checkpoint(model, ds: Dataset, model_name: str, where=st) -> None:
     """Two buttons: the latent codes of every row of ds under model (CSV: index, label, mu_*, logvar_*),
     and the model as a .safetensors checkpoint (the Train page's format; loads with checkpoints.load).
     where: a container, or two (one per button)."""
     name = file_stem(model_name, ds.name)
     first, second = where if isinstance(where, (tuple, list)) else (where, where)
-    first.download_button(
+    _download(
+        first,
         "Codes (CSV)",
         lambda: export.latents_csv(model, ds),
-        file_name=f"{name}-codes.csv",
-        mime="text/csv",
-        key="ex_dl_csv",
+        f"{name}-codes.csv",
+        "text/csv",
+        "ex_dl_csv",
         width="content",
-        on_click="ignore",
-        icon=":material/download:",
         help=f"One row per sample of {ds.name} ({ds.n:,}): index, label, posterior mean and log-variance.",
     )
-    second.download_button(
+    _download(
+        second,
         "Checkpoint",
         lambda: checkpoints.to_bytes(model),
-        file_name=f"{name}.safetensors",
-        mime="application/octet-stream",
-        key="ex_dl_ckpt",
+        f"{name}.safetensors",
+        "application/octet-stream",
+        "ex_dl_ckpt",
         width="content",
-        on_click="ignore",
-        icon=":material/download:",
         help="The model shown, as safetensors (weights + JSON config); upload it on the Train page.",
     )
 
@@ -62,14 +67,13 @@ def images_button(images, image_shape, ncols: int, label: str, file_name: str, k
     """A button that downloads images (n, h * w) in [0, 1] as one PNG sheet, ink dark on white as shown."""
     x = np.asarray(images, np.float32)
     h = int(image_shape[0])
-    where.download_button(
+    _download(
+        where,
         label,
         lambda: export.images_png(x, image_shape, ncols, scale=max(1, 112 // h), invert=True),
-        file_name=file_name,
-        mime="image/png",
-        key=key,
-        on_click="ignore",
-        icon=":material/download:",
+        file_name,
+        "image/png",
+        key,
     )
 
 
@@ -84,15 +88,14 @@ def standalone_button(bg, grid, cfg, ds: Dataset, where=st) -> None:
     bg: the explorer's BetaGrid; grid: the canvas's Grid (the stop and KL switch on screen); cfg: its models'
     ModelConfig."""
     names = [model_name(e) for e in bg.entries]
-    where.download_button(
+    _download(
+        where,
         "Standalone HTML page",
         lambda: standalone.page_html(grid, cfg, ds.describe(), names, written_at=standalone.timestamp()).encode(),
-        file_name=f"{_slug(ds.name)}-beta-grid.html",
-        mime="text/html",
-        key="ex_dl_html",
+        f"{_slug(ds.name)}-beta-grid.html",
+        "text/html",
+        "ex_dl_html",
         width="content",
-        on_click="ignore",
-        icon=":material/download:",
         help=f"The KL slider and switch, hover decoding and each model's scores for these {len(names)} models, "
         "as one .html file that opens in a browser with no server and no network (python -m ui.canvas.standalone "
         "writes the same).",
